@@ -1,0 +1,97 @@
+"""Users with a role, and the customer accounts they look after."""
+
+from datetime import date
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+
+class Role(models.TextChoices):
+    CSM = "csm", "CSM"
+    MANAGER = "manager", "Manager"
+    ADMIN = "admin", "Admin"
+
+
+class User(AbstractUser):
+    """A person using Healthscore. The role decides which accounts they see and what they may do."""
+
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CSM)
+
+    @property
+    def sees_all_accounts(self) -> bool:
+        """Managers and admins see the whole book; CSMs only their own accounts."""
+        return self.is_superuser or self.role in (Role.MANAGER, Role.ADMIN)
+
+    @property
+    def can_configure(self) -> bool:
+        return self.is_superuser or self.role == Role.ADMIN
+
+    def save(self, *args, **kwargs):
+        # Admins work in the Django admin; nobody else does.
+        if self.role == Role.ADMIN:
+            self.is_staff = True
+        super().save(*args, **kwargs)
+
+
+class Segment(models.TextChoices):
+    SMB = "smb", "SMB"
+    MID_MARKET = "mid_market", "Mid-market"
+    ENTERPRISE = "enterprise", "Enterprise"
+
+
+class LifecycleStage(models.TextChoices):
+    ONBOARDING = "onboarding", "Onboarding"
+    ADOPTION = "adoption", "Adoption"
+    MATURE = "mature", "Mature"
+    RENEWAL = "renewal", "Renewal"
+
+
+class AccountQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "AccountQuerySet":
+        """The one place that decides which accounts a user may see (pages, API, exports)."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.sees_all_accounts:
+            return self
+        return self.filter(owner=user)
+
+    def active_on(self, day: date) -> "AccountQuerySet":
+        """Accounts with a subscription line covering `day` (start <= day < end), not churned by hand."""
+        # Subscription lines live in a higher app; reach them through the reverse relation.
+        lines = self.model._meta.get_field("subscription_lines").related_model
+        covering = lines.objects.filter(
+            Q(end_date__isnull=True) | Q(end_date__gt=day), account=OuterRef("pk"), start_date__lte=day
+        )
+        return self.filter(Exists(covering)).exclude(
+            Q(churned_on__isnull=False) & Q(churned_on__lte=day)
+        )
+
+
+class Account(models.Model):
+    """A customer company, keyed by the CRM's external id."""
+
+    external_id = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    owner = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
+    )
+    segment = models.CharField(max_length=32, choices=Segment.choices, default=Segment.SMB)
+    lifecycle_stage = models.CharField(
+        max_length=32, choices=LifecycleStage.choices, default=LifecycleStage.ADOPTION
+    )
+    licensed_seats = models.PositiveIntegerField(null=True, blank=True)
+    # A churn recorded by a person overrides the date derived from subscription lines.
+    churned_on = models.DateField(null=True, blank=True)
+    churn_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AccountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["owner", "name"]), models.Index(fields=["segment"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.external_id})"

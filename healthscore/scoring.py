@@ -1,0 +1,357 @@
+"""Pure scoring maths for health scores: component scores, the weighted mean and its explanation.
+
+No Django here on purpose: the same functions serve live scoring, backfills, draft previews and
+tests, and must stay fast and deterministic on 100,000 accounts.
+"""
+
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
+
+K = TypeVar("K", bound=Hashable)
+
+# Float sums such as 0.1 + 0.2 + 0.2 land a hair off the exact share; without this slack a
+# coverage of exactly the configured minimum could be reported as insufficient.
+_COVERAGE_EPSILON = 1e-9
+
+
+class Method(StrEnum):
+    """How a signal's raw value becomes a 0-100 component score."""
+
+    THRESHOLD = "threshold"
+    PERCENTILE = "percentile"
+    TREND = "trend"
+
+
+class Colour(StrEnum):
+    """Health colour; GREY means insufficient data, never a guess."""
+
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+    GREY = "grey"
+
+
+@dataclass(frozen=True)
+class Bands:
+    """Colour bands: green from ``green_min``, yellow from ``yellow_min``, red below."""
+
+    green_min: float = 70.0
+    yellow_min: float = 40.0
+
+    def __post_init__(self) -> None:
+        # Written as a positive condition so that NaN (which fails every comparison) is rejected.
+        if not (0 <= self.yellow_min < self.green_min <= 100):
+            raise ValueError(
+                "Colour bands need 0 <= yellow_min < green_min <= 100, "
+                f"got yellow_min={self.yellow_min}, green_min={self.green_min}."
+            )
+
+    def colour(self, score: float | None) -> Colour:
+        """Colour of a 0-100 score; None (no data) is grey."""
+        if score is None:
+            return Colour.GREY
+        if score >= self.green_min:
+            return Colour.GREEN
+        if score >= self.yellow_min:
+            return Colour.YELLOW
+        return Colour.RED
+
+
+def threshold_score(value: float, *, poor: float, good: float) -> float:
+    """Score ``value`` linearly from 0 at ``poor`` to 100 at ``good``, clamped to [0, 100].
+
+    ``poor < good`` means higher is better, ``poor > good`` lower is better. Linear rather than
+    stepped so a small change in the raw value never flips the score by a whole band.
+    """
+    if poor == good:
+        raise ValueError(f"poor and good must differ (both are {poor}).")
+    # The same formula serves both directions: the sign of (good - poor) flips the slope.
+    score = (value - poor) / (good - poor) * 100.0
+    return min(100.0, max(0.0, score))
+
+
+def percentile_scores(
+    values: Mapping[K, float], *, higher_is_better: bool = True
+) -> dict[K, float]:
+    """Rank every key among all values: worst 0, best 100, ties share their mid-rank.
+
+    score = 100 * (strictly_worse + 0.5 * (equal - 1)) / (n - 1); a lone value, or a population
+    that is all tied, scores 50 (nothing to be better or worse than). O(n log n).
+    """
+    n = len(values)
+    if n == 0:
+        return {}
+    if any(math.isnan(v) for v in values.values()):
+        # NaN breaks sort order silently, which would give nonsense ranks to everyone.
+        raise ValueError("percentile_scores cannot rank NaN values.")
+    if n == 1:
+        return dict.fromkeys(values, 50.0)
+
+    # Sort the values only (keys need not be orderable), worst first, and give each distinct
+    # value one score; looking keys up in that table keeps the whole thing O(n log n).
+    ordered = sorted(values.values(), reverse=not higher_is_better)
+    score_of: dict[float, float] = {}
+    i = 0
+    while i < n:
+        j = i
+        while j < n and ordered[j] == ordered[i]:
+            j += 1
+        equal = j - i
+        score_of[ordered[i]] = 100.0 * (i + 0.5 * (equal - 1)) / (n - 1)
+        i = j
+    return {key: score_of[value] for key, value in values.items()}
+
+
+def relative_change(current: float | None, previous: float | None) -> float | None:
+    """Percent change from ``previous`` to ``current``; None when it cannot be measured.
+
+    A zero baseline gives 0.0 if nothing changed, else None (any percentage would be invented).
+    """
+    if current is None or previous is None:
+        return None
+    if previous == 0:
+        return 0.0 if current == 0 else None
+    # abs() keeps the sign meaning "went up" even for a negative baseline (-10 -> -5 is +50%).
+    return (current - previous) / abs(previous) * 100.0
+
+
+def component_score(
+    method: Method, raw: float | None, *, poor: float | None, good: float | None
+) -> float | None:
+    """Score one raw value with THRESHOLD or TREND (raw is then a percent change).
+
+    PERCENTILE raises ValueError: it needs the whole population, see ``percentile_scores``.
+    """
+    if method is Method.PERCENTILE:
+        raise ValueError("Percentile scores need the whole population: use percentile_scores().")
+    if poor is None or good is None:
+        raise ValueError(f"{method} scoring needs both poor and good values.")
+    if raw is None:
+        return None
+    return threshold_score(raw, poor=poor, good=good)
+
+
+@dataclass(frozen=True)
+class Component:
+    """One signal's measurement for an account; ``score`` None means no data."""
+
+    key: str
+    label: str
+    raw: float | None
+    score: float | None
+    weight: float
+    critical: bool = False
+    unit: str = ""
+
+    def __post_init__(self) -> None:
+        # Fail where the bad value is made, not later inside a weighted mean.
+        if not (math.isfinite(self.weight) and self.weight >= 0):
+            raise ValueError(f"Weight of {self.key!r} must be a finite number >= 0.")
+        if self.score is not None and not (0 <= self.score <= 100):
+            raise ValueError(f"Score of {self.key!r} must be within 0..100, got {self.score}.")
+
+    @property
+    def has_data(self) -> bool:
+        return self.score is not None
+
+
+@dataclass(frozen=True)
+class Part:
+    """A component as it entered the overall score."""
+
+    component: Component
+    share: float  # weight / sum of weights with data; 0 without data
+    contribution: float  # score * share, in points of the overall score; 0 without data
+
+
+@dataclass(frozen=True)
+class Health:
+    """The overall score of one account, with everything needed to explain it."""
+
+    score: float | None  # 1 decimal; None when coverage is insufficient
+    colour: Colour
+    coverage: float  # 0..1 share of total weight whose component has data
+    parts: tuple[Part, ...]
+    critical_override: str | None  # key of the critical component that forced red
+
+
+def combine(components: Sequence[Component], *, bands: Bands, min_coverage: float = 0.5) -> Health:
+    """Weighted mean of the components with data, renormalised over their weights.
+
+    Below ``min_coverage`` the score is None and the colour grey. A critical component whose
+    own score is red makes the account red regardless of the mean, even when it is grey.
+    """
+    if not (0 <= min_coverage <= 1):
+        raise ValueError(f"min_coverage must be within 0..1, got {min_coverage}.")
+
+    total_weight = math.fsum(c.weight for c in components)
+    data_weight = math.fsum(c.weight for c in components if c.has_data)
+    coverage = data_weight / total_weight if total_weight > 0 else 0.0
+
+    parts: list[Part] = []
+    for c in components:
+        if c.score is not None and data_weight > 0:
+            share = c.weight / data_weight
+            parts.append(Part(c, share, c.score * share))
+        else:
+            parts.append(Part(c, 0.0, 0.0))
+
+    score: float | None = None
+    if data_weight > 0 and coverage >= min_coverage - _COVERAGE_EPSILON:
+        score = round(math.fsum(p.contribution for p in parts), 1)
+
+    # The worst critical red wins so the explanation names the most alarming signal.
+    critical_reds = [
+        c
+        for c in components
+        if c.critical and c.score is not None and bands.colour(c.score) is Colour.RED
+    ]
+    override = min(critical_reds, key=lambda c: (c.score or 0.0, c.key)) if critical_reds else None
+
+    # Colour the rounded score so the colour always agrees with the number on screen.
+    colour = Colour.RED if override is not None else bands.colour(score)
+
+    return Health(
+        score=score,
+        colour=colour,
+        coverage=coverage,
+        parts=tuple(parts),
+        critical_override=override.key if override else None,
+    )
+
+
+def _fmt(x: float) -> str:
+    """Integers without '.0', anything else with one decimal; never '-0'."""
+    r = round(x, 1) + 0.0  # + 0.0 turns -0.0 into 0.0
+    text = f"{r:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _signed(x: float) -> str:
+    return f"+{_fmt(x)}" if x > 0 else _fmt(x)
+
+
+def _with_unit(value: float, unit: str) -> str:
+    if not unit:
+        return _fmt(value)
+    # "%" reads as "-20%", words read as "64 days overdue".
+    sep = "" if unit.startswith("%") else " "
+    return f"{_fmt(value)}{sep}{unit}"
+
+
+def _lost_points(part: Part) -> float:
+    score = part.component.score
+    return 0.0 if score is None else (100.0 - score) * part.share
+
+
+def drivers(health: Health, *, limit: int = 3) -> list[str]:
+    """Sentences naming what pulled the score down most, worst first.
+
+    A critical override comes first as its own sentence, then up to ``limit`` components ranked
+    by lost points = (100 - score) * share, ties by key.
+    """
+    sentences: list[str] = []
+    if health.critical_override is not None:
+        label = next(
+            (
+                p.component.label
+                for p in health.parts
+                if p.component.key == health.critical_override
+            ),
+            health.critical_override,
+        )
+        sentences.append(
+            f"{label} is critical and red, so the account is red whatever the other signals say."
+        )
+
+    # Filter on the rounded loss: "costs 0 points" would be noise, not a driver.
+    losers = [p for p in health.parts if round(_lost_points(p), 1) > 0]
+    losers.sort(key=lambda p: (-_lost_points(p), p.component.key))
+    for p in losers[: max(limit, 0)]:
+        c = p.component
+        lost = _lost_points(p)
+        assert c.score is not None  # guaranteed by the lost-points filter
+        subject = c.label if c.raw is None else f"{c.label}: {_with_unit(c.raw, c.unit)}"
+        points = "point" if _fmt(lost) == "1" else "points"
+        sentences.append(f"{subject} scores {_fmt(c.score)}/100 and costs {_fmt(lost)} {points}.")
+    return sentences
+
+
+def score_delta(current: float | None, earlier: float | None) -> float | None:
+    """``current - earlier`` to 1 decimal; None if either is missing (7- and 30-day trends)."""
+    if current is None or earlier is None:
+        return None
+    return round(current - earlier, 1) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def _score_sentence(previous: float | None, current: float | None) -> str | None:
+    if previous is None and current is None:
+        return None
+    if previous is None:
+        assert current is not None
+        return f"Score is now {_fmt(current)} (not enough data before)."
+    if current is None:
+        return f"Not enough data to score now (was {_fmt(previous)})."
+    delta = score_delta(current, previous)
+    if not delta:
+        return None
+    verb = "rose" if delta > 0 else "fell"
+    return f"Score {verb} from {_fmt(previous)} to {_fmt(current)} ({_signed(delta)})."
+
+
+def changes(previous: Health | None, current: Health, *, min_points: float = 5.0) -> list[str]:
+    """What changed since the previous snapshot, in words a CSM can repeat.
+
+    Overall score and colour first, then components that moved by at least ``min_points``
+    (biggest first, ties by key), then components that gained or lost data (by key).
+    """
+    if previous is None:
+        return ["First snapshot."]
+
+    sentences: list[str] = []
+    overall = _score_sentence(previous.score, current.score)
+    if overall:
+        sentences.append(overall)
+    if current.colour != previous.colour:
+        sentences.append(f"Turned {current.colour} (was {previous.colour}).")
+
+    before = {p.component.key: p.component for p in previous.parts}
+    after = {p.component.key: p.component for p in current.parts}
+    moves: list[tuple[float, str, str]] = []
+    data_changes: list[tuple[str, str]] = []
+    # A component missing from one snapshot (scorecard edited) counts as "no data" there.
+    for key in sorted(before.keys() | after.keys()):
+        old, new = before.get(key), after.get(key)
+        shown = new if new is not None else old
+        assert shown is not None  # the key came from one of the two snapshots
+        label = shown.label
+        old_score = old.score if old else None
+        new_score = new.score if new else None
+        if old_score is None and new_score is None:
+            continue
+        if old_score is None:
+            assert new_score is not None
+            data_changes.append((key, f"{label}: no data before, now {_fmt(new_score)}/100."))
+        elif new_score is None:
+            data_changes.append((key, f"{label}: {_fmt(old_score)}/100 before, no data now."))
+        else:
+            delta = score_delta(new_score, old_score)
+            assert delta is not None
+            if abs(delta) >= min_points and delta != 0:
+                verb = "rose" if delta > 0 else "fell"
+                moves.append(
+                    (
+                        abs(delta),
+                        key,
+                        f"{label} {verb} from {_fmt(old_score)}/100 to {_fmt(new_score)}/100 "
+                        f"({_signed(delta)}).",
+                    )
+                )
+
+    moves.sort(key=lambda m: (-m[0], m[1]))
+    sentences.extend(text for _, _, text in moves)
+    sentences.extend(text for _, text in data_changes)
+    return sentences

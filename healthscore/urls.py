@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from healthscore import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", views.account_list, name="account_list"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("import/", include("signals.urls")),
+    path("admin/", admin.site.urls),
+]

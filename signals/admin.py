@@ -1,0 +1,44 @@
+from django.contrib import admin
+
+from signals.models import EmailMessage, Invoice, SentimentEntry, SubscriptionLine, Ticket, UsageRecord
+
+
+class AccountDataAdmin(admin.ModelAdmin):
+    list_select_related = ("account",)
+    search_fields = ("account__name", "account__external_id")
+    raw_id_fields = ("account",)
+
+
+@admin.register(SubscriptionLine)
+class SubscriptionLineAdmin(AccountDataAdmin):
+    list_display = ("subscription_id", "account", "product", "mrr", "start_date", "end_date", "is_trial")
+    list_filter = ("is_trial", "product")
+
+
+@admin.register(UsageRecord)
+class UsageRecordAdmin(AccountDataAdmin):
+    list_display = ("account", "date", "metric", "value")
+    list_filter = ("metric",)
+    date_hierarchy = "date"
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(AccountDataAdmin):
+    list_display = ("invoice_number", "account", "issued_on", "due_on", "paid_on", "amount")
+
+
+@admin.register(Ticket)
+class TicketAdmin(AccountDataAdmin):
+    list_display = ("ticket_id", "account", "priority", "opened_at", "resolved_at", "csat")
+    list_filter = ("priority",)
+
+
+@admin.register(EmailMessage)
+class EmailMessageAdmin(AccountDataAdmin):
+    list_display = ("message_id", "account", "sent_at", "opened_at", "clicked_at")
+
+
+@admin.register(SentimentEntry)
+class SentimentEntryAdmin(AccountDataAdmin):
+    list_display = ("account", "recorded_on", "sentiment", "author")
+    list_filter = ("sentiment",)

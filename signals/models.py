@@ -1,0 +1,163 @@
+"""The raw facts behind a health score, each tied to an account and dated.
+
+Every model has a natural key that is unique in the database, so imports upsert instead of
+duplicating, and an index led by the date (or account and date) so "as of day D" loads are fast.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from accounts.models import Account
+
+
+class SubscriptionLine(models.Model):
+    """A billed subscription line. It covers day D when start_date <= D < end_date (end open = None)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="subscription_lines")
+    subscription_id = models.CharField(max_length=64)
+    product = models.CharField(max_length=100)
+    mrr = models.DecimalField(max_digits=12, decimal_places=2)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    is_trial = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            # A subscription keeps its id across price changes: each change is a new line.
+            models.UniqueConstraint(
+                fields=["subscription_id", "start_date"], name="subscription_line_natural_key"
+            ),
+            models.CheckConstraint(condition=Q(mrr__gte=0), name="subscription_mrr_not_negative"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gt=F("start_date")),
+                name="subscription_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "start_date"]), models.Index(fields=["end_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id} {self.product} from {self.start_date}"
+
+
+class UsageRecord(models.Model):
+    """One day's value of one product-usage metric (any name: logins, active_users, ...)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="usage_records")
+    date = models.DateField()
+    metric = models.CharField(max_length=64)
+    value = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "metric", "date"], name="usage_natural_key"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="usage_value_not_negative"),
+        ]
+        # Recompute scans a date window for every account at once.
+        indexes = [models.Index(fields=["date", "account"])]
+
+
+class Invoice(models.Model):
+    """An invoice issued to an account; unpaid and past due means overdue."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="invoices")
+    invoice_number = models.CharField(max_length=64, unique=True)
+    issued_on = models.DateField()
+    due_on = models.DateField()
+    paid_on = models.DateField(null=True, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="invoice_amount_not_negative"),
+            models.CheckConstraint(condition=Q(due_on__gte=F("issued_on")), name="invoice_due_after_issue"),
+            models.CheckConstraint(
+                condition=Q(paid_on__isnull=True) | Q(paid_on__gte=F("issued_on")),
+                name="invoice_paid_after_issue",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "issued_on"]), models.Index(fields=["due_on"])]
+
+
+class TicketPriority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+class Ticket(models.Model):
+    """A support ticket from the help desk."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="tickets")
+    ticket_id = models.CharField(max_length=64, unique=True)
+    subject = models.CharField(max_length=200, blank=True)
+    priority = models.CharField(max_length=16, choices=TicketPriority.choices, default=TicketPriority.NORMAL)
+    opened_at = models.DateTimeField()
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    csat = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_response_at__isnull=True) | Q(first_response_at__gte=F("opened_at")),
+                name="ticket_response_after_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("opened_at")),
+                name="ticket_resolved_after_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(csat__isnull=True) | Q(csat__gte=1, csat__lte=5), name="ticket_csat_1_to_5"
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "opened_at"]), models.Index(fields=["opened_at"])]
+
+
+class EmailMessage(models.Model):
+    """An e-mail sent to an account's contacts, and whether it was opened or clicked."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="email_messages")
+    message_id = models.CharField(max_length=128, unique=True)
+    subject = models.CharField(max_length=200, blank=True)
+    sent_at = models.DateTimeField()
+    opened_at = models.DateTimeField(null=True, blank=True)
+    clicked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opened_at__isnull=True) | Q(opened_at__gte=F("sent_at")),
+                name="email_opened_after_sent",
+            ),
+            models.CheckConstraint(
+                condition=Q(clicked_at__isnull=True) | Q(clicked_at__gte=F("sent_at")),
+                name="email_clicked_after_sent",
+            ),
+        ]
+        indexes = [models.Index(fields=["sent_at", "account"])]
+
+
+class Sentiment(models.TextChoices):
+    GREEN = "green", "Green — going well"
+    YELLOW = "yellow", "Yellow — some concern"
+    RED = "red", "Red — at risk"
+
+
+class SentimentEntry(models.Model):
+    """The CSM's own read of an account on a day."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="sentiment_entries")
+    recorded_on = models.DateField()
+    sentiment = models.CharField(max_length=8, choices=Sentiment.choices)
+    note = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "recorded_on"], name="sentiment_natural_key"),
+        ]
+        verbose_name_plural = "sentiment entries"

@@ -1,0 +1,87 @@
+"""Revenue facts derived from subscription lines: active on a day, MRR on a day, churn date.
+
+A line covers day D when start_date <= D < end_date (an open line has no end). An account
+churns on the end date of its last line when no line is open and none starts later; a churn
+date recorded by a person overrides that. The pure functions work on any objects with
+start_date, end_date and mrr; the queries do the same for many accounts at once.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Protocol
+
+from django.db.models import Max, Q, QuerySet, Sum
+
+from accounts.models import Account
+from signals.models import SubscriptionLine
+
+
+class Line(Protocol):
+    start_date: date
+    end_date: date | None
+    mrr: Decimal
+
+
+def covers(line: Line, day: date) -> bool:
+    return line.start_date <= day and (line.end_date is None or day < line.end_date)
+
+
+def mrr_on(lines: Iterable[Line], day: date) -> Decimal:
+    return sum((line.mrr for line in lines if covers(line, day)), Decimal("0"))
+
+
+def churn_date(lines: Iterable[Line], *, churned_on: date | None = None) -> date | None:
+    """The day the account stopped being a customer, or None while it still is one."""
+    if churned_on is not None:
+        return churned_on
+    lines = list(lines)
+    if not lines or any(line.end_date is None for line in lines):
+        return None
+    return max(line.end_date for line in lines if line.end_date is not None)
+
+
+def is_active_on(lines: Iterable[Line], day: date, *, churned_on: date | None = None) -> bool:
+    if churned_on is not None and churned_on <= day:
+        return False
+    return any(covers(line, day) for line in lines)
+
+
+def lines_covering(day: date) -> QuerySet[SubscriptionLine]:
+    return SubscriptionLine.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gt=day), start_date__lte=day
+    )
+
+
+def mrr_by_account(day: date, account_ids: Iterable[int] | None = None) -> dict[int, Decimal]:
+    """MRR on `day` of every account with a covering line, in one query."""
+    lines = lines_covering(day)
+    if account_ids is not None:
+        lines = lines.filter(account_id__in=list(account_ids))
+    rows = lines.values("account_id").annotate(mrr=Sum("mrr")).values_list("account_id", "mrr")
+    return dict(rows)
+
+
+def churn_dates(account_ids: Iterable[int] | None = None) -> dict[int, date]:
+    """Derived churn date of every churned account (manual dates win), in two queries."""
+    accounts = Account.objects.all()
+    if account_ids is not None:
+        accounts = accounts.filter(pk__in=list(account_ids))
+    result: dict[int, date] = {}
+    open_ids = set(
+        SubscriptionLine.objects.filter(end_date__isnull=True, account__in=accounts)
+        .values_list("account_id", flat=True)
+        .distinct()
+    )
+    last_ends = (
+        SubscriptionLine.objects.filter(account__in=accounts)
+        .values("account_id")
+        .annotate(last_end=Max("end_date"))
+        .values_list("account_id", "last_end")
+    )
+    for account_id, last_end in last_ends:
+        if account_id not in open_ids and last_end is not None:
+            result[account_id] = last_end
+    for account_id, manual in accounts.filter(churned_on__isnull=False).values_list("pk", "churned_on"):
+        result[account_id] = manual
+    return result

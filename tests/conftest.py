@@ -1,0 +1,59 @@
+"""Shared fixtures, and the rule for services: in CI (CI=true) PostgreSQL, Redis and Chromium
+must be there and nothing is skipped; on a laptop the tests that need them are skipped, saying so.
+"""
+
+import os
+import shutil
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _redis_reachable() -> bool:
+    if not settings.REDIS_URL:
+        return False
+    url = urlparse(settings.REDIS_URL)
+    try:
+        with socket.create_connection((url.hostname or "127.0.0.1", url.port or 6379), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def _missing() -> dict[str, str]:
+    """Marker -> why the service behind it is not available."""
+    missing = {}
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        missing["postgres"] = "DATABASE_URL does not point at PostgreSQL"
+    if not _redis_reachable():
+        missing["redis"] = "REDIS_URL is not set or Redis does not answer"
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        missing["browser"] = f"{CHROMIUM} is not installed"
+    return missing
+
+
+MISSING = _missing()
+
+
+def pytest_configure(config):
+    if IN_CI and MISSING:
+        reasons = "; ".join(f"{marker}: {why}" for marker, why in MISSING.items())
+        raise pytest.UsageError(f"CI=true but a service is missing, nothing may be skipped: {reasons}")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for marker, why in MISSING.items():
+            if item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.skip(reason=f"needs {marker}: {why}"))
+
+
+def pytest_report_header(config):
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    skipped = ", ".join(f"{m} ({why})" for m, why in MISSING.items()) or "none"
+    return [f"healthscore: database={engine}; tests skipped for missing services: {skipped}"]
