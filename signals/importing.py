@@ -168,6 +168,7 @@ class ImportKind:
     key: tuple[str, ...]  # natural key, as column names
     rules: tuple[Rule, ...] = ()
     description: str = ""
+    fixed: tuple[tuple[str, Any], ...] = ()  # model fields every row of this kind gets
 
     @property
     def required(self) -> list[str]:
@@ -285,6 +286,7 @@ KINDS: dict[str, ImportKind] = {
             ),
             key=("account", "respondent", "responded_on"),
             description="NPS answers, 0–10.",
+            fixed=(("survey_type", SurveyType.NPS),),
         ),
         ImportKind(
             "sentiment",
@@ -538,10 +540,10 @@ def rows_write(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Upsert validated rows; only the columns given are updated on existing rows. Returns new rows."""
-    key = [_REFERENCES.get(name, name) for name in kind.key]
-    update = [
-        _REFERENCES.get(name, name) for name in header if name not in kind.key
-    ]
+    key = [_REFERENCES.get(name, name) for name in kind.key] + [name for name, _ in kind.fixed]
+    update = [_REFERENCES.get(name, name) for name in header if name not in kind.key]
+    for row in rows:
+        row.update(kind.fixed)
     return bulk_upsert(kind.model, rows, key=key, update=update, progress=progress)
 
 

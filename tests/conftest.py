@@ -57,3 +57,24 @@ def pytest_report_header(config):
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     skipped = ", ".join(f"{m} ({why})" for m, why in MISSING.items()) or "none"
     return [f"healthscore: database={engine}; tests skipped for missing services: {skipped}"]
+
+
+@pytest.fixture
+def csm(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="casey", role="csm")
+
+
+@pytest.fixture
+def manager(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="morgan", role="manager")
+
+
+@pytest.fixture
+def admin_user(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="ada", role="admin")
