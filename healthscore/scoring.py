@@ -5,6 +5,7 @@ tests, and must stay fast and deterministic on 100,000 accounts.
 """
 
 import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -355,3 +356,22 @@ def changes(previous: Health | None, current: Health, *, min_points: float = 5.0
     sentences.extend(text for _, _, text in moves)
     sentences.extend(text for _, text in data_changes)
     return sentences
+
+
+def percentile_against(
+    value: float, population: Sequence[float], *, higher_is_better: bool = True
+) -> float:
+    """Score one value against a sorted population, with the same mid-rank rule as
+    ``percentile_scores`` (the population includes the value itself).
+
+    Lets a chunk of accounts be scored against the whole book without reloading it.
+    """
+    n = len(population)
+    if n <= 1:
+        return 50.0
+    below = bisect_left(population, value)
+    equal = bisect_right(population, value) - below
+    if equal == 0:  # not in the population: rank it as if it were added
+        equal, n = 1, n + 1
+    worse = below if higher_is_better else n - below - equal
+    return 100.0 * (worse + 0.5 * (equal - 1)) / (n - 1)

@@ -53,9 +53,14 @@ def lines_covering(day: date) -> QuerySet[SubscriptionLine]:
     )
 
 
-def mrr_by_account(day: date, account_ids: Iterable[int] | None = None) -> dict[int, Decimal]:
-    """MRR on `day` of every account with a covering line, in one query."""
-    lines = lines_covering(day)
+def mrr_by_account(
+    day: date, account_ids: Iterable[int] | None = None, *, scope: dict | None = None
+) -> dict[int, Decimal]:
+    """MRR on `day` of every account with a covering line, in one query.
+
+    `scope` is a filter on account_id (such as a pk range) for callers scoring many accounts.
+    """
+    lines = lines_covering(day).filter(**(scope or {}))
     if account_ids is not None:
         lines = lines.filter(account_id__in=list(account_ids))
     rows = lines.values("account_id").annotate(mrr=Sum("mrr")).values_list("account_id", "mrr")

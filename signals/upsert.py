@@ -5,6 +5,7 @@ did not change untouched, so importing the same data twice changes nothing.
 """
 
 import io
+import json
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -88,7 +89,7 @@ def _copy_value(value: Any) -> str:
         return "f"
     if isinstance(value, (int, float, Decimal, date)):
         return value.isoformat() if isinstance(value, date) else str(value)
-    text = str(value)
+    text = json.dumps(value) if isinstance(value, (list, dict)) else str(value)
     if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
         text = (
             text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")

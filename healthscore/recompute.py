@@ -1,0 +1,289 @@
+"""Compute and store the daily health snapshots: the one service behind the nightly task, the
+per-account task, the backfill command and the benchmark.
+
+Set-based: for a day it loads the active accounts, then one or two aggregate queries per signal
+for all of them, scores in memory with the pure functions of `scoring`, and upserts the
+snapshots in bulk. Running it twice for the same day and data changes nothing.
+"""
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Max
+
+from accounts.models import Account
+from healthscore.measures import Scope, measure
+from healthscore.models import HealthSnapshot, Scorecard, SignalDefinition
+from healthscore.scoring import (
+    Bands,
+    Colour,
+    Component,
+    Health,
+    Method,
+    Part,
+    changes,
+    combine,
+    component_score,
+    drivers,
+    percentile_against,
+)
+from signals.revenue import mrr_by_account
+from signals.upsert import bulk_upsert
+
+logger = logging.getLogger(__name__)
+
+POPULATION_TTL = 24 * 3600
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    day: date
+    accounts: int  # snapshots written
+    removed: int  # stale snapshots of accounts no longer active that day
+    colours: dict[str, int]
+
+
+# ---------------------------------------------------------------- choosing a scorecard
+
+
+def scorecard_for(account: Account | dict, scorecards: list[Scorecard]) -> Scorecard:
+    """The scorecard that scores an account: the most specific match wins — one bound to both
+    the account's segment and lifecycle stage, then segment only, then stage only, then the
+    default. Ties go to the lowest id, so the choice is deterministic."""
+    segment = account["segment"] if isinstance(account, dict) else account.segment
+    stage = account["lifecycle_stage"] if isinstance(account, dict) else account.lifecycle_stage
+    best: tuple[int, int] | None = None
+    chosen: Scorecard | None = None
+    for card in scorecards:
+        if card.segment and card.segment != segment:
+            continue
+        if card.lifecycle_stage and card.lifecycle_stage != stage:
+            continue
+        if not (card.segment or card.lifecycle_stage or card.is_default):
+            continue
+        rank = (2 if card.segment else 0) + (1 if card.lifecycle_stage else 0)
+        candidate = (-rank, card.pk)
+        if best is None or candidate < best:
+            best, chosen = candidate, card
+    if chosen is None:
+        raise Scorecard.DoesNotExist("No default scorecard: create one in the admin.")
+    return chosen
+
+
+def load_scorecards() -> list[Scorecard]:
+    return list(Scorecard.objects.prefetch_related("signals").order_by("pk"))
+
+
+# ---------------------------------------------------------------- percentile populations
+
+
+def _population_key(signal: SignalDefinition, day: date, version: int) -> str:
+    return f"healthscore:population:{signal.pk}:{version}:{day.isoformat()}"
+
+
+def population(
+    signal: SignalDefinition, day: date, version: int, *, refresh: bool = False
+) -> list[float]:
+    """Sorted values of a percentile signal over every account active on `day`.
+
+    Percentiles rank an account against the whole book, so a chunk or a single account needs
+    the book's values too. They are computed once and cached for a day; a full recompute
+    refreshes them.
+    """
+    key = _population_key(signal, day, version)
+    if not refresh:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    ids = list(Account.objects.active_on(day).values_list("pk", flat=True))
+    values = sorted(v for v in measure(signal, day, ids, {}).values() if v is not None)
+    cache.set(key, values, POPULATION_TTL)
+    return values
+
+
+# ---------------------------------------------------------------- the service
+
+
+def _components(
+    signals: list[SignalDefinition], raw: dict[int, dict[int, float | None]], pops, account_id
+) -> list[Component]:
+    components = []
+    for signal in signals:
+        value = raw[signal.pk].get(account_id)
+        if value is None:
+            score = None
+        elif signal.method == Method.PERCENTILE:
+            score = percentile_against(
+                value, pops[signal.pk], higher_is_better=signal.higher_is_better
+            )
+        else:
+            score = component_score(Method(signal.method), value, poor=signal.poor, good=signal.good)
+        components.append(
+            Component(
+                key=signal.key,
+                label=signal.label,
+                raw=None if value is None else round(value, 2),
+                score=None if score is None else round(score, 1),
+                weight=signal.weight,
+                critical=signal.critical,
+                unit=signal.unit,
+            )
+        )
+    return components
+
+
+def health_to_json(health: Health) -> list[dict]:
+    return [
+        {
+            "key": part.component.key,
+            "label": part.component.label,
+            "raw": part.component.raw,
+            "score": part.component.score,
+            "weight": part.component.weight,
+            "share": round(part.share, 4),
+            "contribution": round(part.contribution, 2),
+            "critical": part.component.critical,
+            "unit": part.component.unit,
+        }
+        for part in health.parts
+    ]
+
+
+def health_from_snapshot(snapshot: HealthSnapshot) -> Health:
+    """Rebuild the explanation of a stored snapshot (to say what changed since)."""
+    parts = tuple(
+        Part(
+            component=Component(
+                key=c["key"], label=c["label"], raw=c["raw"], score=c["score"],
+                weight=c["weight"], critical=c["critical"], unit=c.get("unit", ""),
+            ),
+            share=c["share"],
+            contribution=c["contribution"],
+        )
+        for c in snapshot.components
+    )
+    return Health(
+        score=snapshot.score,
+        colour=Colour(snapshot.colour),
+        coverage=snapshot.coverage,
+        parts=parts,
+        critical_override=snapshot.critical_override or None,
+    )
+
+
+def _previous_snapshots(day: date, scope: Scope) -> dict[int, HealthSnapshot]:
+    """Each account's snapshot on the book's latest snapshot day before `day`."""
+    before = HealthSnapshot.objects.filter(date__lt=day, **scope)
+    last_day = before.aggregate(d=Max("date"))["d"]
+    if last_day is None or last_day < day - timedelta(days=31):
+        return {}
+    return {
+        s.account_id: s
+        for s in before.filter(date=last_day).only(
+            "account_id", "score", "colour", "coverage", "components", "critical_override"
+        )
+    }
+
+
+def _scope(accounts: Iterable[int] | None, id_range: tuple[int, int] | None) -> Scope:
+    scope: Scope = {}
+    if accounts is not None:
+        scope["account_id__in"] = sorted(set(accounts))
+    if id_range is not None:
+        scope["account_id__gte"], scope["account_id__lt"] = id_range
+    return scope
+
+
+def health_recompute(
+    *,
+    as_of: date,
+    accounts: Iterable[int] | None = None,
+    id_range: tuple[int, int] | None = None,
+    scorecards: list[Scorecard] | None = None,
+    refresh_populations: bool | None = None,
+) -> RecomputeResult:
+    """Score every account active on `as_of` (or only `accounts`, or ids in `id_range`) and
+    upsert one snapshot per account for that day. Accounts in scope that are not active that
+    day lose any snapshot they had for it. Idempotent."""
+    scope = _scope(accounts, id_range)
+    scorecards = scorecards if scorecards is not None else load_scorecards()
+    # A full run is the moment to refresh the cached percentile populations.
+    if refresh_populations is None:
+        refresh_populations = not scope
+    active = list(
+        Account.objects.active_on(as_of)
+        .filter(**{k.replace("account_id", "pk", 1): v for k, v in scope.items()})
+        .values("pk", "segment", "lifecycle_stage")
+    )
+    by_card: dict[int, list[int]] = {}
+    cards = {card.pk: card for card in scorecards}
+    for row in active:
+        by_card.setdefault(scorecard_for(row, scorecards).pk, []).append(row["pk"])
+
+    mrr = mrr_by_account(as_of, scope=scope)
+    previous = _previous_snapshots(as_of, scope)
+    rows: list[dict] = []
+    colours: dict[str, int] = {}
+    for card_id, ids in by_card.items():
+        card = cards[card_id]
+        signals = [s for s in card.signals.all() if s.enabled]
+        raw = {s.pk: measure(s, as_of, ids, scope) for s in signals}
+        pops = {
+            s.pk: population(s, as_of, card.version, refresh=refresh_populations)
+            for s in signals
+            if s.method == Method.PERCENTILE
+        }
+        bands = Bands(green_min=card.green_min, yellow_min=card.yellow_min)
+        for account_id in ids:
+            health = combine(
+                _components(signals, raw, pops, account_id),
+                bands=bands,
+                min_coverage=card.min_coverage,
+            )
+            before = previous.get(account_id)
+            rows.append(
+                {
+                    "account_id": account_id,
+                    "date": as_of,
+                    "score": health.score,
+                    "colour": health.colour.value,
+                    "coverage": round(health.coverage, 4),
+                    "components": health_to_json(health),
+                    "drivers": drivers(health),
+                    "changes": changes(health_from_snapshot(before) if before else None, health),
+                    "critical_override": health.critical_override or "",
+                    "mrr": mrr.get(account_id, 0),
+                    "scorecard_id": card.pk,
+                    "scorecard_version": card.version,
+                }
+            )
+            colours[health.colour.value] = colours.get(health.colour.value, 0) + 1
+    with transaction.atomic():
+        stale = HealthSnapshot.objects.filter(date=as_of, **scope).exclude(
+            account_id__in=[row["pk"] for row in active]
+        ) if scope else HealthSnapshot.objects.filter(date=as_of).exclude(
+            account__in=Account.objects.active_on(as_of)
+        )
+        removed, _ = stale.delete()
+        bulk_upsert(
+            HealthSnapshot,
+            rows,
+            key=["account_id", "date"],
+            update=[
+                "score", "colour", "coverage", "components", "drivers", "changes",
+                "critical_override", "mrr", "scorecard_id", "scorecard_version",
+            ],
+        )
+    logger.debug("health_recompute %s scope=%s: %d snapshots", as_of, bool(scope), len(rows))
+    return RecomputeResult(day=as_of, accounts=len(rows), removed=removed, colours=colours)
+
+
+def id_chunks(*, as_of: date, size: int) -> list[tuple[int, int]]:
+    """Split the accounts active on `as_of` into pk ranges of about `size` accounts, so that
+    several workers can share a day."""
+    ids = list(Account.objects.active_on(as_of).order_by("pk").values_list("pk", flat=True))
+    return [(ids[i], ids[min(i + size, len(ids)) - 1] + 1) for i in range(0, len(ids), size)]

@@ -1,0 +1,69 @@
+"""Celery tasks: thin interfaces to `healthscore.recompute`.
+
+All recompute tasks are idempotent (they upsert one snapshot per account and day), so a retry,
+a redelivery after a worker died (acks_late) or a second run changes nothing.
+"""
+
+from datetime import date
+
+from celery import group, shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from healthscore.recompute import health_recompute, id_chunks, load_scorecards, population
+from healthscore.scoring import Method
+
+TRANSIENT = (OperationalError, InterfaceError)
+RETRY = {
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 5,
+    "acks_late": True,
+}
+
+
+def _day(value: str | None) -> date:
+    return date.fromisoformat(value) if value else timezone.localdate()
+
+
+@shared_task(**RETRY)
+def recompute_chunk(day: str, lo: int, hi: int) -> int:
+    """Recompute the snapshots of accounts with lo <= id < hi for `day`.
+
+    On a database error it retries with backoff; after the last retry the chunk stays as it was
+    (old snapshots or none) and the failure is logged. A second run rewrites the same rows.
+    """
+    return health_recompute(as_of=_day(day), id_range=(lo, hi)).accounts
+
+
+@shared_task(**RETRY)
+def recompute_accounts(account_ids: list[int], day: str | None = None) -> int:
+    """Recompute some accounts after their data changed (enqueued on commit by the importers).
+
+    Retries on database errors; a second run changes nothing.
+    """
+    return health_recompute(as_of=_day(day), accounts=account_ids).accounts
+
+
+@shared_task(**RETRY)
+def nightly_recompute(day: str | None = None) -> dict:
+    """Recompute today's snapshot of every active account, in chunks shared by the workers.
+
+    First it refreshes the book-wide percentile populations (so every chunk ranks against the
+    same figures), then fans out one `recompute_chunk` per range of account ids. If it fails
+    before fanning out it retries; a chunk that fails retries on its own. Running it twice
+    rewrites identical snapshots.
+    """
+    as_of = _day(day)
+    for card in load_scorecards():
+        for signal in card.signals.all():
+            if signal.enabled and signal.method == Method.PERCENTILE:
+                population(signal, as_of, card.version, refresh=True)
+    chunks = id_chunks(as_of=as_of, size=settings.HEALTHSCORE_RECOMPUTE_CHUNK)
+    group(recompute_chunk.s(as_of.isoformat(), lo, hi) for lo, hi in chunks).apply_async()
+    return {"day": as_of.isoformat(), "chunks": len(chunks)}
+
+
