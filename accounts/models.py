@@ -27,10 +27,22 @@ class User(AbstractUser):
     def can_configure(self) -> bool:
         return self.is_superuser or self.role == Role.ADMIN
 
+    def has_perm(self, perm, obj=None) -> bool:
+        # Admins configure everything in the Django admin without per-model permission rows,
+        # like superusers; an inactive admin gets nothing (same rule as Django's superuser).
+        if self.is_active and self.role == Role.ADMIN:
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label) -> bool:
+        if self.is_active and self.role == Role.ADMIN:
+            return True
+        return super().has_module_perms(app_label)
+
     def save(self, *args, **kwargs):
-        # Admins work in the Django admin; nobody else does.
-        if self.role == Role.ADMIN:
-            self.is_staff = True
+        # Admins work in the Django admin; nobody else does, so a demoted admin loses access.
+        # Superusers (createsuperuser) keep it whatever their role.
+        self.is_staff = self.role == Role.ADMIN or self.is_superuser
         super().save(*args, **kwargs)
 
 
@@ -57,11 +69,13 @@ class AccountQuerySet(models.QuerySet):
         return self.filter(owner=user)
 
     def active_on(self, day: date) -> "AccountQuerySet":
-        """Accounts with a subscription line covering `day` (start <= day < end), not churned by hand."""
+        """Accounts with a line covering `day` (start <= day < end), not churned by hand."""
         # Subscription lines live in a higher app; reach them through the reverse relation.
         lines = self.model._meta.get_field("subscription_lines").related_model
         covering = lines.objects.filter(
-            Q(end_date__isnull=True) | Q(end_date__gt=day), account=OuterRef("pk"), start_date__lte=day
+            Q(end_date__isnull=True) | Q(end_date__gt=day),
+            account=OuterRef("pk"),
+            start_date__lte=day,
         )
         return self.filter(Exists(covering)).exclude(
             Q(churned_on__isnull=False) & Q(churned_on__lte=day)

@@ -7,15 +7,35 @@ class SignalDefinitionInline(admin.TabularInline):
     model = SignalDefinition
     extra = 0
     fields = (
-        "key", "label", "source", "metric", "method", "direction", "poor", "good",
-        "window_days", "weight", "critical", "enabled", "unit",
+        "key",
+        "label",
+        "source",
+        "metric",
+        "method",
+        "direction",
+        "poor",
+        "good",
+        "window_days",
+        "weight",
+        "critical",
+        "enabled",
+        "unit",
     )
 
 
 @admin.register(Scorecard)
 class ScorecardAdmin(admin.ModelAdmin):
-    list_display = ("name", "version", "is_default", "segment", "lifecycle_stage", "green_min",
-                    "yellow_min", "min_coverage", "updated_at")
+    list_display = (
+        "name",
+        "version",
+        "is_default",
+        "segment",
+        "lifecycle_stage",
+        "green_min",
+        "yellow_min",
+        "min_coverage",
+        "updated_at",
+    )
     readonly_fields = ("version", "updated_at")
     inlines = [SignalDefinitionInline]
 
@@ -41,7 +61,15 @@ class SignalDefinitionAdmin(admin.ModelAdmin):
 
 @admin.register(HealthSnapshot)
 class HealthSnapshotAdmin(admin.ModelAdmin):
-    list_display = ("account", "date", "score", "colour", "coverage", "scorecard", "scorecard_version")
+    list_display = (
+        "account",
+        "date",
+        "score",
+        "colour",
+        "coverage",
+        "scorecard",
+        "scorecard_version",
+    )
     list_filter = ("colour", "date")
     list_select_related = ("account", "scorecard")
     raw_id_fields = ("account",)

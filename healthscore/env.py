@@ -5,11 +5,13 @@ instead of silently falling back to a default.
 """
 
 import os
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -18,7 +20,8 @@ def env_str(name: str, default: str = "") -> str:
 
 def env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
-    if raw is None:
+    # Empty means unset (as for numbers): `EMAIL_USE_TLS=` in an env file must not turn TLS off.
+    if raw is None or raw.strip() == "":
         return default
     value = raw.strip().lower()
     if value in _TRUE:
@@ -28,14 +31,44 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean; use true or false.")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(
+    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        bounds = f"from {minimum}" if minimum is not None else ""
+        bounds += f" up to {maximum}" if maximum is not None else ""
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is out of range; use a number {bounds.strip()}."
+        )
+    return value
+
+
+def env_log_level(name: str, default: str) -> str:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if raw.upper() in _LOG_LEVELS:
+        return raw.upper()
+    raise ImproperlyConfigured(f"{name}={raw!r} is not one of {', '.join(_LOG_LEVELS)}.")
+
+
+def env_timezone(name: str, default: str) -> str:
+    """An IANA time zone name such as Europe/Berlin."""
+    raw = os.environ.get(name, "").strip() or default
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a time zone; use an IANA name such as Europe/Berlin."
+        ) from None
+    return raw
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -55,12 +88,18 @@ def env_database(name: str, default: str) -> dict:
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} is not a valid database URL: {exc}") from None
     if not config.get("ENGINE"):
-        raise ImproperlyConfigured(f"{name}={raw!r} names no supported database engine.")
+        raise ImproperlyConfigured(f"{name} names no supported database engine.")
+    if not config.get("NAME") and not config.get("OPTIONS", {}).get("service"):
+        raise ImproperlyConfigured(f"{name} names no database, e.g. postgres://user@host:5432/db.")
     return config
 
 
 def env_redis_url(name: str) -> str:
     raw = os.environ.get(name, "").strip()
     if raw and not raw.startswith(("redis://", "rediss://", "unix://")):
-        raise ImproperlyConfigured(f"{name}={raw!r} must start with redis://, rediss:// or unix://.")
+        # Name only the scheme: the rest of the URL may hold a password.
+        scheme = raw.split("://", 1)[0] + "://" if "://" in raw else "no scheme"
+        raise ImproperlyConfigured(
+            f"{name} starts with {scheme}; it must start with redis://, rediss:// or unix://."
+        )
     return raw

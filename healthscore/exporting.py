@@ -13,9 +13,7 @@ def snapshot_rows(*, day: date, accounts=None) -> tuple[list[str], Iterator[list
     if accounts is not None:
         snapshots = snapshots.filter(account__in=accounts)
     snapshots = snapshots.order_by("account__name")
-    keys = list(
-        SignalDefinition.objects.order_by("key").values_list("key", flat=True).distinct()
-    )
+    keys = list(SignalDefinition.objects.order_by("key").values_list("key", flat=True).distinct())
     header = ["external_id", "name", "owner", "score", "colour", "coverage", *keys]
 
     def rows() -> Iterator[list]:

@@ -70,7 +70,10 @@ def licence_utilisation(signal, day, account_ids, scope) -> Values:
     """Latest value of the active-users metric in the window ÷ licensed seats, in %."""
     first, last = _window(day, signal.window_days)
     latest = UsageRecord.objects.filter(
-        account=OuterRef("pk"), metric=signal.metric or "active_users", date__gte=first, date__lte=last
+        account=OuterRef("pk"),
+        metric=signal.metric or "active_users",
+        date__gte=first,
+        date__lte=last,
     ).order_by("-date")
     rows = (
         Account.objects.filter(licensed_seats__gt=0, **account_scope(scope))
@@ -98,9 +101,7 @@ def revenue_trend(signal, day, account_ids, scope) -> Values:
     """% change of MRR on the day against MRR at the start of the window; no baseline = no data."""
     now = mrr_by_account(day, scope=scope)
     before = mrr_by_account(day - timedelta(days=signal.window_days), scope=scope)
-    return {
-        a: relative_change(float(now.get(a, 0)), float(before.get(a, 0))) for a in account_ids
-    }
+    return {a: relative_change(float(now.get(a, 0)), float(before.get(a, 0))) for a in account_ids}
 
 
 def invoice_overdue(signal, day, account_ids, scope) -> Values:
@@ -129,7 +130,7 @@ def open_tickets(signal, day, account_ids, scope) -> Values:
     totals: dict[int, float] = defaultdict(float)
     for account_id, opened_at in rows:
         totals[account_id] += (cutoff - opened_at).total_seconds() / 86400
-    return {a: round(totals.get(a, 0.0), 1) for a in account_ids}
+    return {a: totals.get(a, 0.0) for a in account_ids}
 
 
 def nps(signal, day, account_ids, scope) -> Values:
@@ -154,13 +155,23 @@ def csat(signal, day, account_ids, scope) -> Values:
     """Mean CSAT (1–5) of tickets resolved and CSAT surveys answered in the window."""
     first, last = _window(day, signal.window_days)
     sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
-    tickets = Ticket.objects.filter(
-        csat__isnull=False, resolved_at__gte=end_of(first - timedelta(days=1)),
-        resolved_at__lt=end_of(last), **scope,
-    ).values("account_id").annotate(total=Sum("csat"), n=Count("pk"))
-    surveys = SurveyResponse.objects.filter(
-        survey_type="csat", responded_on__gte=first, responded_on__lte=last, **scope
-    ).values("account_id").annotate(total=Sum("score"), n=Count("pk"))
+    tickets = (
+        Ticket.objects.filter(
+            csat__isnull=False,
+            resolved_at__gte=end_of(first - timedelta(days=1)),
+            resolved_at__lt=end_of(last),
+            **scope,
+        )
+        .values("account_id")
+        .annotate(total=Sum("csat"), n=Count("pk"))
+    )
+    surveys = (
+        SurveyResponse.objects.filter(
+            survey_type="csat", responded_on__gte=first, responded_on__lte=last, **scope
+        )
+        .values("account_id")
+        .annotate(total=Sum("score"), n=Count("pk"))
+    )
     for row in [*tickets, *surveys]:
         sums[row["account_id"]][0] += row["total"]
         sums[row["account_id"]][1] += row["n"]

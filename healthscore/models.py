@@ -34,7 +34,9 @@ class Scorecard(models.Model):
                 fields=["is_default"], condition=Q(is_default=True), name="one_default_scorecard"
             ),
             models.CheckConstraint(
-                condition=Q(yellow_min__gte=0) & Q(green_min__gt=F("yellow_min")) & Q(green_min__lte=100),
+                condition=Q(yellow_min__gte=0)
+                & Q(green_min__gt=F("yellow_min"))
+                & Q(green_min__lte=100),
                 name="scorecard_bands_in_order",
             ),
             models.CheckConstraint(
@@ -97,8 +99,12 @@ class SignalDefinition(models.Model):
     direction = models.CharField(
         max_length=16, choices=Direction.choices, default=Direction.HIGHER_BETTER
     )
-    poor = models.FloatField(null=True, blank=True, help_text="Raw value scoring 0 (threshold, trend).")
-    good = models.FloatField(null=True, blank=True, help_text="Raw value scoring 100 (threshold, trend).")
+    poor = models.FloatField(
+        null=True, blank=True, help_text="Raw value scoring 0 (threshold, trend)."
+    )
+    good = models.FloatField(
+        null=True, blank=True, help_text="Raw value scoring 100 (threshold, trend)."
+    )
     window_days = models.PositiveIntegerField(default=30, help_text="Look-back window in days.")
     weight = models.FloatField(default=10.0)
     critical = models.BooleanField(
@@ -110,7 +116,9 @@ class SignalDefinition(models.Model):
     class Meta:
         ordering = ["scorecard", "-weight", "key"]
         constraints = [
-            models.UniqueConstraint(fields=["scorecard", "key"], name="signal_key_unique_in_scorecard"),
+            models.UniqueConstraint(
+                fields=["scorecard", "key"], name="signal_key_unique_in_scorecard"
+            ),
             models.CheckConstraint(condition=Q(weight__gte=0), name="signal_weight_not_negative"),
             models.CheckConstraint(condition=Q(window_days__gte=1), name="signal_window_positive"),
         ]
@@ -161,7 +169,9 @@ class HealthSnapshot(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["account", "date"], name="one_snapshot_per_account_day"),
+            models.UniqueConstraint(
+                fields=["account", "date"], name="one_snapshot_per_account_day"
+            ),
             models.CheckConstraint(
                 condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=100)),
                 name="snapshot_score_0_to_100",
@@ -172,4 +182,3 @@ class HealthSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.date}: {self.score} {self.colour}"
-

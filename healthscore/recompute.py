@@ -121,7 +121,9 @@ def _components(
                 value, pops[signal.pk], higher_is_better=signal.higher_is_better
             )
         else:
-            score = component_score(Method(signal.method), value, poor=signal.poor, good=signal.good)
+            score = component_score(
+                Method(signal.method), value, poor=signal.poor, good=signal.good
+            )
         components.append(
             Component(
                 key=signal.key,
@@ -158,8 +160,13 @@ def health_from_snapshot(snapshot: HealthSnapshot) -> Health:
     parts = tuple(
         Part(
             component=Component(
-                key=c["key"], label=c["label"], raw=c["raw"], score=c["score"],
-                weight=c["weight"], critical=c["critical"], unit=c.get("unit", ""),
+                key=c["key"],
+                label=c["label"],
+                raw=c["raw"],
+                score=c["score"],
+                weight=c["weight"],
+                critical=c["critical"],
+                unit=c.get("unit", ""),
             ),
             share=c["share"],
             contribution=c["contribution"],
@@ -232,11 +239,16 @@ def health_recompute(
         card = cards[card_id]
         signals = [s for s in card.signals.all() if s.enabled]
         raw = {s.pk: measure(s, as_of, ids, scope) for s in signals}
-        pops = {
-            s.pk: population(s, as_of, card.version, refresh=refresh_populations)
-            for s in signals
-            if s.method == Method.PERCENTILE
-        }
+        pops = {}
+        for s in signals:
+            if s.method != Method.PERCENTILE:
+                continue
+            if not scope and len(by_card) == 1:
+                # Every active account is in `raw` already: it is the population.
+                pops[s.pk] = sorted(v for v in raw[s.pk].values() if v is not None)
+                cache.set(_population_key(s, as_of, card.version), pops[s.pk], POPULATION_TTL)
+            else:
+                pops[s.pk] = population(s, as_of, card.version, refresh=refresh_populations)
         bands = Bands(green_min=card.green_min, yellow_min=card.yellow_min)
         for account_id in ids:
             health = combine(
@@ -263,10 +275,14 @@ def health_recompute(
             )
             colours[health.colour.value] = colours.get(health.colour.value, 0) + 1
     with transaction.atomic():
-        stale = HealthSnapshot.objects.filter(date=as_of, **scope).exclude(
-            account_id__in=[row["pk"] for row in active]
-        ) if scope else HealthSnapshot.objects.filter(date=as_of).exclude(
-            account__in=Account.objects.active_on(as_of)
+        stale = (
+            HealthSnapshot.objects.filter(date=as_of, **scope).exclude(
+                account_id__in=[row["pk"] for row in active]
+            )
+            if scope
+            else HealthSnapshot.objects.filter(date=as_of).exclude(
+                account__in=Account.objects.active_on(as_of)
+            )
         )
         removed, _ = stale.delete()
         bulk_upsert(
@@ -274,8 +290,16 @@ def health_recompute(
             rows,
             key=["account_id", "date"],
             update=[
-                "score", "colour", "coverage", "components", "drivers", "changes",
-                "critical_override", "mrr", "scorecard_id", "scorecard_version",
+                "score",
+                "colour",
+                "coverage",
+                "components",
+                "drivers",
+                "changes",
+                "critical_override",
+                "mrr",
+                "scorecard_id",
+                "scorecard_version",
             ],
         )
     logger.debug("health_recompute %s scope=%s: %d snapshots", as_of, bool(scope), len(rows))

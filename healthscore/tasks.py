@@ -65,5 +65,3 @@ def nightly_recompute(day: str | None = None) -> dict:
     chunks = id_chunks(as_of=as_of, size=settings.HEALTHSCORE_RECOMPUTE_CHUNK)
     group(recompute_chunk.s(as_of.isoformat(), lo, hi) for lo, hi in chunks).apply_async()
     return {"day": as_of.isoformat(), "chunks": len(chunks)}
-
-

@@ -12,9 +12,11 @@ from accounts.models import Account
 
 
 class SubscriptionLine(models.Model):
-    """A billed subscription line. It covers day D when start_date <= D < end_date (end open = None)."""
+    """A billed subscription line, covering day D when start_date <= D < end_date (None = open)."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="subscription_lines")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="subscription_lines"
+    )
     subscription_id = models.CharField(max_length=64)
     product = models.CharField(max_length=100)
     mrr = models.DecimalField(max_digits=12, decimal_places=2)
@@ -34,7 +36,10 @@ class SubscriptionLine(models.Model):
                 name="subscription_ends_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["account", "start_date"]), models.Index(fields=["end_date"])]
+        indexes = [
+            models.Index(fields=["account", "start_date"]),
+            models.Index(fields=["end_date"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subscription_id} {self.product} from {self.start_date}"
@@ -56,6 +61,9 @@ class UsageRecord(models.Model):
         # Recompute scans a date window for every account at once.
         indexes = [models.Index(fields=["date", "account"])]
 
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.metric} {self.date}: {self.value:g}"
+
 
 class Invoice(models.Model):
     """An invoice issued to an account; unpaid and past due means overdue."""
@@ -70,13 +78,18 @@ class Invoice(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="invoice_amount_not_negative"),
-            models.CheckConstraint(condition=Q(due_on__gte=F("issued_on")), name="invoice_due_after_issue"),
+            models.CheckConstraint(
+                condition=Q(due_on__gte=F("issued_on")), name="invoice_due_after_issue"
+            ),
             models.CheckConstraint(
                 condition=Q(paid_on__isnull=True) | Q(paid_on__gte=F("issued_on")),
                 name="invoice_paid_after_issue",
             ),
         ]
         indexes = [models.Index(fields=["account", "issued_on"]), models.Index(fields=["due_on"])]
+
+    def __str__(self) -> str:
+        return self.invoice_number
 
 
 class TicketPriority(models.TextChoices):
@@ -92,7 +105,9 @@ class Ticket(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="tickets")
     ticket_id = models.CharField(max_length=64, unique=True)
     subject = models.CharField(max_length=200, blank=True)
-    priority = models.CharField(max_length=16, choices=TicketPriority.choices, default=TicketPriority.NORMAL)
+    priority = models.CharField(
+        max_length=16, choices=TicketPriority.choices, default=TicketPriority.NORMAL
+    )
     opened_at = models.DateTimeField()
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -101,7 +116,8 @@ class Ticket(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(first_response_at__isnull=True) | Q(first_response_at__gte=F("opened_at")),
+                condition=Q(first_response_at__isnull=True)
+                | Q(first_response_at__gte=F("opened_at")),
                 name="ticket_response_after_open",
             ),
             models.CheckConstraint(
@@ -109,10 +125,17 @@ class Ticket(models.Model):
                 name="ticket_resolved_after_open",
             ),
             models.CheckConstraint(
-                condition=Q(csat__isnull=True) | Q(csat__gte=1, csat__lte=5), name="ticket_csat_1_to_5"
+                condition=Q(csat__isnull=True) | Q(csat__gte=1, csat__lte=5),
+                name="ticket_csat_1_to_5",
             ),
         ]
-        indexes = [models.Index(fields=["account", "opened_at"]), models.Index(fields=["opened_at"])]
+        indexes = [
+            models.Index(fields=["account", "opened_at"]),
+            models.Index(fields=["opened_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.ticket_id
 
 
 class EmailMessage(models.Model):
@@ -138,6 +161,9 @@ class EmailMessage(models.Model):
         ]
         indexes = [models.Index(fields=["sent_at", "account"])]
 
+    def __str__(self) -> str:
+        return self.message_id
+
 
 class Sentiment(models.TextChoices):
     GREEN = "green", "Green — going well"
@@ -158,6 +184,11 @@ class SentimentEntry(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["account", "recorded_on"], name="sentiment_natural_key"),
+            models.UniqueConstraint(
+                fields=["account", "recorded_on"], name="sentiment_natural_key"
+            ),
         ]
         verbose_name_plural = "sentiment entries"
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.recorded_on}: {self.sentiment}"

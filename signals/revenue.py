@@ -87,6 +87,8 @@ def churn_dates(account_ids: Iterable[int] | None = None) -> dict[int, date]:
     for account_id, last_end in last_ends:
         if account_id not in open_ids and last_end is not None:
             result[account_id] = last_end
-    for account_id, manual in accounts.filter(churned_on__isnull=False).values_list("pk", "churned_on"):
+    for account_id, manual in accounts.filter(churned_on__isnull=False).values_list(
+        "pk", "churned_on"
+    ):
         result[account_id] = manual
     return result

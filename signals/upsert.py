@@ -14,7 +14,8 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-BATCH = 5000
+# SQLite caps the parameters of one statement; stay well under it.
+GENERIC_BATCH = 500
 
 
 def bulk_upsert(
@@ -65,19 +66,30 @@ def _upsert_generic(model, rows, columns, key, update, progress) -> None:
     now = timezone.now()
     names = [f.attname for f in columns]
     auto_now = [f.attname for f in columns if getattr(f, "auto_now", False)]
-    for start in range(0, len(rows), BATCH):
-        batch = [
-            model(**dict(zip(names, _full_row(columns, row, now), strict=True)))
-            for row in rows[start : start + BATCH]
+    manager = model._default_manager
+    for start in range(0, len(rows), GENERIC_BATCH):
+        chunk = rows[start : start + GENERIC_BATCH]
+        # Without ON CONFLICT ... WHERE, skip unchanged rows by hand so a rerun writes nothing.
+        existing = {
+            tuple(found[k] for k in key): found
+            for found in manager.filter(**{f"{key[0]}__in": {row[key[0]] for row in chunk}})
+            .values(*key, *update)
+        }
+        changed = [
+            row
+            for row in chunk
+            if (old := existing.get(tuple(row[k] for k in key))) is None
+            or any(old[f] != row.get(f) for f in update)
         ]
-        model._default_manager.bulk_create(
-            batch,
-            update_conflicts=True,
-            unique_fields=[model._meta.get_field(k).name for k in key],
-            update_fields=[model._meta.get_field(f).name for f in (*update, *auto_now)] or None,
-        )
+        if changed:
+            manager.bulk_create(
+                [model(**dict(zip(names, _full_row(columns, row, now), strict=True))) for row in changed],
+                update_conflicts=True,
+                unique_fields=[model._meta.get_field(k).name for k in key],
+                update_fields=[model._meta.get_field(f).name for f in (*update, *auto_now)] or None,
+            )
         if progress:
-            progress(len(batch))
+            progress(len(chunk))
 
 
 def _copy_value(value: Any) -> str:

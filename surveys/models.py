@@ -35,6 +35,9 @@ class SurveyResponse(models.Model):
         ]
         indexes = [models.Index(fields=["responded_on", "account"])]
 
+    def __str__(self) -> str:
+        return f"{self.get_survey_type_display()} {self.score} from {self.respondent}"
+
     @property
     def nps_category(self) -> str:
         if self.survey_type != SurveyType.NPS:

@@ -43,7 +43,9 @@ MISSING = _missing()
 def pytest_configure(config):
     if IN_CI and MISSING:
         reasons = "; ".join(f"{marker}: {why}" for marker, why in MISSING.items())
-        raise pytest.UsageError(f"CI=true but a service is missing, nothing may be skipped: {reasons}")
+        raise pytest.UsageError(
+            f"CI=true but a service is missing, nothing may be skipped: {reasons}"
+        )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -78,3 +80,25 @@ def admin_user(db):
     from tests.factories import UserFactory
 
     return UserFactory(username="ada", role="admin")
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery_and_clean_cache(request):
+    """Tasks run in-process in tests (the worker tests opt out); no cache leaks between tests."""
+    from django.core.cache import cache
+
+    from healthscore.celery import app
+
+    app.conf.task_always_eager = not request.node.get_closest_marker("redis")
+    app.conf.task_eager_propagates = True
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def default_scorecard(db):
+    from healthscore.defaults import create_default_scorecard
+    from healthscore.models import Scorecard, SignalDefinition
+
+    return create_default_scorecard(Scorecard, SignalDefinition)

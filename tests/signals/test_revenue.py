@@ -12,7 +12,7 @@ import pytest
 
 from accounts.models import Account
 from signals.revenue import churn_date, churn_dates, covers, is_active_on, mrr_by_account, mrr_on
-from tests.factories import AccountFactory, SubscriptionLineFactory
+from tests.factories import AccountFactory, SubscriptionLineFactory, UserFactory
 
 
 @dataclass
@@ -166,12 +166,19 @@ DAYS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Factories hash a password for every owner; the default hasher would dominate the run.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def book(db):
     """Accounts by name, one for each shape of revenue history."""
+    owner = UserFactory()
 
     def account(name, *, churned_on=None, lines=()):
-        acc = AccountFactory(name=name, churned_on=churned_on)
+        acc = AccountFactory(name=name, churned_on=churned_on, owner=owner)
         for start, end, mrr, sub_id in lines:
             SubscriptionLineFactory(
                 account=acc, start_date=start, end_date=end, mrr=money(mrr), subscription_id=sub_id

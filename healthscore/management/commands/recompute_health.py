@@ -40,7 +40,9 @@ class Command(BaseCommand):
             scorecards = load_scorecards()
             days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
             total = 0
-            for day in tqdm(days, unit="day", disable=no_progress or len(days) < 2, file=sys.stderr):
+            for day in tqdm(
+                days, unit="day", disable=no_progress or len(days) < 2, file=sys.stderr
+            ):
                 # Each day refreshes its own percentile populations: a backfill is a full run.
                 result = health_recompute(as_of=day, scorecards=scorecards)
                 total += result.accounts

@@ -1,0 +1,117 @@
+"""The default scorecard: a meaningful score on a new install with zero tuning.
+
+Plain data, so the data migration and the tests build the same scorecard.
+"""
+
+# key, label, source, method, direction, poor, good, window days, weight, critical, unit
+DEFAULT_SIGNALS = [
+    # Usage is ranked against the whole book, so no absolute threshold has to be guessed.
+    (
+        "usage",
+        "Product usage",
+        "usage_volume",
+        "percentile",
+        "higher_better",
+        None,
+        None,
+        30,
+        25,
+        False,
+        "events",
+    ),
+    # Expansion is good, contraction bad: -20 % MRR over 90 days scores 0, +10 % scores 100.
+    (
+        "revenue_trend",
+        "Revenue trend",
+        "revenue_trend",
+        "threshold",
+        "higher_better",
+        -20,
+        10,
+        90,
+        15,
+        False,
+        "%",
+    ),
+    # More than 30 days overdue is red, 50 days scores 0; critical, so usage cannot offset it.
+    (
+        "invoices",
+        "Invoices",
+        "invoice_overdue",
+        "threshold",
+        "lower_better",
+        50,
+        0,
+        365,
+        15,
+        True,
+        "days overdue",
+    ),
+    (
+        "tickets",
+        "Support tickets",
+        "open_tickets",
+        "threshold",
+        "lower_better",
+        14,
+        0,
+        365,
+        10,
+        False,
+        "ticket-days open",
+    ),
+    # 5 → 0 and 10 → 100 puts detractors (0–6) in red, passives (7–8) yellow, promoters green.
+    ("nps", "NPS", "nps", "threshold", "higher_better", 5, 10, 180, 15, False, ""),
+    (
+        "email",
+        "E-mail engagement",
+        "email_open_rate",
+        "threshold",
+        "higher_better",
+        10,
+        50,
+        90,
+        10,
+        False,
+        "% opened",
+    ),
+    (
+        "sentiment",
+        "CSM sentiment",
+        "sentiment",
+        "threshold",
+        "higher_better",
+        0,
+        100,
+        90,
+        10,
+        False,
+        "points",
+    ),
+]
+FIELDS = (
+    "key",
+    "label",
+    "source",
+    "method",
+    "direction",
+    "poor",
+    "good",
+    "window_days",
+    "weight",
+    "critical",
+    "unit",
+)
+
+
+def create_default_scorecard(scorecard_model, signal_model):
+    """Create the default scorecard unless there is one (models passed in for migrations)."""
+    card, created = scorecard_model.objects.get_or_create(
+        is_default=True, defaults={"name": "Default", "min_coverage": 0.5}
+    )
+    if created:
+        signal_model.objects.bulk_create(
+            signal_model(scorecard=card, **dict(zip(FIELDS, row, strict=True)))
+            for row in DEFAULT_SIGNALS
+        )
+    return card

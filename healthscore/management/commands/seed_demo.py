@@ -1,0 +1,74 @@
+"""`python manage.py seed_demo`: load the demo book (a thin wrapper over `demo_seed`)."""
+
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.models import Account
+from healthscore.demo import DEMO_PASSWORD, demo_logins, demo_seed
+
+
+def positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(value)
+    return number
+
+
+class Command(BaseCommand):
+    help = (
+        "Build a believable demo book (accounts, users, months of signal data), deterministic "
+        "from --seed. Safe to re-run: rows are upserted on their natural keys."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+        parser.add_argument("--accounts", type=positive, default=320, help="default 320")
+        parser.add_argument("--days", type=positive, default=200, help="days of history (200)")
+        parser.add_argument("--today", help="last day of the history, YYYY-MM-DD (default today)")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing (but print the logins) when accounts already exist",
+        )
+
+    def handle(self, *, seed, accounts, days, today, if_empty, **options):
+        try:
+            day = date.fromisoformat(today) if today else None
+        except ValueError:
+            raise CommandError(f"--today '{today}' is not a date; use YYYY-MM-DD") from None
+        if if_empty and Account.objects.exists():
+            self.stdout.write("Accounts already exist: demo data not loaded (--if-empty).")
+        else:
+            try:
+                summary = demo_seed(
+                    seed=seed, accounts=accounts, days=days, today=day, out=self.stdout
+                )
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo book: {summary.accounts} accounts, {summary.days} days to "
+                    f"{summary.today}, seed {summary.seed}, in {summary.seconds:.1f}s."
+                )
+            )
+        self.print_logins()
+
+    def print_logins(self) -> None:
+        logins = demo_logins()
+        if not logins:
+            self.stdout.write("No demo users exist; run seed_demo without --if-empty.")
+            return
+        width = max(len(username) for username, _, _ in logins)
+        lines = [f"  {u:<{width}}  {role:<8} {name}" for u, role, name in logins]
+        self.stdout.write(
+            "\n".join(
+                [
+                    "",
+                    f"Demo logins (password for each: {DEMO_PASSWORD})",
+                    *lines,
+                    "Users created earlier keep the password they have.",
+                    "",
+                ]
+            )
+        )
