@@ -75,8 +75,8 @@ class Group(StrEnum):
 
 @dataclass(frozen=True)
 class DemoSummary:
-    """What `demo_seed` built; `rows` counts the rows generated per model, `new_rows` those that
-    did not exist before (0 everywhere on a second run with the same seed and day)."""
+    """What `demo_seed` built. Per model: `rows` generated, `new_rows` that did not exist and
+    `updated_rows` that existed with other values (both 0 on a rerun with the same seed and day)."""
 
     seed: int
     today: date
@@ -85,6 +85,7 @@ class DemoSummary:
     users: tuple[str, ...]
     rows: dict[str, int]
     new_rows: dict[str, int]
+    updated_rows: dict[str, int]
     groups: dict[str, int]
     group_of: dict[str, str]  # external id -> hidden group, for tests and tuning
     seconds: float
@@ -265,7 +266,7 @@ class _Plan:
     group: Group
     name: str
     domain: str
-    segment: str
+    segment: Segment
     owner_id: int
     start: date  # first day as a customer, trial included
     paid_from: date  # first paid day (after the trial, if any)
@@ -487,7 +488,7 @@ def _plan(
     return plan
 
 
-def _contacts(rng: random.Random, domain: str, segment: str) -> list[str]:
+def _contacts(rng: random.Random, domain: str, segment: Segment) -> list[str]:
     count = {Segment.SMB: 2, Segment.MID_MARKET: 3, Segment.ENTERPRISE: 4}[segment]
     people = rng.sample([(f, la) for f in _PEOPLE_FIRST for la in _PEOPLE_LAST], count)
     return [f"{first.lower()}.{last.lower().replace('ü', 'ue')}@{domain}" for first, last in people]
@@ -500,7 +501,7 @@ def _subscription_rows(p: _Plan, pk: int) -> list[dict[str, Any]]:
     main = f"SUB-{p.number:05d}-1"
     product = _MAIN_PRODUCT[p.segment]
     end = p.main_end()
-    rows = []
+    rows: list[dict[str, Any]] = []
     if p.paid_from > p.start:
         rows.append(_line(pk, main, product, 0, p.start, p.paid_from, trial=True))
     # A new line at every renewal and at every change of MRR.
@@ -534,7 +535,7 @@ def _line(pk, sub, product, mrr, start, end, *, trial=False) -> dict[str, Any]:
 
 
 def _usage_rows(p: _Plan, pk: int, rng: random.Random) -> list[dict[str, Any]]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     day = max(p.period_start, p.start)
     while day <= p.last_day:
         h = p.health(day)
@@ -592,7 +593,7 @@ def _invoice_rows(
         low, high = p.overdue
         due = [i for i, (_, d, _) in enumerate(invoices) if low <= (p.last_day - d).days <= high]
         first_unpaid = rng.choice(due) if due else None
-    rows = []
+    rows: list[dict[str, Any]] = []
     for i, (issued, due_on, amount) in enumerate(invoices):
         paid_on = None
         if first_unpaid is None or i < first_unpaid:
@@ -625,7 +626,7 @@ _RESOLVE_HOURS = {"low": (24, 336), "normal": (12, 168), "high": (6, 96), "criti
 
 
 def _ticket_rows(p: _Plan, pk: int, rng: random.Random) -> list[dict[str, Any]]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     cutoff = _at(p.today, 24)  # nothing may have happened after today
     day = max(p.period_start, p.start)
     while day <= p.last_day:
@@ -636,7 +637,7 @@ def _ticket_rows(p: _Plan, pk: int, rng: random.Random) -> list[dict[str, Any]]:
             opened = _at(day, rng.uniform(7, 18))
             slow = 1 + (1 - h)  # struggling accounts also wait longer
             response = opened + timedelta(hours=rng.uniform(*_RESPONSE_HOURS[priority]) * slow)
-            resolved = response + timedelta(hours=rng.uniform(*_RESOLVE_HOURS[priority]) * slow)
+            fixed = response + timedelta(hours=rng.uniform(*_RESOLVE_HOURS[priority]) * slow)
             # Unhappy accounts have severe tickets that stay stuck for weeks.
             stuck = (
                 priority in ("high", "critical")
@@ -644,8 +645,7 @@ def _ticket_rows(p: _Plan, pk: int, rng: random.Random) -> list[dict[str, Any]]:
                 and (p.last_day - day).days <= 40
                 and rng.random() < 0.5
             )
-            if stuck or resolved >= cutoff:
-                resolved = None
+            resolved = None if stuck or fixed >= cutoff else fixed
             csat = None
             if resolved and rng.random() < 0.6:
                 csat = min(5, max(1, round(1 + 4 * h + rng.gauss(0, 0.7))))
@@ -667,7 +667,7 @@ def _ticket_rows(p: _Plan, pk: int, rng: random.Random) -> list[dict[str, Any]]:
 
 def _email_rows(p: _Plan, pk: int, rng: random.Random) -> list[dict[str, Any]]:
     """One e-mail a week; the open rate follows health (about 60 % healthy, 15 % at risk)."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     cutoff = _at(p.today, 24)
     day = max(p.period_start, p.start) + timedelta(days=p.number % 7)
     while day <= p.last_day:
@@ -694,7 +694,7 @@ def _email_rows(p: _Plan, pk: int, rng: random.Random) -> list[dict[str, Any]]:
 
 def _nps_rows(p: _Plan, pk: int, rng: random.Random) -> list[dict[str, Any]]:
     """A survey every 90 days; about half the contacts answer, from how things are going."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     first = max(p.period_start, p.start + timedelta(days=30))
     wave = p.today - timedelta(days=12 + rng.randint(-6, 6))
     while wave >= first:
@@ -745,7 +745,7 @@ def _sentiment_rows(p: _Plan, pk: int, rng: random.Random) -> list[dict[str, Any
     days = {_between(rng, first, p.last_day) for _ in range(rng.randint(1, 3))}
     if p.group in (Group.DECLINING, Group.AT_RISK, Group.CHURNED):
         days.add(_between(rng, max(first, p.last_day - timedelta(days=45)), p.last_day))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for day in sorted(d for d in days if d):
         h = p.health(day) + rng.gauss(0, 0.05)
         colour = "green" if h >= 0.62 else "yellow" if h >= 0.38 else "red"
@@ -806,8 +806,9 @@ def demo_seed(
 ) -> DemoSummary:
     """Build (or rebuild, idempotently) a demo book of `accounts` accounts with `days` days of
     history ending on `today` (default: today in the site's time zone)."""
-    if accounts < 1:
-        raise ValueError("accounts must be at least 1")
+    most = len(_NAME_FIRST) * len(_NAME_SECOND) * len(_NAME_SUFFIX)
+    if not 1 <= accounts <= most:
+        raise ValueError(f"accounts must be between 1 and {most} (unique company names)")
     if days < 30:
         raise ValueError("days must be at least 30: the score looks back 30 to 180 days")
     today = today or timezone.localdate()
@@ -819,12 +820,18 @@ def demo_seed(
 
     rows: dict[str, int] = {}
     new_rows: dict[str, int] = {}
+    updated_rows: dict[str, int] = {}
 
     def write(model, data: list[dict[str, Any]], *, key: list[str], update: list[str]) -> None:
-        name = model._meta.verbose_name_plural
-        new_rows[model.__name__] = bulk_upsert(model, data, key=key, update=update)
-        rows[model.__name__] = len(data)
-        say(f"{name}: {len(data)} rows ({new_rows[model.__name__]} new)")
+        columns = list(data[0]) if data else []
+        values = [tuple(row[c] for c in columns) for row in data]
+        counts = bulk_upsert(model, columns, values, key=key, update=update)
+        name = model.__name__
+        rows[name], new_rows[name], updated_rows[name] = len(data), counts.created, counts.updated
+        say(
+            f"{model._meta.verbose_name_plural}: {len(data)} rows "
+            f"({counts.created} new, {counts.updated} changed)"
+        )
 
     with transaction.atomic():
         users = demo_users_ensure()
@@ -952,6 +959,7 @@ def demo_seed(
         users=tuple(users),
         rows=rows,
         new_rows=new_rows,
+        updated_rows=updated_rows,
         groups=dict(counts),
         group_of={p.external_id: str(p.group) for p in plans},
         seconds=round(time.monotonic() - started, 2),

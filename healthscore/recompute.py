@@ -285,22 +285,13 @@ def health_recompute(
             )
         )
         removed, _ = stale.delete()
+        columns = list(rows[0]) if rows else []
         bulk_upsert(
             HealthSnapshot,
-            rows,
+            columns,
+            [tuple(row.values()) for row in rows],
             key=["account_id", "date"],
-            update=[
-                "score",
-                "colour",
-                "coverage",
-                "components",
-                "drivers",
-                "changes",
-                "critical_override",
-                "mrr",
-                "scorecard_id",
-                "scorecard_version",
-            ],
+            update=[c for c in columns if c not in ("account_id", "date")],
         )
     logger.debug("health_recompute %s scope=%s: %d snapshots", as_of, bool(scope), len(rows))
     return RecomputeResult(day=as_of, accounts=len(rows), removed=removed, colours=colours)

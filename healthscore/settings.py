@@ -4,9 +4,9 @@ Without DATABASE_URL the app uses a SQLite file; without REDIS_URL Celery runs t
 in-process and the cache is local memory, so `make run` needs no services.
 """
 
-import sys
 from pathlib import Path
 
+import plotly
 from django.core.exceptions import ImproperlyConfigured
 
 from healthscore.env import (
@@ -107,21 +107,22 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
-# Production serves hashed, compressed files built by collectstatic; a missing manifest entry is
-# then an error on every page. The test suite renders pages with DEBUG off but never runs
-# collectstatic, so it uses the plain storage, as DEBUG does.
-TESTING = "pytest" in sys.modules
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # plotly.js as shipped inside the plotly package: charts work offline, no CDN.
+    ("vendor/plotly", Path(plotly.__file__).parent / "package_data"),
+]
+# Production serves hashed, compressed files built by collectstatic (the test suite switches
+# to the plain storage in tests/conftest.py, as it never runs collectstatic).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not (DEBUG or TESTING)
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-# Without collectstatic, WhiteNoise serves straight from the app and static directories.
-WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS = DEBUG
 # Largest upload accepted by the CSV import page.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -193,3 +194,5 @@ LOGGING = {
 # Healthscore's own knobs.
 HEALTHSCORE_COMPANY_NAME = env_str("HEALTHSCORE_COMPANY_NAME", "Healthscore")
 HEALTHSCORE_RECOMPUTE_CHUNK = env_int("HEALTHSCORE_RECOMPUTE_CHUNK", 5000, minimum=1)
+# A check-in task reason closed less than this many days ago does not reopen.
+HEALTHSCORE_TASK_COOLDOWN_DAYS = env_int("HEALTHSCORE_TASK_COOLDOWN_DAYS", 14, minimum=0)

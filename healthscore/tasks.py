@@ -6,11 +6,12 @@ a redelivery after a worker died (acks_late) or a second run changes nothing.
 
 from datetime import date
 
-from celery import group, shared_task
+from celery import chord, shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from healthscore.followups import tasks_open
 from healthscore.recompute import health_recompute, id_chunks, load_scorecards, population
 from healthscore.scoring import Method
 
@@ -53,7 +54,8 @@ def nightly_recompute(day: str | None = None) -> dict:
     """Recompute today's snapshot of every active account, in chunks shared by the workers.
 
     First it refreshes the book-wide percentile populations (so every chunk ranks against the
-    same figures), then fans out one `recompute_chunk` per range of account ids. If it fails
+    same figures), then fans out one `recompute_chunk` per range of account ids, and when all
+    are done opens the day's check-in tasks (`open_followups`). If it fails
     before fanning out it retries; a chunk that fails retries on its own. Running it twice
     rewrites identical snapshots.
     """
@@ -63,5 +65,17 @@ def nightly_recompute(day: str | None = None) -> dict:
             if signal.enabled and signal.method == Method.PERCENTILE:
                 population(signal, as_of, card.version, refresh=True)
     chunks = id_chunks(as_of=as_of, size=settings.HEALTHSCORE_RECOMPUTE_CHUNK)
-    group(recompute_chunk.s(as_of.isoformat(), lo, hi) for lo, hi in chunks).apply_async()
+    if chunks:
+        # The task rules compare today's snapshots with earlier ones: run them once every
+        # chunk is done.
+        chord([recompute_chunk.s(as_of.isoformat(), lo, hi) for lo, hi in chunks])(
+            open_followups.si(as_of.isoformat())
+        )
     return {"day": as_of.isoformat(), "chunks": len(chunks)}
+
+
+@shared_task(**RETRY)
+def open_followups(day: str | None = None) -> int:
+    """Open check-in tasks for the day's rules (turned red, score drop, detractor, critical
+    ticket, renewal risk). Retries on database errors; a second run opens nothing new."""
+    return tasks_open(day=_day(day))

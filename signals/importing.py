@@ -12,9 +12,10 @@ import io
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -33,11 +34,12 @@ from signals.models import (
     TicketPriority,
     UsageRecord,
 )
-from signals.upsert import bulk_upsert
+from signals.upsert import UpsertCounts, bulk_upsert
 from surveys.models import SurveyResponse, SurveyType
 
 # ---------------------------------------------------------------- cell parsers
 # Each takes a stripped, non-empty cell and returns a value or raises ValueError(reason).
+# They run once per cell of files with millions of cells, so the common case comes first.
 
 
 def text(max_length: int) -> Callable[[str], str]:
@@ -67,11 +69,14 @@ def number(cell: str) -> float:
         value = float(cell)
     except ValueError:
         raise ValueError(f"'{cell}' is not a number") from None
+    if 0 <= value < math.inf:  # one test for the common case; NaN fails it too
+        return value
     if not math.isfinite(value):
         raise ValueError(f"'{cell}' is not a finite number")
-    if value < 0:
-        raise ValueError(f"{cell} is negative; it must be 0 or more")
-    return value
+    raise ValueError(f"{cell} is negative; it must be 0 or more")
+
+
+CENT = Decimal("0.01")
 
 
 def money(cell: str) -> Decimal:
@@ -83,11 +88,14 @@ def money(cell: str) -> Decimal:
         raise ValueError(f"'{cell}' is not a finite number")
     if value < 0:
         raise ValueError(f"{cell} is negative; it must be 0 or more")
-    if value >= Decimal("1e10") or value.as_tuple().exponent < -2:  # type: ignore[operator]
+    too_precise = value.as_tuple().exponent < -2  # type: ignore[operator]
+    # 10.500 is 10.50; 10.005 would be rounded by the database, so it is refused instead.
+    if value >= Decimal("1e10") or too_precise and value != value.quantize(CENT):
         raise ValueError(f"{cell} needs at most 10 digits before and 2 after the point")
-    return value
+    return value.quantize(CENT) if too_precise else value
 
 
+@lru_cache(maxsize=4096)  # a file repeats the same few hundred days over and over
 def iso_date(cell: str) -> date:
     try:
         return date.fromisoformat(cell)
@@ -101,7 +109,7 @@ def iso_datetime(cell: str) -> datetime:
     except ValueError:
         raise ValueError(f"'{cell}' is not a date-time; use YYYY-MM-DDTHH:MM:SS+00:00") from None
     # A time without a zone is taken as UTC, the zone billing and help-desk exports use.
-    return value if value.tzinfo else value.replace(tzinfo=dt_timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def choice(choices: type[models.TextChoices]) -> Callable[[str], str]:
@@ -145,19 +153,48 @@ class Column:
     blank: Any = None  # value of an empty optional cell
     help: str = ""
 
+    def reader(self) -> Callable[[str], Any]:
+        """Raw cell -> value: strips, fills or refuses a blank cell, then parses."""
+        parse, blank = self.parse, self.blank
+        if self.required:
 
-# Cross-field rules: (column, test on the parsed row, reason). The test is skipped when a
-# value it needs is missing.
-Rule = tuple[str, Callable[[dict[str, Any]], bool], str]
+            def read(cell: str) -> Any:
+                cell = cell.strip()
+                if cell:
+                    return parse(cell)
+                raise ValueError("is required")
+
+        else:
+
+            def read(cell: str) -> Any:
+                cell = cell.strip()
+                return parse(cell) if cell else blank
+
+        return read
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A cross-field rule mirroring a database check: `later` must come after `earlier`.
+
+    It is checked only when the file has both columns and both cells are filled."""
+
+    later: str
+    earlier: str
+    strictly: bool = False
+
+    @property
+    def reason(self) -> str:
+        return f"must be {'after' if self.strictly else 'on or after'} {self.earlier}"
+
+    def holds(self, later: Any, earlier: Any) -> bool:
+        if later is None or earlier is None:
+            return True
+        return later > earlier if self.strictly else later >= earlier
 
 
 def after(later: str, earlier: str, *, strictly: bool = False) -> Rule:
-    def ok(row: dict[str, Any]) -> bool:
-        a, b = row.get(later), row.get(earlier)
-        return a is None or b is None or (a > b if strictly else a >= b)
-
-    word = "after" if strictly else "on or after"
-    return (later, ok, f"must be {word} {earlier}")
+    return Rule(later, earlier, strictly)
 
 
 @dataclass(frozen=True)
@@ -166,7 +203,7 @@ class ImportKind:
     model: type[models.Model]
     columns: tuple[Column, ...]
     key: tuple[str, ...]  # natural key, as column names
-    rules: tuple[Rule, ...] = ()
+    rules: tuple[Rule, ...] = ()  # checked on each row; they mirror the database's checks
     description: str = ""
     fixed: tuple[tuple[str, Any], ...] = ()  # model fields every row of this kind gets
 
@@ -328,14 +365,19 @@ class ImportResult:
     kind: str
     source: str
     rows: int = 0  # data rows read
-    written: int = 0  # rows upserted
+    written: int = 0  # good rows passed to the upsert
     created: int = 0  # of which new
+    updated: int = 0  # of which existed with other values (the rest were already so)
     errors: list[RowError] = field(default_factory=list)
     skip_invalid: bool = False
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def unchanged(self) -> int:
+        return self.written - self.created - self.updated
 
     @property
     def unchanged_or_updated(self) -> int:
@@ -347,11 +389,14 @@ class ImportResult:
     def summary(self) -> str:
         if self.errors and not self.written:
             return (
-                f"{self.source}: {len(self.errors)} error(s) in {self.rows} row(s); nothing was imported."
+                f"{self.source}: {len(self.errors)} error(s) in {self.rows} row(s); "
+                "nothing was imported."
             )
+        if not self.rows:
+            return f"{self.source}: the file has a header but no rows; nothing to import."
         text_ = (
             f"{self.source}: {self.written} of {self.rows} {self.kind} row(s) imported "
-            f"({self.created} new, {self.unchanged_or_updated} updated or unchanged)"
+            f"({self.created} new, {self.updated} updated, {self.unchanged} unchanged)"
         )
         if self.errors:
             text_ += f"; {len(self.errors)} error(s), bad rows skipped"
@@ -359,38 +404,67 @@ class ImportResult:
 
 
 class FileError(Exception):
-    """The file as a whole cannot be read (not UTF-8, not CSV, empty, wrong header)."""
+    """The file cannot be read as CSV (not UTF-8, binary, empty, broken quoting).
+
+    `line` is the line where reading stopped, or 0 when the fault is the file's as a whole."""
+
+    def __init__(self, reason: str, line: int = 0):
+        super().__init__(reason)
+        self.line = line
+
+    def as_row_error(self) -> RowError:
+        return RowError(self.line, "(row)", str(self))
 
 
 # ---------------------------------------------------------------- reading
 
+BINARY = (
+    "this is not a CSV text file (it contains binary data; "
+    "a spreadsheet must be saved as CSV UTF-8)"
+)
+
+
+def _csv_reason(exc: csv.Error) -> str:
+    # At the end of the file the csv module only says "unexpected end of data": the one way
+    # to get there is a quote that is opened and never closed.
+    if "unexpected end of data" in str(exc):
+        return "a quoted cell starts here and is never closed"
+    return f"is not valid CSV: {exc}"
+
 
 def read_csv(raw: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    """Decode and split a CSV file; return its header and (line number, cells) of each data row."""
-    if not raw.strip():
-        raise FileError("the file is empty; expected a header row naming the columns")
-    if b"\x00" in raw[:65536]:
-        raise FileError("this is not a CSV text file (it contains binary data)")
+    """Decode and split a CSV file; return its header and (line number, cells) of each data row.
+
+    The line number is the line a row starts on (a quoted cell may span lines)."""
+    if b"\x00" in raw:  # text never holds NUL; spreadsheets, images and archives do
+        raise FileError(BINARY)
     try:
         content = raw.decode("utf-8-sig")  # -sig drops the byte-order mark Excel writes
     except UnicodeDecodeError as exc:
-        raise FileError(f"the file is not UTF-8 text (byte {exc.start + 1}); save it as UTF-8 CSV") from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise FileError(
+            f"the file is not UTF-8 text (line {line}, byte {exc.start + 1}); save it as UTF-8 CSV"
+        ) from None
+    if not content.strip():
+        raise FileError("the file is empty; expected a header row naming the columns")
     reader = csv.reader(io.StringIO(content, newline=""), strict=True)
     try:
         header = [name.strip().lower() for name in next(reader)]
-    except (StopIteration, csv.Error) as exc:
-        raise FileError(f"the header row cannot be read: {exc}") from None
+    except csv.Error as exc:
+        raise FileError(_csv_reason(exc), line=1) from None
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         while True:
+            start = reader.line_num + 1
             try:
                 cells = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise FileError(f"line {reader.line_num}: this is not valid CSV: {exc}") from None
-            if cells and any(cell.strip() for cell in cells):
-                yield reader.line_num, cells
+                raise FileError(_csv_reason(exc), line=start) from None
+            # Blank lines, and rows of blank cells that spreadsheets leave at the end, are not rows.
+            if cells and (cells[0].strip() or any(cell.strip() for cell in cells)):
+                yield start, cells
 
     return header, rows()
 
@@ -406,9 +480,13 @@ def check_header(kind: ImportKind, header: list[str]) -> list[RowError]:
     unknown = [name for name in header if name not in known]
     missing = [name for name in kind.required if name not in header]
     if unknown:
+        takes = ", ".join(c.name for c in kind.columns)
         errors.append(
-            RowError(1, ", ".join(n or "(blank)" for n in unknown),
-                     f"unknown column; {kind.name} files take: {', '.join(c.name for c in kind.columns)}")
+            RowError(
+                1,
+                ", ".join(n or "(blank)" for n in unknown),
+                f"unknown column; {kind.name} files take: {takes}",
+            )
         )
     if missing:
         hint = " (is this a CSV file of the right kind?)" if not (known & set(header)) else ""
@@ -421,7 +499,8 @@ def check_header(kind: ImportKind, header: list[str]) -> list[RowError]:
 
 @dataclass
 class Validated:
-    rows: list[dict[str, Any]]  # attname -> value, ready to upsert
+    # Good rows as lists of values in header order, references replaced by primary keys.
+    rows: list[list[Any]]
     errors: list[RowError]
     count: int  # rows seen
 
@@ -433,58 +512,70 @@ def validate_rows(
     *,
     progress: Callable[[int], None] | None = None,
 ) -> Validated:
-    """Parse and check every row; resolve account and user references; find repeated keys."""
-    plan = [(index, kind.column(name)) for index, name in enumerate(header)]
+    """Parse and check every row; resolve account and user references; find repeated keys.
+
+    Rows are kept as plain lists (not dicts) and a good row costs one list comprehension of
+    cell readers: this loop runs a million times for a big usage file."""
+    columns = [kind.column(name) for name in header]
+    readers = [column.reader() for column in columns]
     width = len(header)
-    parsed: list[tuple[int, dict[str, Any]]] = []
+    position = {name: index for index, name in enumerate(header)}
+    rules = [
+        (rule, position[rule.later], position[rule.earlier])
+        for rule in kind.rules
+        if rule.later in position and rule.earlier in position
+    ]
+    key_of = itemgetter(*(position[name] for name in kind.key))
+    key_names = ", ".join(kind.key)
+    parsed: list[list[Any]] = []
+    lines: list[int] = []  # line of each parsed row, for reference errors
     errors: list[RowError] = []
-    first_seen: dict[tuple, int] = {}
+    first_seen: dict[Any, int] = {}
     count = 0
     for line, cells in rows:
         count += 1
         if progress and count % 10_000 == 0:
             progress(10_000)
         if len(cells) != width:
-            errors.append(RowError(line, "(row)", f"has {len(cells)} cells; the header has {width}"))
+            reason = f"has {len(cells)} cells; the header has {width}"
+            errors.append(RowError(line, "(row)", reason))
             continue
-        values: dict[str, Any] = {}
-        bad = False
-        for index, column in plan:
-            cell = cells[index].strip()
-            if not cell:
-                if column.required:
-                    errors.append(RowError(line, column.name, "is required"))
-                    bad = True
-                values[column.name] = column.blank
+        try:
+            values = [read(cell) for read, cell in zip(readers, cells, strict=True)]
+        except ValueError:
+            errors.extend(_cell_errors(line, columns, readers, cells))
+            continue
+        if rules:
+            broken = [
+                RowError(line, rule.later, rule.reason)
+                for rule, later, earlier in rules
+                if not rule.holds(values[later], values[earlier])
+            ]
+            if broken:
+                errors.extend(broken)
                 continue
-            try:
-                values[column.name] = column.parse(cell)
-            except ValueError as exc:
-                errors.append(RowError(line, column.name, str(exc)))
-                bad = True
-        if bad:
+        first = first_seen.setdefault(key_of(values), line)
+        if first != line:
+            errors.append(RowError(line, key_names, f"repeats the key of line {first}"))
             continue
-        rule_failed = False
-        for column_name, ok, reason in kind.rules:
-            if not ok(values):
-                errors.append(RowError(line, column_name, reason))
-                rule_failed = True
-        if rule_failed:
-            continue
-        key = tuple(values[name] for name in kind.key)
-        if key in first_seen:
-            errors.append(
-                RowError(line, ", ".join(kind.key), f"repeats the key of line {first_seen[key]}")
-            )
-            continue
-        first_seen[key] = line
-        parsed.append((line, values))
+        parsed.append(values)
+        lines.append(line)
     if progress:
         progress(count % 10_000)
-    good, reference_errors = _resolve_references(parsed)
-    errors.extend(reference_errors)
-    errors.sort(key=lambda e: e.line)
-    return Validated(rows=good, errors=errors, count=count)
+    errors.extend(_resolve_references(header, parsed, lines))
+    errors.sort(key=lambda e: e.line)  # stable: a row's errors stay in column order
+    return Validated(rows=parsed, errors=errors, count=count)
+
+
+def _cell_errors(line, columns, readers, cells) -> list[RowError]:
+    """Every bad cell of a row that failed (the fast path stops at the first)."""
+    errors = []
+    for column, read, cell in zip(columns, readers, cells, strict=True):
+        try:
+            read(cell)
+        except ValueError as exc:
+            errors.append(RowError(line, column.name, str(exc)))
+    return errors
 
 
 def _lookup(model: type[models.Model], field_name: str, names: set[str]) -> dict[str, int]:
@@ -493,40 +584,45 @@ def _lookup(model: type[models.Model], field_name: str, names: set[str]) -> dict
     for start in range(0, len(names_list), 900):  # SQLite caps the parameters of one query
         chunk = names_list[start : start + 900]
         found.update(
-            model._default_manager.filter(**{f"{field_name}__in": chunk}).values_list(field_name, "pk")
+            model._default_manager.filter(**{f"{field_name}__in": chunk}).values_list(
+                field_name, "pk"
+            )
         )
     return found
 
 
-def _resolve_references(parsed: list[tuple[int, dict[str, Any]]]) -> tuple[list[dict], list[RowError]]:
-    if not parsed:
-        return [], []
-    present = [name for name in _REFERENCES if name in parsed[0][1]]
-    lookups: dict[str, dict[str, int]] = {}
-    for name in present:
-        wanted = {values[name] for _, values in parsed if values[name] is not None}
-        if name == "account":
-            lookups[name] = _lookup(Account, "external_id", wanted)
-        else:
-            lookups[name] = _lookup(get_user_model(), "username", wanted)
-    good: list[dict] = []
+def _resolve_references(
+    header: Sequence[str], parsed: list[list[Any]], lines: list[int]
+) -> list[RowError]:
+    """Replace account external ids and usernames by primary keys, in place; one query per
+    900 distinct names. Rows naming an unknown one are dropped from `parsed` and reported."""
     errors: list[RowError] = []
-    for line, values in parsed:
-        ok = True
-        for name in present:
-            ref = values.pop(name)
+    bad: set[int] = set()  # indexes into parsed
+    for index, name in enumerate(header):
+        if name not in _REFERENCES:
+            continue
+        wanted = {values[index] for values in parsed} - {None}
+        if name == "account":
+            found, what = _lookup(Account, "external_id", wanted), "account"
+        else:
+            found, what = _lookup(get_user_model(), "username", wanted), "user"
+        if found.keys() >= wanted:  # the common case: every name is known
+            for values in parsed:
+                ref = values[index]
+                values[index] = None if ref is None else found[ref]
+            continue
+        for row_number, values in enumerate(parsed):
+            ref = values[index]
             if ref is None:
-                values[_REFERENCES[name]] = None
                 continue
-            pk = lookups[name].get(ref)
+            pk = found.get(ref)
             if pk is None:
-                what = "account" if name == "account" else "user"
-                errors.append(RowError(line, name, f"unknown {what} '{ref}'"))
-                ok = False
-            values[_REFERENCES[name]] = pk
-        if ok:
-            good.append(values)
-    return good, errors
+                errors.append(RowError(lines[row_number], name, f"unknown {what} '{ref}'"))
+                bad.add(row_number)
+            values[index] = pk
+    if bad:
+        parsed[:] = [values for row_number, values in enumerate(parsed) if row_number not in bad]
+    return errors
 
 
 # ---------------------------------------------------------------- writing
@@ -534,17 +630,22 @@ def _resolve_references(parsed: list[tuple[int, dict[str, Any]]]) -> tuple[list[
 
 def rows_write(
     kind: ImportKind,
-    rows: list[dict[str, Any]],
+    rows: list[list[Any]],
     *,
     header: Sequence[str],
     progress: Callable[[int], None] | None = None,
-) -> int:
-    """Upsert validated rows; only the columns given are updated on existing rows. Returns new rows."""
-    key = [_REFERENCES.get(name, name) for name in kind.key] + [name for name, _ in kind.fixed]
+) -> UpsertCounts:
+    """Upsert validated rows (header order); only the columns given are updated on existing
+    rows, the others keep their values (and new rows get the model's defaults)."""
+    fixed_names = [name for name, _ in kind.fixed]
+    fixed_values = [value for _, value in kind.fixed]
+    if fixed_values:
+        for values in rows:
+            values.extend(fixed_values)
+    columns = [_REFERENCES.get(name, name) for name in header] + fixed_names
+    key = [_REFERENCES.get(name, name) for name in kind.key] + fixed_names
     update = [_REFERENCES.get(name, name) for name in header if name not in kind.key]
-    for row in rows:
-        row.update(kind.fixed)
-    return bulk_upsert(kind.model, rows, key=key, update=update, progress=progress)
+    return bulk_upsert(kind.model, columns, rows, key=key, update=update, progress=progress)
 
 
 def csv_import(
@@ -567,27 +668,25 @@ def csv_import(
             return result
         validated = validate_rows(import_kind, header, rows, progress=progress)
     except FileError as exc:
-        result.errors = [RowError(0, "(file)", str(exc))]
+        # Broken quoting stops the reading: report that line, with no partial import.
+        result.errors = [exc.as_row_error()]
         return result
     result.rows = validated.count
     result.errors = validated.errors
-    if result.errors and not skip_invalid:
+    if result.errors and not skip_invalid or not validated.rows:
         return result
     try:
         with transaction.atomic():
-            result.created = rows_write(
-                import_kind, validated.rows, header=header, progress=progress
-            )
+            counts = rows_write(import_kind, validated.rows, header=header, progress=progress)
     except DatabaseError as exc:
         # Validation mirrors the constraints, so this is unexpected; say so rather than fail.
         result.errors.append(RowError(0, "(file)", f"the database refused the rows: {exc}"))
-        result.created = 0
         return result
     result.written = len(validated.rows)
+    result.created, result.updated = counts.created, counts.updated
     return result
 
 
 def count_lines(raw: bytes) -> int:
     """Data rows in a file, roughly (for a progress bar's total)."""
     return max(raw.count(b"\n") - 1 + (0 if raw.endswith(b"\n") else 1), 0)
-

@@ -27,7 +27,10 @@ def covers(line: Line, day: date) -> bool:
     return line.start_date <= day and (line.end_date is None or day < line.end_date)
 
 
-def mrr_on(lines: Iterable[Line], day: date) -> Decimal:
+def mrr_on(lines: Iterable[Line], day: date, *, churned_on: date | None = None) -> Decimal:
+    """MRR on `day`; nothing once a churn recorded by hand has taken effect."""
+    if churned_on is not None and churned_on <= day:
+        return Decimal("0")
     return sum((line.mrr for line in lines if covers(line, day)), Decimal("0"))
 
 
@@ -56,11 +59,12 @@ def lines_covering(day: date) -> QuerySet[SubscriptionLine]:
 def mrr_by_account(
     day: date, account_ids: Iterable[int] | None = None, *, scope: dict | None = None
 ) -> dict[int, Decimal]:
-    """MRR on `day` of every account with a covering line, in one query.
+    """MRR on `day` of every account with a covering line, in one query. Accounts churned by
+    hand on or before `day` have none, even if billing left a line open.
 
     `scope` is a filter on account_id (such as a pk range) for callers scoring many accounts.
     """
-    lines = lines_covering(day).filter(**(scope or {}))
+    lines = lines_covering(day).filter(**(scope or {})).exclude(account__churned_on__lte=day)
     if account_ids is not None:
         lines = lines.filter(account_id__in=list(account_ids))
     rows = lines.values("account_id").annotate(mrr=Sum("mrr")).values_list("account_id", "mrr")

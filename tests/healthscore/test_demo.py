@@ -256,6 +256,7 @@ def test_same_seed_and_day_give_identical_rows_and_a_rerun_adds_nothing():
 
     assert fingerprint() == before
     assert set(again.new_rows.values()) == {0}
+    assert set(again.updated_rows.values()) == {0}
     assert again.rows == first.rows
 
 

@@ -209,9 +209,10 @@ def _lines(acc):
 def test_mrr_by_account_agrees_with_mrr_on(book, day):
     ids = [acc.pk for acc in book.values()]
     expected = {
-        acc.pk: mrr_on(_lines(acc), day)
+        acc.pk: mrr_on(_lines(acc), day, churned_on=acc.churned_on)
         for acc in book.values()
         if any(covers(line, day) for line in _lines(acc))
+        and not (acc.churned_on and acc.churned_on <= day)
     }
     assert mrr_by_account(day, ids) == expected
 

@@ -1,0 +1,187 @@
+"""Reads shared by the book page, its CSV download and the account page.
+
+The book is one annotated queryset of the accounts a user may see, active today, with the
+latest snapshot's figures, the trend against 7 and 30 days earlier, any colour override in
+force, the renewal date and the open tasks — so a page costs the same few queries whatever
+its size.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from accounts.models import Account
+from healthscore.models import ColourOverride, HealthSnapshot, Task, TaskStatus
+from signals.models import SubscriptionLine
+
+COLOURS = ("red", "yellow", "green", "grey")
+
+# Columns a user may sort by: URL name -> ORDER BY expression (nulls sort last).
+SORTS = {
+    "name": "name",
+    "score": "score",
+    "colour": "colour_rank",
+    "trend7": "trend7",
+    "trend30": "trend30",
+    "coverage": "coverage",
+    "mrr": "mrr",
+    "renewal": "renewal_on",
+    "owner": "owner__username",
+    "tasks": "open_tasks",
+}
+
+
+def latest_snapshot_day(today: date) -> date | None:
+    return (
+        HealthSnapshot.objects.filter(date__lte=today)
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .first()
+    )
+
+
+def _snapshot_field(day: date | None, field: str, output):
+    return Subquery(
+        HealthSnapshot.objects.filter(account=OuterRef("pk"), date=day).values(field)[:1],
+        output_field=output,
+    )
+
+
+def active_override(today: date) -> QuerySet[ColourOverride]:
+    return ColourOverride.objects.filter(
+        cleared_on__isnull=True, created_on__lte=today, expires_on__gte=today
+    )
+
+
+def book_queryset(user, *, today: date, day: date | None) -> QuerySet[Account]:
+    """Visible accounts active today, annotated with their health on `day` (the latest
+    snapshot day)."""
+    override = active_override(today).filter(account=OuterRef("pk")).order_by("-created_on", "-pk")
+    renewal = (
+        SubscriptionLine.objects.filter(
+            account=OuterRef("pk"), start_date__lte=today, end_date__gt=today
+        )
+        .order_by("end_date")
+        .values("end_date")[:1]
+    )
+    open_tasks = (
+        Task.objects.filter(account=OuterRef("pk"))
+        .exclude(status=TaskStatus.DONE)
+        .values("account")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    week, month = (day - timedelta(days=7), day - timedelta(days=30)) if day else (None, None)
+    return (
+        Account.objects.visible_to(user)
+        .active_on(today)
+        .select_related("owner")
+        .annotate(
+            score=_snapshot_field(day, "score", FloatField()),
+            computed_colour=_snapshot_field(day, "colour", None),
+            coverage=_snapshot_field(day, "coverage", FloatField()),
+            mrr=_snapshot_field(day, "mrr", DecimalField(max_digits=12, decimal_places=2)),
+            score7=_snapshot_field(week, "score", FloatField()),
+            score30=_snapshot_field(month, "score", FloatField()),
+            override_colour=Subquery(override.values("colour")[:1]),
+            override_reason=Subquery(override.values("reason")[:1]),
+            override_expires=Subquery(override.values("expires_on")[:1]),
+            renewal_on=Subquery(renewal),
+            open_tasks=Coalesce(Subquery(open_tasks, output_field=IntegerField()), Value(0)),
+        )
+        .annotate(
+            colour=Coalesce("override_colour", "computed_colour", Value("grey")),
+            trend7=F("score") - F("score7"),
+            trend30=F("score") - F("score30"),
+        )
+    )
+
+
+@dataclass
+class BookFilters:
+    colour: str = ""
+    owner: int | None = None
+    segment: str = ""
+    renewal_days: int | None = None
+    q: str = ""
+    sort: str = "score"
+    descending: bool = False
+
+    @classmethod
+    def from_query(cls, params) -> "BookFilters":
+        """Read filters from a query string, ignoring anything malformed (never a 500)."""
+        colour = params.get("colour", "")
+        sort = params.get("sort", "score")
+        descending = sort.startswith("-")
+        sort = sort.lstrip("-")
+
+        def whole(name: str) -> int | None:
+            value = params.get(name, "")
+            return int(value) if value.isdigit() else None
+
+        renewal = whole("renewal")
+        return cls(
+            colour=colour if colour in COLOURS else "",
+            owner=whole("owner"),
+            segment=params.get("segment", "")[:32],
+            renewal_days=renewal if renewal in (30, 60, 90) else None,
+            q=params.get("q", "").strip()[:100],
+            sort=sort if sort in SORTS else "score",
+            descending=descending,
+        )
+
+    def apply(self, accounts: QuerySet[Account], *, today: date) -> QuerySet[Account]:
+        if self.colour:
+            accounts = accounts.filter(colour=self.colour)
+        if self.owner:
+            accounts = accounts.filter(owner_id=self.owner)
+        if self.segment:
+            accounts = accounts.filter(segment=self.segment)
+        if self.renewal_days:
+            accounts = accounts.filter(renewal_on__lte=today + timedelta(days=self.renewal_days))
+        if self.q:
+            accounts = accounts.filter(Q(name__icontains=self.q) | Q(external_id__iexact=self.q))
+        expression = F(SORTS[self.sort])
+        order = (
+            expression.desc(nulls_last=True) if self.descending else expression.asc(nulls_last=True)
+        )
+        return accounts.order_by(order, "name", "pk")
+
+    def without(self, name: str) -> dict[str, str]:
+        """These filters as query parameters, less one (for links that change it)."""
+        params = {
+            "colour": self.colour,
+            "owner": str(self.owner or ""),
+            "segment": self.segment,
+            "renewal": str(self.renewal_days or ""),
+            "q": self.q,
+            "sort": ("-" if self.descending else "") + self.sort,
+        }
+        params.pop(name, None)
+        return {k: v for k, v in params.items() if v}
+
+
+def book_summary(accounts: QuerySet[Account]) -> list[dict]:
+    """Accounts and MRR per colour, red first, in one query."""
+    rows = {
+        row["colour"]: row
+        for row in accounts.order_by().values("colour").annotate(n=Count("pk"), total=Sum("mrr"))
+    }
+    return [
+        {"colour": c, "n": rows.get(c, {}).get("n", 0), "mrr": rows.get(c, {}).get("total") or 0}
+        for c in COLOURS
+    ]

@@ -1,0 +1,71 @@
+"""Plotly figures, built on the server as plain JSON and drawn by the bundled plotly.js."""
+
+import json
+from collections.abc import Sequence
+from datetime import date
+
+import plotly.graph_objects as go
+
+from healthscore.scoring import Bands
+
+BAND_COLOURS = {"red": "#fbe4e3", "yellow": "#fdf3d8", "green": "#e3f4ea"}
+LINE = "#2c5fd4"
+
+
+def score_history(
+    points: Sequence[tuple[date, float | None]],
+    *,
+    bands: Bands,
+    version_changes: Sequence[tuple[date, int]] = (),
+) -> dict:
+    """Score over time on the colour bands, with a dashed mark on each day a new scorecard
+    version went live. Days with no score (grey) are gaps in the line."""
+    fig = go.Figure(
+        go.Scatter(
+            x=[d.isoformat() for d, _ in points],
+            y=[s for _, s in points],
+            mode="lines+markers",
+            line={"color": LINE, "width": 2},
+            marker={"size": 4},
+            name="Health score",
+            connectgaps=False,
+            hovertemplate="%{x}: %{y:.0f}<extra></extra>",
+        )
+    )
+    for colour, low, high in (
+        ("red", 0, bands.yellow_min),
+        ("yellow", bands.yellow_min, bands.green_min),
+        ("green", bands.green_min, 100),
+    ):
+        fig.add_hrect(y0=low, y1=high, fillcolor=BAND_COLOURS[colour], line_width=0, layer="below")
+    for day, version in version_changes:
+        fig.add_vline(x=day.isoformat(), line_dash="dash", line_color="#5b6475", line_width=1)
+        fig.add_annotation(
+            x=day.isoformat(),
+            y=100,
+            text=f"v{version}",
+            showarrow=False,
+            yanchor="bottom",
+            font={"size": 11, "color": "#5b6475"},
+        )
+    fig.update_layout(
+        margin={"l": 40, "r": 10, "t": 20, "b": 30},
+        height=280,
+        yaxis={"range": [0, 104], "title": None, "fixedrange": True},
+        xaxis={"title": None},
+        showlegend=False,
+        plot_bgcolor="#fff",
+        paper_bgcolor="#fff",
+    )
+    return json.loads(fig.to_json())
+
+
+def version_marks(history: Sequence[tuple[date, int]]) -> list[tuple[date, int]]:
+    """Days on which the scorecard version of a history differs from the day before."""
+    marks = []
+    previous = None
+    for day, version in history:
+        if previous is not None and version != previous:
+            marks.append((day, version))
+        previous = version
+    return marks

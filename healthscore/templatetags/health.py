@@ -1,0 +1,60 @@
+"""Template helpers for health colours and trends: never colour alone, always a word and a shape."""
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+BADGES = {
+    "green": ("●", "Healthy"),
+    "yellow": ("◆", "Watch"),
+    "red": ("▲", "At risk"),
+    "grey": ("○", "No data"),
+}
+
+
+@register.simple_tag
+def badge(colour: str | None, overridden: bool = False):
+    shape, word = BADGES.get(colour or "grey", BADGES["grey"])
+    suffix = mark_safe(' <span class="override-flag" title="Colour set by hand">overridden</span>')  # noqa: S308
+    return format_html(
+        '<span class="badge badge-{}"><span aria-hidden="true">{}</span> {}{}</span>',
+        colour or "grey",
+        shape,
+        word,
+        suffix if overridden else "",
+    )
+
+
+@register.simple_tag
+def trend(delta: float | None):
+    if delta is None:
+        return mark_safe('<span class="trend muted" title="No score to compare">–</span>')  # noqa: S308
+    if abs(delta) < 0.5:
+        return mark_safe('<span class="trend flat" title="Unchanged">→ 0</span>')  # noqa: S308
+    arrow, css, word = ("↑", "up", "up") if delta > 0 else ("↓", "down", "down")
+    return format_html(
+        '<span class="trend {}" title="{} {} points">{} {}</span>',
+        css,
+        word,
+        f"{abs(delta):.0f}",
+        arrow,
+        f"{delta:+.0f}",
+    )
+
+
+@register.simple_tag
+def query(params: dict, **changes):
+    """A query string from `params` with `changes` applied (empty values dropped)."""
+    from urllib.parse import urlencode
+
+    merged = {**params, **{k: v for k, v in changes.items()}}
+    return urlencode({k: v for k, v in merged.items() if v not in ("", None)})
+
+
+@register.simple_tag
+def sort_query(params: dict, filters, key: str):
+    """Query string that sorts by `key`, reversing the order when it is already the sort."""
+    descending = filters.sort == key and not filters.descending
+    return query(params, sort=("-" if descending else "") + key)
