@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import (
+    Case,
     Count,
     DecimalField,
     F,
@@ -21,10 +22,11 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 
-from accounts.models import Account
+from accounts.models import Account, Segment
 from healthscore.models import ColourOverride, HealthSnapshot, Task, TaskStatus
 from signals.models import SubscriptionLine
 
@@ -108,6 +110,16 @@ def book_queryset(user, *, today: date, day: date | None) -> QuerySet[Account]:
             trend7=F("score") - F("score7"),
             trend30=F("score") - F("score30"),
         )
+        .annotate(
+            # Risk order for the colour column; grey (no data) has no rank, so it sorts last.
+            colour_rank=Case(
+                When(colour="red", then=Value(0)),
+                When(colour="yellow", then=Value(1)),
+                When(colour="green", then=Value(2)),
+                default=None,
+                output_field=IntegerField(),
+            ),
+        )
     )
 
 
@@ -131,15 +143,18 @@ class BookFilters:
 
         def whole(name: str) -> int | None:
             value = params.get(name, "")
-            return int(value) if value.isdigit() else None
+            # isdigit() alone accepts "²", which int() refuses; 18 digits fit a bigint.
+            return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
         renewal = whole("renewal")
+        segment = params.get("segment", "")
         return cls(
             colour=colour if colour in COLOURS else "",
             owner=whole("owner"),
-            segment=params.get("segment", "")[:32],
+            segment=segment if segment in Segment.values else "",
             renewal_days=renewal if renewal in (30, 60, 90) else None,
-            q=params.get("q", "").strip()[:100],
+            # PostgreSQL refuses NUL characters in a string parameter.
+            q=params.get("q", "").replace("\x00", "").strip()[:100],
             sort=sort if sort in SORTS else "score",
             descending=descending,
         )

@@ -94,7 +94,8 @@ def _book_csv(accounts, day) -> HttpResponse:
                 _blank(a.trend7),
                 _blank(a.trend30),
                 _blank(a.coverage),
-                _blank(a.mrr),
+                # SQLite hands back Decimal("1000") where PostgreSQL gives "1000.00".
+                "" if a.mrr is None else f"{a.mrr:.2f}",
                 a.renewal_on or "",
                 a.open_tasks,
             ]
@@ -266,7 +267,9 @@ def task_list(request):
         .order_by("status", "due_on", "pk")
     )
     assignee = request.GET.get("assignee", "")
-    if request.user.sees_all_accounts and assignee.isdigit():
+    # isdigit() alone accepts "²"; past 18 digits SQLite overflows: ignore such values.
+    well_formed = assignee.isascii() and assignee.isdigit() and len(assignee) <= 18
+    if request.user.sees_all_accounts and well_formed:
         tasks = tasks.filter(assignee_id=int(assignee))
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

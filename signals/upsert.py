@@ -6,9 +6,11 @@ changes nothing.
 """
 
 import io
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from operator import methodcaller
 from typing import Any
 
@@ -37,31 +39,78 @@ def bulk_upsert(
     progress: Callable[[int], None] | None = None,
 ) -> UpsertCounts:
     """Insert or update `rows` (values in the order of the attnames `columns`) on the unique
-    `key`. Existing rows get only the `update` columns, and only when one of them differs;
-    new rows get the model's defaults for the columns not given."""
-    if not rows:
-        return UpsertCounts()
-    given = [model._meta.get_field(name) for name in columns]
-    # Every other column, with the value a new row gets (primary keys come from the database).
-    now = timezone.now()
-    filled = [
-        (field, _new_row_value(field, now))
-        for field in model._meta.concrete_fields
-        if field.attname not in columns and not field.primary_key
-    ]
-    table = Table(
-        model=model,
-        given=given,
-        filled=filled,
-        key=[model._meta.get_field(name).column for name in key],
-        update=[model._meta.get_field(name).column for name in update],
-        # auto_now columns move with a real change, and only then.
-        touch=[f.column for f, _ in filled if getattr(f, "auto_now", False)],
-    )
+    `key`, all or nothing. See Upsert."""
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            return _upsert_postgres(table, rows, progress)
-        return _upsert_sqlite(table, rows, progress)
+        upsert = Upsert(model, columns=columns, key=key, update=update)
+        for start in range(0, len(rows), COPY_CHUNK):
+            chunk = rows[start : start + COPY_CHUNK]
+            upsert.write(chunk)
+            if progress:
+                progress(len(chunk))
+        return upsert.finish()
+
+
+class Upsert:
+    """Insert or update rows on a unique key, fed chunk by chunk inside one transaction.
+
+    Existing rows get only the `update` columns, and only when one of them differs (so their
+    auto_now columns move only then); new rows get the model's defaults for the columns not
+    given. Call finish() at the end, inside the same transaction."""
+
+    def __init__(
+        self,
+        model: type[models.Model],
+        *,
+        columns: Sequence[str],
+        key: Sequence[str],
+        update: Sequence[str],
+    ):
+        now = timezone.now()
+        # Every other column, with the value a new row gets (primary keys come from the database).
+        filled = [
+            (field, _new_row_value(field, now))
+            for field in model._meta.concrete_fields
+            if field.attname not in columns and not field.primary_key
+        ]
+        self.table = Table(
+            model=model,
+            given=[model._meta.get_field(name) for name in columns],
+            filled=filled,
+            key=[model._meta.get_field(name).column for name in key],
+            update=[model._meta.get_field(name).column for name in update],
+            touch=[f.column for f, _ in filled if getattr(f, "auto_now", False)],
+        )
+        self.postgres = connection.vendor == "postgresql"
+        self.started = False
+        self.created = 0
+        self.changed = 0  # created + updated
+        self.rows_before = 0  # SQLite only
+
+    def write(self, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        if not self.started:
+            self.started = True
+            if self.postgres:
+                _create_stage(self.table)
+            else:
+                self.rows_before = self.table.model._default_manager.count()
+        if self.postgres:
+            created, changed = _write_postgres(self.table, rows)
+            self.created += created
+        else:
+            changed = _write_sqlite(self.table, rows)
+        self.changed += changed
+
+    def finish(self) -> UpsertCounts:
+        if not self.started:
+            return UpsertCounts()
+        if self.postgres:
+            with connection.cursor() as cursor:
+                cursor.execute("DROP TABLE healthscore_stage")
+        else:  # SQLite counts inserted and updated rows alike; it has one writer, so count
+            self.created = self.table.model._default_manager.count() - self.rows_before
+        return UpsertCounts(created=self.created, updated=self.changed - self.created)
 
 
 def _new_row_value(field: models.Field, now: datetime) -> Any:
@@ -77,15 +126,16 @@ class Table:
     filled: list[tuple[models.Field, Any]]  # columns filled with one value for new rows
     key: list[str]
     update: list[str]
-    touch: list[str]
+    touch: list[str]  # auto_now columns: set when a row really changes
 
     @property
     def db_table(self) -> str:
         return connection.ops.quote_name(self.model._meta.db_table)
 
     @property
-    def insert_columns(self) -> list[str]:
-        return [f.column for f in self.given] + [f.column for f, _ in self.filled]
+    def column_list(self) -> str:
+        columns = [f.column for f in self.given] + [f.column for f, _ in self.filled]
+        return ", ".join(map(connection.ops.quote_name, columns))
 
     def conflict_clause(self, distinct: str) -> str:
         """ON CONFLICT ... that updates a row only when a value differs (`distinct` is the
@@ -115,6 +165,8 @@ def _copy_formatter(field: models.Field) -> Callable[[Any], str]:
         return {True: "t", False: "f"}.__getitem__
     if isinstance(field, models.DateField):  # DateTimeField included: both have isoformat
         return methodcaller("isoformat")
+    if isinstance(field, models.JSONField):
+        return partial(json.dumps, cls=field.encoder)
     return str  # numbers and keys; text is escaped separately, see _copy_column
 
 
@@ -125,7 +177,7 @@ def _copy_column(field: models.Field, values: Sequence[Any]) -> list[str]:
         texts = [NULL if value is None else format_(value) for value in values]
     else:
         texts = list(map(format_, values))
-    if isinstance(field, models.CharField | models.TextField):
+    if isinstance(field, models.CharField | models.TextField | models.JSONField):
         joined = "".join(texts)  # one scan finds whether any value needs escaping at all
         if "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:
             texts = [
@@ -148,52 +200,48 @@ def _copy_chunk(table: Table, chunk: Sequence[Sequence[Any]]) -> str:
     return ending.join(map("\t".join, zip(*columns, strict=True))) + ending
 
 
-def _upsert_postgres(table: Table, rows, progress) -> UpsertCounts:
-    q = connection.ops.quote_name
-    col_list = ", ".join(map(q, table.insert_columns))
+def _create_stage(table: Table) -> None:
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS healthscore_stage")
         cursor.execute(
-            f"CREATE TEMP TABLE healthscore_stage ON COMMIT DROP AS "  # noqa: S608 - names quoted
-            f"SELECT {col_list} FROM {table.db_table} WITH NO DATA"
+            "CREATE TEMP TABLE healthscore_stage ON COMMIT DROP AS "  # noqa: S608 - names quoted
+            f"SELECT {table.column_list} FROM {table.db_table} WITH NO DATA"
         )
-        for start in range(0, len(rows), COPY_CHUNK):
-            chunk = rows[start : start + COPY_CHUNK]
-            cursor.cursor.copy_expert(
-                f"COPY healthscore_stage ({col_list}) FROM STDIN",
-                io.StringIO(_copy_chunk(table, chunk)),
-                size=1 << 20,
-            )
-            if progress:
-                progress(len(chunk))
+
+
+def _write_postgres(table: Table, rows: Sequence[Sequence[Any]]) -> tuple[int, int]:
+    """COPY the rows into the staging table, then upsert them from there in one statement.
+    Returns (created, created + updated)."""
+    columns = table.column_list
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(
+            f"COPY healthscore_stage ({columns}) FROM STDIN",
+            io.StringIO(_copy_chunk(table, rows)),
+            size=1 << 20,
+        )
         # xmax is 0 on a freshly inserted row version and set on an updated one; rows left
         # alone by the WHERE of the conflict clause are not returned at all.
         cursor.execute(
-            f"WITH written AS ("  # noqa: S608 - names quoted
-            f"INSERT INTO {table.db_table} ({col_list}) SELECT {col_list} FROM healthscore_stage "
+            "WITH written AS ("  # noqa: S608 - names quoted
+            f"INSERT INTO {table.db_table} ({columns}) SELECT {columns} FROM healthscore_stage "
             f"{table.conflict_clause('IS DISTINCT FROM')} RETURNING xmax = 0 AS created) "
-            f"SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) "
-            f"FROM written"
+            "SELECT count(*) FILTER (WHERE created), count(*) FROM written"
         )
-        created, updated = cursor.fetchone()
-        cursor.execute("DROP TABLE healthscore_stage")
-    return UpsertCounts(created=created, updated=updated)
+        created, changed = cursor.fetchone()
+        cursor.execute("TRUNCATE healthscore_stage")
+    return created, changed
 
 
 # ---------------------------------------------------------------- SQLite (local runs, tests)
 
 
-def _upsert_sqlite(table: Table, rows, progress) -> UpsertCounts:
+def _write_sqlite(table: Table, rows: Sequence[Sequence[Any]]) -> int:
+    """Multi-row INSERT ... ON CONFLICT; returns the rows inserted or updated."""
     fields = table.given + [field for field, _ in table.filled]
-    filled_values = [
-        field.get_db_prep_save(value, connection) for field, value in table.filled
-    ]
-    column_list = ", ".join(map(connection.ops.quote_name, table.insert_columns))
+    filled_values = [field.get_db_prep_save(value, connection) for field, value in table.filled]
     placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
     batch = max(connection.features.max_query_params // len(fields), 1)
-    manager = table.model._default_manager
-    before = manager.count()
-    changed = 0  # SQLite counts inserted and updated rows alike
+    changed = 0
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
@@ -205,13 +253,10 @@ def _upsert_sqlite(table: Table, rows, progress) -> UpsertCounts:
                 )
                 params.extend(filled_values)
             cursor.execute(
-                f"INSERT INTO {table.db_table} ({column_list}) "  # noqa: S608 - names quoted
+                f"INSERT INTO {table.db_table} ({table.column_list}) "  # noqa: S608 - quoted
                 f"VALUES {', '.join([placeholders] * len(chunk))} "
                 f"{table.conflict_clause('IS NOT')}",
                 params,
             )
             changed += cursor.rowcount
-            if progress:
-                progress(len(chunk))
-    created = manager.count() - before
-    return UpsertCounts(created=created, updated=changed - created)
+    return changed

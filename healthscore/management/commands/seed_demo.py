@@ -1,11 +1,13 @@
 """`python manage.py seed_demo`: load the demo book (a thin wrapper over `demo_seed`)."""
 
-from datetime import date
+from datetime import date, timedelta
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Account
 from healthscore.demo import DEMO_PASSWORD, demo_logins, demo_seed
+from healthscore.followups import tasks_open
 
 
 def positive(value: str) -> int:
@@ -27,12 +29,18 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=positive, default=200, help="days of history (200)")
         parser.add_argument("--today", help="last day of the history, YYYY-MM-DD (default today)")
         parser.add_argument(
+            "--score-days",
+            type=int,
+            default=90,
+            help="backfill health snapshots for this many days up to today (0: none)",
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="do nothing (but print the logins) when accounts already exist",
         )
 
-    def handle(self, *, seed, accounts, days, today, if_empty, **options):
+    def handle(self, *, seed, accounts, days, today, if_empty, score_days, **options):
         try:
             day = date.fromisoformat(today) if today else None
         except ValueError:
@@ -52,7 +60,25 @@ class Command(BaseCommand):
                     f"{summary.today}, seed {summary.seed}, in {summary.seconds:.1f}s."
                 )
             )
+            if score_days > 0:
+                self.score(summary.today, min(score_days, summary.days))
         self.print_logins()
+
+    def score(self, today: date, days: int) -> None:
+        """Backfill the history the charts and trends need, then open today's tasks."""
+        first = today - timedelta(days=days - 1)
+        self.stdout.write(f"Scoring {first} to {today} ...")
+        call_command(
+            "recompute_health",
+            "--from",
+            first.isoformat(),
+            "--to",
+            today.isoformat(),
+            stdout=self.stdout,
+            stderr=self.stderr,
+        )
+        opened = tasks_open(day=today)
+        self.stdout.write(f"{opened} check-in tasks opened.")
 
     def print_logins(self) -> None:
         logins = demo_logins()
