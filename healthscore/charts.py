@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 import plotly.graph_objects as go
 
@@ -17,6 +17,7 @@ def score_history(
     *,
     bands: Bands,
     version_changes: Sequence[tuple[date, int]] = (),
+    window_days: int = 180,
 ) -> dict:
     """Score over time on the colour bands, with a dashed mark on each day a new scorecard
     version went live. Days with no score (grey) are gaps in the line."""
@@ -48,11 +49,17 @@ def score_history(
             yanchor="bottom",
             font={"size": 11, "color": "#5b6475"},
         )
+    last = points[-1][0] if points else date.today()
+    x_range = [
+        (last - timedelta(days=window_days)).isoformat(),
+        (last + timedelta(days=1)).isoformat(),
+    ]
     fig.update_layout(
         margin={"l": 40, "r": 10, "t": 20, "b": 30},
         height=280,
         yaxis={"range": [0, 104], "title": None, "fixedrange": True},
-        xaxis={"title": None},
+        # A fixed window: a short history must not zoom into hours.
+        xaxis={"title": None, "type": "date", "tickformat": "%d %b", "range": x_range},
         showlegend=False,
         plot_bgcolor="#fff",
         paper_bgcolor="#fff",

@@ -55,7 +55,7 @@ def turned_red(day: date) -> list[Candidate]:
         else []
     )
     return [
-        Candidate(a, TaskReason.TURNED_RED, f"Health turned red on {day:%d %b}.")
+        Candidate(a, TaskReason.TURNED_RED, f"Health turned red on {day:%d %b}")
         for a in HealthSnapshot.objects.filter(date=day, colour="red").values_list(
             "account_id", flat=True
         )
@@ -78,7 +78,7 @@ def score_drop(day: date, *, points: float = 15.0) -> list[Candidate]:
                 Candidate(
                     account_id,
                     TaskReason.SCORE_DROP,
-                    f"Score fell from {earlier[account_id]:.0f} to {score:.0f} in 30 days.",
+                    f"Score fell from {earlier[account_id]:.0f} to {score:.0f} in 30 days",
                 )
             )
     return found
@@ -92,7 +92,7 @@ def detractor(day: date) -> list[Candidate]:
         responded_on__lte=day,
     ).values_list("account_id", "score", "respondent")
     return [
-        Candidate(a, TaskReason.DETRACTOR, f"{who} answered NPS {score}.") for a, score, who in rows
+        Candidate(a, TaskReason.DETRACTOR, f"{who} answered NPS {score}") for a, score, who in rows
     ]
 
 
@@ -107,7 +107,7 @@ def critical_ticket(day: date) -> list[Candidate]:
         Candidate(
             a,
             TaskReason.CRITICAL_TICKET,
-            f"Critical ticket {ticket} open since {opened:%d %b}.",
+            f"Critical ticket {ticket} open since {opened:%d %b}",
         )
         for a, ticket, opened in rows
     ]
@@ -128,7 +128,7 @@ def renewal_risk(day: date, *, within: int = 60) -> list[Candidate]:
         Candidate(
             a,
             TaskReason.RENEWAL_RISK,
-            f"Renews on {renewing[a]:%d %b %Y} and is {colour}.",
+            f"Renews on {renewing[a]:%d %b %Y} and is {colour}",
         )
         for a, colour in rows
     ]

@@ -205,22 +205,22 @@ def _scope(accounts: Iterable[int] | None, id_range: tuple[int, int] | None) -> 
     return scope
 
 
-def health_recompute(
+def signals_of(card: Scorecard) -> list[SignalDefinition]:
+    """The enabled signals of a scorecard; a preview sets `preview_signals` on an unsaved copy."""
+    preview = getattr(card, "preview_signals", None)
+    return [s for s in (preview if preview is not None else card.signals.all()) if s.enabled]
+
+
+def health_compute(
     *,
     as_of: date,
-    accounts: Iterable[int] | None = None,
-    id_range: tuple[int, int] | None = None,
-    scorecards: list[Scorecard] | None = None,
-    refresh_populations: bool | None = None,
-) -> RecomputeResult:
-    """Score every account active on `as_of` (or only `accounts`, or ids in `id_range`) and
-    upsert one snapshot per account for that day. Accounts in scope that are not active that
-    day lose any snapshot they had for it. Idempotent."""
-    scope = _scope(accounts, id_range)
-    scorecards = scorecards if scorecards is not None else load_scorecards()
-    # A full run is the moment to refresh the cached percentile populations.
-    if refresh_populations is None:
-        refresh_populations = not scope
+    scope: Scope,
+    scorecards: list[Scorecard],
+    refresh_populations: bool,
+    describe_changes: bool = True,
+) -> tuple[list[int], list[dict]]:
+    """Score the accounts in scope active on `as_of`; return their ids and the snapshot rows,
+    writing nothing (the preview of a draft uses this as it is)."""
     active = list(
         Account.objects.active_on(as_of)
         .filter(**{k.replace("account_id", "pk", 1): v for k, v in scope.items()})
@@ -232,12 +232,11 @@ def health_recompute(
         by_card.setdefault(scorecard_for(row, scorecards).pk, []).append(row["pk"])
 
     mrr = mrr_by_account(as_of, scope=scope)
-    previous = _previous_snapshots(as_of, scope)
+    previous = _previous_snapshots(as_of, scope) if describe_changes else {}
     rows: list[dict] = []
-    colours: dict[str, int] = {}
     for card_id, ids in by_card.items():
         card = cards[card_id]
-        signals = [s for s in card.signals.all() if s.enabled]
+        signals = signals_of(card)
         raw = {s.pk: measure(s, as_of, ids, scope) for s in signals}
         pops = {}
         for s in signals:
@@ -266,19 +265,43 @@ def health_recompute(
                     "coverage": round(health.coverage, 4),
                     "components": health_to_json(health),
                     "drivers": drivers(health),
-                    "changes": changes(health_from_snapshot(before) if before else None, health),
+                    "changes": changes(health_from_snapshot(before) if before else None, health)
+                    if describe_changes
+                    else [],
                     "critical_override": health.critical_override or "",
                     "mrr": mrr.get(account_id, 0),
                     "scorecard_id": card.pk,
                     "scorecard_version": card.version,
                 }
             )
-            colours[health.colour.value] = colours.get(health.colour.value, 0) + 1
+    return [row["pk"] for row in active], rows
+
+
+def health_recompute(
+    *,
+    as_of: date,
+    accounts: Iterable[int] | None = None,
+    id_range: tuple[int, int] | None = None,
+    scorecards: list[Scorecard] | None = None,
+    refresh_populations: bool | None = None,
+) -> RecomputeResult:
+    """Score every account active on `as_of` (or only `accounts`, or ids in `id_range`) and
+    upsert one snapshot per account for that day. Accounts in scope that are not active that
+    day lose any snapshot they had for it. Idempotent."""
+    scope = _scope(accounts, id_range)
+    active, rows = health_compute(
+        as_of=as_of,
+        scope=scope,
+        scorecards=scorecards if scorecards is not None else load_scorecards(),
+        # A full run is the moment to refresh the cached percentile populations.
+        refresh_populations=not scope if refresh_populations is None else refresh_populations,
+    )
+    colours: dict[str, int] = {}
+    for row in rows:
+        colours[row["colour"]] = colours.get(row["colour"], 0) + 1
     with transaction.atomic():
         stale = (
-            HealthSnapshot.objects.filter(date=as_of, **scope).exclude(
-                account_id__in=[row["pk"] for row in active]
-            )
+            HealthSnapshot.objects.filter(date=as_of, **scope).exclude(account_id__in=active)
             if scope
             else HealthSnapshot.objects.filter(date=as_of).exclude(
                 account__in=Account.objects.active_on(as_of)

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import path
 
-from healthscore import views
+from healthscore import import_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,6 +18,6 @@ urlpatterns = [
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/<int:pk>/done/", views.task_done, name="task_done"),
     path("tasks/<int:pk>/snooze/", views.task_snoozed, name="task_snooze"),
-    path("import/", include("signals.urls")),
+    path("import/", import_views.csv_import_page, name="csv_import"),
     path("admin/", admin.site.urls),
 ]

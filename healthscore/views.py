@@ -25,6 +25,7 @@ from healthscore.forms import (
     TaskSnoozeForm,
 )
 from healthscore.models import Task, TaskStatus
+from healthscore.templatetags.health import BADGES
 
 PAGE_SIZE = 50
 
@@ -49,7 +50,7 @@ def account_list(request):
         "day": day,
         # The strip counts every colour under the other filters, so it doubles as colour tabs.
         "summary": book_summary(replace(filters, colour="").apply(visible, today=today)),
-        "colours": COLOURS,
+        "colour_labels": [(c, f"{BADGES[c][1]} ({c})") for c in COLOURS],
         "segments": Segment.choices,
         "owners": User.objects.filter(role=Role.CSM, is_active=True).order_by("username")
         if request.user.sees_all_accounts

@@ -14,11 +14,18 @@ from healthscore.scoring import Bands
 from signals.models import SentimentEntry, UsageRecord
 
 
+# Past this many accounts, one book-wide recompute (in chunks) beats a list of ids.
+MANY_ACCOUNTS = 1000
+
+
 def recompute_on_commit(account_ids: list[int], day: date) -> None:
     """Rescore accounts once the change that affects them is committed."""
-    from healthscore.tasks import recompute_accounts
+    from healthscore.tasks import nightly_recompute, recompute_accounts
 
-    transaction.on_commit(lambda: recompute_accounts.delay(account_ids, day.isoformat()))
+    if len(account_ids) > MANY_ACCOUNTS:
+        transaction.on_commit(lambda: nightly_recompute.delay(day.isoformat()))
+    else:
+        transaction.on_commit(lambda: recompute_accounts.delay(account_ids, day.isoformat()))
 
 
 def checkin_log(*, account: Account, author, day: date, channel: str, note: str) -> CheckIn:

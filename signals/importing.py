@@ -1,10 +1,14 @@
 """CSV import of accounts and signal data, shared by the command, the upload page and the API.
 
-A file is read whole, every row is validated (types, ranges, cross-field rules that mirror the
-database constraints, references to accounts, keys repeated inside the file), and only then
-written in one transaction with an upsert on the kind's natural key. A bad row is reported as
-`FILE:LINE: column: reason`; by default a file with any bad row writes nothing, with
-`skip_invalid` the good rows land and the bad ones are listed.
+Every row is validated (types, ranges, cross-field rules that mirror the database constraints,
+references to accounts, keys repeated inside the file) and upserted on the kind's natural key,
+all in one transaction. A bad row is reported as `FILE:LINE: column: reason`; by default a file
+with any bad row writes nothing (the transaction is rolled back), with `skip_invalid` the good
+rows land and the bad ones are listed.
+
+Speed matters (a usage file can have millions of rows): rows are parsed in chunks by a worker
+thread while the main thread writes the previous chunk, rows stay plain lists, and the write
+side works column by column. See bench/import_bench.py.
 """
 
 import csv
@@ -25,7 +29,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 
 from accounts.models import Account, LifecycleStage, Segment
 from signals.models import (
@@ -370,6 +374,7 @@ class ImportResult:
     source: str
     rows: int = 0  # data rows read
     written: int = 0  # good rows passed to the upsert
+    account_ids: set[int] = field(default_factory=set)  # accounts whose data was written
     created: int = 0  # of which new
     updated: int = 0  # of which existed with other values (the rest were already so)
     errors: list[RowError] = field(default_factory=list)
@@ -429,10 +434,15 @@ BINARY = (
 
 
 def _csv_reason(exc: csv.Error) -> str:
-    # At the end of the file the csv module only says "unexpected end of data": the one way
-    # to get there is a quote that is opened and never closed.
+    # A quote opened and never closed swallows the rest of the file: the csv module then says
+    # "unexpected end of data", or, past its cell size limit, "field larger than field limit".
     if "unexpected end of data" in str(exc):
         return "a quoted cell starts here and is never closed"
+    if "field larger than field limit" in str(exc):
+        return (
+            f"a cell here is longer than {csv.field_size_limit():,} characters; "
+            "is a quote left open?"
+        )
     return f"is not valid CSV: {exc}"
 
 
@@ -581,8 +591,9 @@ class RowChecker:
 def _lookup(model: type[models.Model], field_name: str, names: set[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     names_list = sorted(names)
-    for start in range(0, len(names_list), 900):  # SQLite caps the parameters of one query
-        chunk = names_list[start : start + 900]
+    step = connection.features.max_query_params or len(names_list)  # SQLite caps it (999)
+    for start in range(0, len(names_list), step):
+        chunk = names_list[start : start + step]
         found.update(
             model._default_manager.filter(**{f"{field_name}__in": chunk}).values_list(
                 field_name, "pk"
@@ -597,35 +608,36 @@ class References:
 
     def __init__(self, header: Sequence[str]):
         self.columns = [(index, name) for index, name in enumerate(header) if name in _REFERENCES]
-        self.found: dict[str, dict[str, int]] = {name: {} for _, name in self.columns}
-        self.missing: dict[str, set[str]] = {name: set() for _, name in self.columns}
+        # name -> primary key, per column; a blank optional cell (None) stays None.
+        self.found: dict[str, dict[str | None, int | None]] = {
+            name: {None: None} for _, name in self.columns
+        }
         self.errors: list[RowError] = []
 
-    def resolve(self, lines: list[int], rows: list[list[Any]]) -> list[list[Any]]:
-        """The rows, references resolved in place, less those naming an unknown one."""
-        bad: set[int] = set()  # positions in rows
+    def resolve(self, lines: list[int], columns: list[Sequence[Any]]) -> list[Sequence[Any]]:
+        """The chunk's columns with references resolved, less the rows naming an unknown one."""
         for index, name in self.columns:
-            found, missing = self.found[name], self.missing[name]
-            wanted = {values[index] for values in rows} - found.keys() - missing - {None}
+            found, names = self.found[name], columns[index]
+            wanted = set(names) - found.keys()
             if wanted:
                 if name == "account":
                     found.update(_lookup(Account, "external_id", wanted))
                 else:
                     found.update(_lookup(get_user_model(), "username", wanted))
-                missing.update(wanted - found.keys())
-            for position, values in enumerate(rows):
-                ref = values[index]
-                if ref is None:
-                    continue
-                pk = found.get(ref)
-                if pk is None:
-                    what = "account" if name == "account" else "user"
-                    self.errors.append(RowError(lines[position], name, f"unknown {what} '{ref}'"))
-                    bad.add(position)
-                values[index] = pk
-        if bad:
-            return [values for position, values in enumerate(rows) if position not in bad]
-        return rows
+            if found.keys() >= wanted:  # the common case: map in C, no loop over rows
+                columns[index] = list(map(found.__getitem__, names))
+                continue
+            what = "account" if name == "account" else "user"
+            keep = [position for position, ref in enumerate(names) if ref in found]
+            self.errors.extend(
+                RowError(line, name, f"unknown {what} '{ref}'")
+                for line, ref in zip(lines, names, strict=True)
+                if ref not in found
+            )
+            columns[index] = [found.get(ref) for ref in names]
+            columns = [[column[position] for position in keep] for column in columns]
+            lines = [lines[position] for position in keep]
+        return columns
 
 
 # ---------------------------------------------------------------- importing
@@ -690,7 +702,8 @@ def _in_background(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
         stop.set()
         while worker.is_alive():
             with suppress(queue.Empty):
-                handover.get(timeout=0.1)
+                handover.get_nowait()
+            worker.join(timeout=0.05)
 
 
 def csv_import(
@@ -723,6 +736,8 @@ def _csv_import(kind, raw, source, skip_invalid, progress) -> ImportResult:
     references = References(header)
     upsert = _upserter(kind, header)
     fixed = [value for _, value in kind.fixed]
+    # Which accounts the file touched, so the caller can rescore them.
+    account_column = header.index("account") if "account" in header else None
     written = read = 0
     counts = UpsertCounts()
     try:
@@ -733,22 +748,26 @@ def _csv_import(kind, raw, source, skip_invalid, progress) -> ImportResult:
                 if progress:
                     progress(checker.count - read)
                     read = checker.count
-                good = references.resolve(lines, chunk)
+                # Column by column from here on: references resolve, and COPY text is built,
+                # with C-level maps instead of Python loops over the rows.
+                columns = references.resolve(lines, list(zip(*chunk, strict=True)))
                 if (checker.errors or references.errors) and not skip_invalid:
                     continue  # doomed: read on only to report every bad row
-                if fixed:
-                    for values in good:
-                        values.extend(fixed)
-                upsert.write(good)
-                written += len(good)
+                good = len(columns[0])
+                columns.extend([value] * good for value in fixed)
+                upsert.write_columns(columns)
+                if account_column is not None:
+                    result.account_ids.update(columns[account_column])
+                written += good
                 if progress:
-                    progress(len(good))
+                    progress(good)
             if progress:
                 progress(checker.count - read)
             result.errors = sorted(checker.errors + references.errors, key=lambda e: e.line)
             if result.errors and not skip_invalid:
                 transaction.set_rollback(True)
                 written = 0
+                result.account_ids.clear()
             else:
                 counts = upsert.finish()
     except FileError as exc:

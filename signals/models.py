@@ -48,7 +48,11 @@ class SubscriptionLine(models.Model):
 class UsageRecord(models.Model):
     """One day's value of one product-usage metric (any name: logins, active_users, ...)."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="usage_records")
+    # No index of its own: the natural key (account, metric, date) leads with it, and one
+    # index less makes bulk imports faster.
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="usage_records", db_index=False
+    )
     date = models.DateField()
     metric = models.CharField(max_length=64)
     value = models.FloatField()

@@ -1,4 +1,5 @@
-"""Bulk upsert on a natural key: PostgreSQL COPY into a staging table, SQLite multi-row INSERT.
+"""Bulk upsert on a natural key: PostgreSQL COPY (straight into the table while every row is
+new, else into a staging table and INSERT ... ON CONFLICT), SQLite multi-row INSERT.
 
 Both paths are all-or-nothing inside the caller's transaction and leave rows whose values
 did not change untouched (no write, `updated_at` kept), so importing the same data twice
@@ -21,6 +22,7 @@ from django.utils import timezone
 # of the text built for one COPY (~4 MB for usage rows).
 COPY_CHUNK = 100_000
 NULL = r"\N"
+UNIQUE_VIOLATION = "23505"  # SQLSTATE
 
 
 @dataclass(frozen=True)
@@ -81,33 +83,54 @@ class Upsert:
             touch=[f.column for f, _ in filled if getattr(f, "auto_now", False)],
         )
         self.postgres = connection.vendor == "postgresql"
+        # PostgreSQL: COPY straight into the table while no row has met an existing one.
+        self.all_new = True
         self.started = False
         self.created = 0
         self.changed = 0  # created + updated
         self.rows_before = 0  # SQLite only
 
     def write(self, rows: Sequence[Sequence[Any]]) -> None:
-        if not rows:
+        """Upsert rows: sequences of values in the order of `columns`."""
+        if rows:
+            self.write_columns(list(zip(*rows, strict=True)))
+
+    def write_columns(self, columns: Sequence[Sequence[Any]]) -> None:
+        """Upsert rows given column by column (one sequence of values per column, all as long).
+
+        Bulk producers hold their data this way; it lets the COPY text be built a column at a
+        time by C-level map() instead of a Python loop over rows."""
+        if not columns or not columns[0]:
             return
         if not self.started:
             self.started = True
-            if self.postgres:
-                _create_stage(self.table)
-            else:
+            if not self.postgres:
                 self.rows_before = self.table.model._default_manager.count()
         if self.postgres:
-            created, changed = _write_postgres(self.table, rows)
+            text = _copy_chunk(self.table, columns)
+            if self.all_new:
+                # A first import into an empty table is the big one: plain COPY is a third
+                # faster than staging plus INSERT ... ON CONFLICT. At the first row that exists
+                # already, that chunk is rolled back and this import upserts from then on.
+                self.all_new = _copy_new_rows(self.table, text)
+                if self.all_new:
+                    self.created += len(columns[0])
+                    self.changed += len(columns[0])
+                    return
+                _create_stage(self.table)
+            created, changed = _write_postgres(self.table, text)
             self.created += created
         else:
-            changed = _write_sqlite(self.table, rows)
+            changed = _write_sqlite(self.table, list(zip(*columns, strict=True)))
         self.changed += changed
 
     def finish(self) -> UpsertCounts:
         if not self.started:
             return UpsertCounts()
         if self.postgres:
-            with connection.cursor() as cursor:
-                cursor.execute("DROP TABLE healthscore_stage")
+            if not self.all_new:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"DROP TABLE {self.table.stage}")
         else:  # SQLite counts inserted and updated rows alike; it has one writer, so count
             self.created = self.table.model._default_manager.count() - self.rows_before
         return UpsertCounts(created=self.created, updated=self.changed - self.created)
@@ -131,6 +154,11 @@ class Table:
     @property
     def db_table(self) -> str:
         return connection.ops.quote_name(self.model._meta.db_table)
+
+    @property
+    def stage(self) -> str:
+        """The session's temporary staging table for this table (PostgreSQL)."""
+        return connection.ops.quote_name(f"stage_{self.model._meta.db_table}")
 
     @property
     def column_list(self) -> str:
@@ -173,6 +201,10 @@ def _copy_formatter(field: models.Field) -> Callable[[Any], str]:
 def _copy_column(field: models.Field, values: Sequence[Any]) -> list[str]:
     """COPY text of one column of a chunk, built column-wise so the per-value work stays in C."""
     format_ = _copy_formatter(field)
+    if type(field) is models.DateField:
+        # A file repeats the same few days: format each distinct day once, then look them up.
+        format_ = {day: NULL if day is None else day.isoformat() for day in set(values)}.get
+        return list(map(format_, values))
     if None in values:
         texts = [NULL if value is None else format_(value) for value in values]
     else:
@@ -187,48 +219,60 @@ def _copy_column(field: models.Field, values: Sequence[Any]) -> list[str]:
     return texts
 
 
-def _copy_chunk(table: Table, chunk: Sequence[Sequence[Any]]) -> str:
+def _copy_chunk(table: Table, columns: Sequence[Sequence[Any]]) -> str:
+    """COPY text (tab-separated lines) of rows given column by column."""
     # The columns filled for new rows are the same on every line: a constant line ending.
-    ending = "".join(
-        "\t" + _copy_column(field, [value])[0] for field, value in table.filled
-    ) + "\n"
-    # zip(*rows) turns rows into columns and back; every row has a value for every column.
-    columns = [
-        _copy_column(field, values)
-        for field, values in zip(table.given, zip(*chunk, strict=True), strict=True)
+    ending = "".join("\t" + _copy_column(field, [value])[0] for field, value in table.filled) + "\n"
+    texts = [
+        _copy_column(field, values) for field, values in zip(table.given, columns, strict=True)
     ]
-    return ending.join(map("\t".join, zip(*columns, strict=True))) + ending
+    # zip(*texts) turns the columns of text back into lines.
+    return ending.join(map("\t".join, zip(*texts, strict=True))) + ending
 
 
 def _create_stage(table: Table) -> None:
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS healthscore_stage")
+        cursor.execute(f"DROP TABLE IF EXISTS {table.stage}")
         cursor.execute(
-            "CREATE TEMP TABLE healthscore_stage ON COMMIT DROP AS "  # noqa: S608 - names quoted
+            f"CREATE TEMP TABLE {table.stage} ON COMMIT DROP AS "  # noqa: S608 - names quoted
             f"SELECT {table.column_list} FROM {table.db_table} WITH NO DATA"
         )
 
 
-def _write_postgres(table: Table, rows: Sequence[Sequence[Any]]) -> tuple[int, int]:
-    """COPY the rows into the staging table, then upsert them from there in one statement.
-    Returns (created, created + updated)."""
+def _copy_new_rows(table: Table, text: str) -> bool:
+    """COPY rows straight into the table; False, and nothing written, if one exists already."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:  # a savepoint to undo it
+            cursor.cursor.copy_expert(
+                f"COPY {table.db_table} ({table.column_list}) FROM STDIN",
+                io.StringIO(text),
+                size=1 << 20,
+            )
+    except Exception as exc:
+        if getattr(exc, "pgcode", None) == UNIQUE_VIOLATION:
+            return False
+        raise
+    return True
+
+
+def _write_postgres(table: Table, text: str) -> tuple[int, int]:
+    """COPY rows (as COPY text) into the staging table, then upsert them from there in one
+    statement. Returns (created, created + updated)."""
     columns = table.column_list
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(
-            f"COPY healthscore_stage ({columns}) FROM STDIN",
-            io.StringIO(_copy_chunk(table, rows)),
-            size=1 << 20,
+            f"COPY {table.stage} ({columns}) FROM STDIN", io.StringIO(text), size=1 << 20
         )
         # xmax is 0 on a freshly inserted row version and set on an updated one; rows left
         # alone by the WHERE of the conflict clause are not returned at all.
         cursor.execute(
             "WITH written AS ("  # noqa: S608 - names quoted
-            f"INSERT INTO {table.db_table} ({columns}) SELECT {columns} FROM healthscore_stage "
+            f"INSERT INTO {table.db_table} ({columns}) SELECT {columns} FROM {table.stage} "
             f"{table.conflict_clause('IS DISTINCT FROM')} RETURNING xmax = 0 AS created) "
             "SELECT count(*) FILTER (WHERE created), count(*) FROM written"
         )
         created, changed = cursor.fetchone()
-        cursor.execute("TRUNCATE healthscore_stage")
+        cursor.execute(f"TRUNCATE {table.stage}")
     return created, changed
 
 

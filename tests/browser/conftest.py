@@ -47,7 +47,9 @@ def page(chromium, live_server):
     from playwright.sync_api import expect
 
     expect.set_options(timeout=TIMEOUT_MS)
-    context = chromium.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context = chromium.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}
+    )
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -117,12 +119,10 @@ def book(transactional_db, default_scorecard):
     from tests.factories import InvoiceFactory, UserFactory
 
     today = timezone.localdate()
-    casey = UserFactory(username="casey", role="csm")
-    sam = UserFactory(username="sam", role="csm")
-    morgan = UserFactory(username="morgan", role="manager")
-    for user in (casey, sam, morgan):  # the factory sets it already; the brief is explicit
-        user.set_password(PASSWORD)
-        user.save(update_fields=["password"])
+    # The factory hashes the password with set_password.
+    casey = UserFactory(username="casey", role="csm", password=PASSWORD)
+    sam = UserFactory(username="sam", role="csm", password=PASSWORD)
+    morgan = UserFactory(username="morgan", role="manager", password=PASSWORD)
 
     red = _account(casey, "Redwood Logistics", "CRM-RED", usage=1000.0, today=today)
     InvoiceFactory(

@@ -35,3 +35,19 @@ def test_recompute_accounts_rescores_only_the_named_accounts(default_scorecard):
     a, b = book(2)
     assert recompute_accounts.delay([a.pk], DAY.isoformat()).get() == 1
     assert list(HealthSnapshot.objects.values_list("account_id", flat=True)) == [a.pk]
+
+
+def test_an_import_rescores_the_accounts_it_touched_once_committed(
+    default_scorecard, tmp_path, django_capture_on_commit_callbacks
+):
+    import time_machine
+    from django.core.management import call_command
+
+    a, b = book(2)
+    csv_file = tmp_path / "usage.csv"
+    csv_file.write_text(f"account,date,metric,value\n{a.external_id},{DAY},logins,500\n")
+    with time_machine.travel(DAY, tick=False), django_capture_on_commit_callbacks(execute=True):
+        call_command("import_csv", "usage", str(csv_file), stdout=None)
+    assert list(HealthSnapshot.objects.filter(date=DAY).values_list("account_id", flat=True)) == [
+        a.pk
+    ]

@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 
 from accounts.models import Account
 from signals.importing import csv_import
-from signals.management.commands.import_csv import Command as ImportCommand
+from healthscore.management.commands.import_csv import Command as ImportCommand
 from signals.models import (
     EmailMessage,
     Invoice,
@@ -187,8 +187,14 @@ def test_nps_example_file_creates_nps_responses_with_quoted_comments(example_acc
         )
     ) == [
         ("ACME-001", "nps", "cto@acme.example", date(2026, 10, 15), 9, "Great product"),
-        ("INITECH-003", "nps", "ops@initech.example", date(2026, 10, 20), 4,
-         "Too many bugs, slow support"),
+        (
+            "INITECH-003",
+            "nps",
+            "ops@initech.example",
+            date(2026, 10, 20),
+            4,
+            "Too many bugs, slow support",
+        ),
     ]
 
 
@@ -329,9 +335,7 @@ def test_a_present_but_blank_optional_cell_clears_the_value(example_accounts):
 def test_unknown_account_id_rejects_the_whole_file(example_accounts):
     assert_rejected(
         "usage",
-        "account,date,metric,value\n"
-        "ACME-001,2026-11-01,logins,1\n"
-        "NOPE-999,2026-11-01,logins,1\n",
+        "account,date,metric,value\nACME-001,2026-11-01,logins,1\nNOPE-999,2026-11-01,logins,1\n",
         ["bad.csv:3: account: unknown account 'NOPE-999'"],
     )
 
@@ -743,6 +747,29 @@ def test_unterminated_quote_names_the_line_it_opens_on(example_accounts):
         'ACME-001,2026-11-16,red,"never closed\n'
         "ACME-001,2026-11-17,red,more\n",
         ["bad.csv:3: (row): a quoted cell starts here and is never closed"],
+    )
+
+
+def test_quote_left_open_in_a_big_file_names_its_line_too(example_accounts):
+    # Past 131,072 characters the csv module gives up with another message than at the end.
+    rest = "".join(f"ACME-001,2026-11-{n % 28 + 1:02d},red,note {n}\n" for n in range(6000))
+    assert_rejected(
+        "sentiment",
+        "account,recorded_on,sentiment,note\n"
+        "ACME-001,2026-11-15,green,fine\n"
+        'ACME-001,2026-11-16,red,"never closed\n' + rest,
+        ["bad.csv:3: (row): a cell here is longer than 131,072 characters; is a quote left open?"],
+    )
+
+
+def test_bad_rows_before_a_broken_quote_are_listed_with_it(example_accounts):
+    assert_rejected(
+        "usage",
+        'account,date,metric,value\nACME-001,2026-11-01,logins,x\nACME-001,2026-11-02,"logins,1\n',
+        [
+            "bad.csv:2: value: 'x' is not a number",
+            "bad.csv:3: (row): a quoted cell starts here and is never closed",
+        ],
     )
 
 

@@ -2,8 +2,11 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
 from tqdm import tqdm
 
+from healthscore.workspace import recompute_on_commit
 from signals.importing import KINDS, count_lines, csv_import
 
 
@@ -27,17 +30,23 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: cannot read the file: {exc.strerror}") from None
         total = count_lines(raw)
         # Rows are counted twice: once validated, once written.
-        with tqdm(
-            total=total * 2,
-            unit="row",
-            unit_scale=True,
-            desc=f"import {kind}",
-            disable=no_progress or total < 10_000,
-            file=sys.stderr,
-        ) as bar:
+        with (
+            transaction.atomic(),
+            tqdm(
+                total=total * 2,
+                unit="row",
+                unit_scale=True,
+                desc=f"import {kind}",
+                disable=no_progress or total < 10_000,
+                file=sys.stderr,
+            ) as bar,
+        ):
             result = csv_import(
                 kind=kind, raw=raw, source=str(file), skip_invalid=skip_invalid, progress=bar.update
             )
+            if result.account_ids:
+                # Today's scores of the accounts the file touched are redone once it is in.
+                recompute_on_commit(sorted(result.account_ids), timezone.localdate())
         for line in result.error_lines():
             self.stderr.write(line)
         if result.errors and not result.written:

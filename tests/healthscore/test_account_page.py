@@ -1,0 +1,677 @@
+"""The account page: what it explains, what a CSM does on it (check-in, sentiment, colour
+override, tasks), what a manager does (reassign), who may do it, and its query count."""
+
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+
+from accounts.models import Role
+from healthscore.models import CheckIn, ColourOverride, HealthSnapshot, Task, TaskReason
+from healthscore.recompute import health_recompute
+from signals.models import SentimentEntry
+from tests.factories import (
+    InvoiceFactory,
+    SubscriptionLineFactory,
+    SurveyResponseFactory,
+    TicketFactory,
+    UsageRecordFactory,
+    UserFactory,
+)
+from tests.healthscore.test_book import (
+    TODAY,
+    build_book,
+    customer,
+    listed_rows,
+    open_task,
+    today,  # noqa: F401 - autouse fixture: today is 30 June 2026
+)
+from tests.healthscore.test_recompute import healthy_account
+
+YESTERDAY = TODAY - timedelta(days=1)
+
+
+@pytest.fixture
+def riley(db):
+    return UserFactory(username="riley", role=Role.CSM)
+
+
+@pytest.fixture
+def account(csm, default_scorecard):
+    """Casey's account, scored green yesterday and today by the real recompute."""
+    account = healthy_account(owner=csm, usage=100)
+    account.name = "Acme Corp"
+    account.save()
+    healthy_account(usage=10)  # someone to rank against
+    health_recompute(as_of=YESTERDAY)
+    health_recompute(as_of=TODAY)
+    return account
+
+
+@pytest.fixture
+def theirs(riley, default_scorecard):
+    """Riley's account, with an open task."""
+    account = customer(riley, name="Initech")
+    open_task(account)
+    return account
+
+
+def page(client, account):
+    response = client.get(f"/accounts/{account.pk}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def section(html: str, element_id: str) -> str:
+    """The element with this id, up to its closing tag (enough for the lists and tables here)."""
+    start = html.index(f'id="{element_id}"')
+    tag = html[html.rindex("<", 0, start) + 1 : start].split()[0]
+    return html[start : html.index(f"</{tag}>", start)]
+
+
+def messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def post(client, url, data):
+    """POST, follow the redirect back to the page, return that page."""
+    response = client.post(url, data, follow=True)
+    assert response.status_code == 200
+    return response
+
+
+# --- who may see and act ----------------------------------------------------------------------
+
+
+ACTIONS = [
+    ("check-ins/", {"date": "2026-06-29", "channel": "call", "note": "Spoke to the CTO"}),
+    ("sentiment/", {"sentiment": "red", "note": "worried"}),
+    ("override/", {"colour": "green", "reason": "Signed", "expires_on": "2026-07-10"}),
+    ("override/remove/", {}),
+]
+
+
+def test_csm_gets_404_on_another_csms_account_page(client, csm, theirs):
+    client.force_login(csm)
+    assert client.get(f"/accounts/{theirs.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize(("action", "data"), ACTIONS)
+def test_csm_gets_404_acting_on_another_csms_account(client, csm, theirs, action, data):
+    ColourOverride.objects.create(
+        account=theirs, colour="red", reason="r", expires_on=TODAY, created_on=TODAY
+    )
+    client.force_login(csm)
+    assert client.post(f"/accounts/{theirs.pk}/{action}", data).status_code == 404
+    assert not CheckIn.objects.exists()
+    assert not SentimentEntry.objects.filter(account=theirs).exists()
+    assert list(ColourOverride.objects.values_list("colour", "cleared_on")) == [("red", None)]
+
+
+@pytest.mark.parametrize(
+    ("action", "data"), [("done/", {"outcome": "called"}), ("snooze/", {"until": "2026-07-05"})]
+)
+def test_csm_gets_404_on_another_csms_task(client, csm, theirs, action, data):
+    task = theirs.tasks.get()
+    client.force_login(csm)
+    assert client.post(f"/tasks/{task.pk}/{action}", data).status_code == 404
+    task.refresh_from_db()
+    assert (task.status, task.outcome, task.snoozed_until) == ("open", "", None)
+
+
+def test_missing_account_is_404_for_everyone(client, manager, db):
+    client.force_login(manager)
+    assert client.get("/accounts/999999/").status_code == 404
+    assert client.post("/accounts/999999/check-ins/", ACTIONS[0][1]).status_code == 404
+
+
+def test_actions_refuse_get(client, csm, account):
+    client.force_login(csm)
+    for action, _ in ACTIONS:
+        assert client.get(f"/accounts/{account.pk}/{action}").status_code == 405
+
+
+def test_manager_sees_any_account_and_the_reassign_form(client, manager, theirs):
+    client.force_login(manager)
+    html = page(client, theirs)
+    assert "<h1>Initech</h1>" in html
+    assert 'id="reassign-form"' in html
+
+
+def test_csm_sees_no_reassign_form(client, csm, account):
+    client.force_login(csm)
+    assert 'id="reassign-form"' not in page(client, account)
+
+
+# --- what the page explains -------------------------------------------------------------------
+
+
+@pytest.fixture
+def slipped(account, default_scorecard):
+    """Acme as scored today after an invoice went 60 days overdue, under a new scorecard
+    version, with some of everything the page lists."""
+    InvoiceFactory(
+        account=account,
+        invoice_number="INV-LATE",
+        issued_on=date(2026, 4, 1),
+        due_on=TODAY - timedelta(days=60),
+    )
+    TicketFactory(account=account, ticket_id="T-77", subject="Export broken", priority="high")
+    SurveyResponseFactory(
+        account=account, respondent="cfo@acme.example", score=4, comment="Too slow"
+    )
+    UsageRecordFactory(account=account, metric="reports_created", value=7)
+    CheckIn.objects.create(account=account, date=YESTERDAY, channel="meeting", note="QBR held")
+    open_task(account, TaskReason.DETRACTOR, detail="cfo@acme.example answered NPS 4.")
+    default_scorecard.bump_version()
+    health_recompute(as_of=TODAY)
+    return account
+
+
+def test_page_shows_the_drivers_in_words(client, csm, slipped):
+    client.force_login(csm)
+    drivers = section(page(client, slipped), "drivers")
+    assert "Invoices is critical and red, so the account is red" in drivers
+    stored = HealthSnapshot.objects.get(account=slipped, date=TODAY).drivers
+    assert len(stored) >= 2
+    for line in stored:
+        assert line in drivers
+
+
+def test_page_shows_what_changed_since_the_last_snapshot(client, csm, slipped):
+    client.force_login(csm)
+    changes = section(page(client, slipped), "changes")
+    assert "Turned red (was green)." in changes
+
+
+def test_page_shows_each_component_raw_score_weight_and_contribution(client, csm, slipped):
+    client.force_login(csm)
+    table = section(page(client, slipped), "component-table")
+    rows = re.findall(r"<tr[^>]*><td>(.*?)</tr>", table, re.S)
+    invoices = next(r for r in rows if r.startswith("Invoices"))
+    cells = re.findall(r'<td class="num">([^<]*)</td>', invoices)
+    assert [c.strip() for c in cells] == ["60 days overdue", "0", "15", "15%", "0.0"]
+    assert '<span class="tag">critical</span>' in invoices
+    assert len(rows) == 7  # every signal of the default scorecard
+
+
+def test_page_shows_the_score_and_colour_as_words(client, csm, slipped):
+    client.force_login(csm)
+    html = page(client, slipped)
+    snapshot = HealthSnapshot.objects.get(account=slipped, date=TODAY)
+    box = section(html, "score-box")
+    assert "At risk" in box
+    assert f"{snapshot.score:.0f}<span>/100</span>" in box
+    assert "100% of weight has data · scored by Default v2" in html
+
+
+def chart(html: str) -> dict:
+    raw = re.search(
+        r'<script id="score-chart-data" type="application/json">(.*?)</script>', html, re.S
+    ).group(1)
+    return json.loads(raw)
+
+
+def test_chart_has_the_score_history_on_the_colour_bands_with_version_marks(client, csm, slipped):
+    client.force_login(csm)
+    figure = chart(page(client, slipped))
+    scores = dict(HealthSnapshot.objects.filter(account=slipped).values_list("date", "score"))
+    assert figure["data"][0]["x"] == ["2026-06-29", "2026-06-30"]
+    assert figure["data"][0]["y"] == pytest.approx([scores[YESTERDAY], scores[TODAY]])
+    rects = [
+        (s["y0"], s["y1"], s["fillcolor"])
+        for s in figure["layout"]["shapes"]
+        if s["type"] == "rect"
+    ]
+    assert rects == [(0, 40, "#fbe4e3"), (40, 70, "#fdf3d8"), (70, 100, "#e3f4ea")]
+    lines = [s["x0"] for s in figure["layout"]["shapes"] if s["type"] == "line"]
+    assert lines == ["2026-06-30"]  # version 1 yesterday, version 2 today
+    assert [a["text"] for a in figure["layout"]["annotations"]] == ["v2"]
+
+
+def test_chart_bands_follow_the_scorecard(client, csm, account, default_scorecard):
+    default_scorecard.green_min, default_scorecard.yellow_min = 80, 50
+    default_scorecard.save()
+    client.force_login(csm)
+    figure = chart(page(client, account))
+    rects = [(s["y0"], s["y1"]) for s in figure["layout"]["shapes"] if s["type"] == "rect"]
+    assert rects == [(0, 50), (50, 80), (80, 100)]
+    assert not [s for s in figure["layout"]["shapes"] if s["type"] == "line"]
+
+
+def test_page_shows_recent_usage_lines_invoices_tickets_answers_checkins_and_tasks(
+    client, csm, slipped
+):
+    client.force_login(csm)
+    html = page(client, slipped)
+    assert "<td>reports_created</td>" in html
+    assert '<td>logins</td><td class="num">1,000</td>' in html  # 10 days x 100
+    assert "Core" in html and "1,000" in html  # the subscription line
+    assert "INV-LATE" in html and '<span class="error">overdue</span>' in html
+    assert "T-77" in html and "Export broken" in html
+    answers = section(html, "answers")
+    assert "NPS 4" in answers and "cfo@acme.example" in answers and "Too slow" in answers
+    assert "QBR held" in section(html, "checkins")
+    tasks = section(html, "tasks")
+    assert "Detractor NPS answer" in tasks
+    assert "cfo@acme.example answered NPS 4." in tasks
+
+
+def test_page_of_an_account_without_a_snapshot_says_so(client, csm, default_scorecard):
+    account = customer(csm, name="New")
+    client.force_login(csm)
+    html = page(client, account)
+    assert "This account has no health snapshot yet." in html
+    assert chart(html)["data"][0]["x"] == []
+
+
+# --- check-ins --------------------------------------------------------------------------------
+
+
+def test_logging_a_check_in_keeps_it_on_the_page(client, csm, account):
+    client.force_login(csm)
+    response = post(
+        client,
+        f"/accounts/{account.pk}/check-ins/",
+        {"date": "2026-06-29", "channel": "meeting", "note": "Agreed a training plan"},
+    )
+    assert messages(response) == ["Check-in logged."]
+    check_in = CheckIn.objects.get()
+    assert (check_in.account, check_in.author, check_in.date, check_in.channel) == (
+        account,
+        csm,
+        YESTERDAY,
+        "meeting",
+    )
+    log = section(response.content.decode(), "checkins")
+    assert "29 Jun 2026" in log and "Meeting" in log and "Agreed a training plan" in log
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"date": "2026-07-01", "channel": "call", "note": "From the future"},
+            "Date: A check-in cannot be in the future.",
+        ),
+        ({"date": "2026-06-29", "channel": "call", "note": ""}, "Note: This field is required."),
+        (
+            {"date": "yesterday", "channel": "call", "note": "x"},
+            "Date: Enter a valid date.",
+        ),
+        (
+            {"date": "2026-06-29", "channel": "pigeon", "note": "x"},
+            "Channel: Select a valid choice. pigeon is not one of the available choices.",
+        ),
+    ],
+)
+def test_invalid_check_in_is_refused_with_a_message(client, csm, account, data, message):
+    client.force_login(csm)
+    response = post(client, f"/accounts/{account.pk}/check-ins/", data)
+    assert messages(response) == [message]
+    assert not CheckIn.objects.exists()
+
+
+# --- sentiment --------------------------------------------------------------------------------
+
+
+def sentiment_component(account) -> dict:
+    snapshot = HealthSnapshot.objects.get(account=account, date=TODAY)
+    return next(c for c in snapshot.components if c["key"] == "sentiment")
+
+
+def test_recording_sentiment_rescores_the_account_once_committed(
+    client, csm, account, django_capture_on_commit_callbacks
+):
+    assert (sentiment_component(account)["raw"], sentiment_component(account)["score"]) == (
+        100,
+        100,
+    )
+    before = HealthSnapshot.objects.get(account=account, date=TODAY).score
+    client.force_login(csm)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(
+            f"/accounts/{account.pk}/sentiment/", {"sentiment": "red", "note": "Champion left"}
+        )
+    assert response.status_code == 302
+    entry = SentimentEntry.objects.get(account=account, recorded_on=TODAY)
+    assert (entry.sentiment, entry.note, entry.author) == ("red", "Champion left", csm)
+    # Not rescored inside the request's transaction: only once it commits.
+    assert len(callbacks) == 1
+    assert sentiment_component(account)["score"] == 100
+    for callback in callbacks:
+        callback()
+    assert (sentiment_component(account)["raw"], sentiment_component(account)["score"]) == (0, 0)
+    assert HealthSnapshot.objects.get(account=account, date=TODAY).score < before
+
+
+def test_recording_sentiment_twice_a_day_keeps_one_entry(
+    client, csm, account, django_capture_on_commit_callbacks
+):
+    client.force_login(csm)
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, f"/accounts/{account.pk}/sentiment/", {"sentiment": "red"})
+        response = post(client, f"/accounts/{account.pk}/sentiment/", {"sentiment": "yellow"})
+    assert messages(response) == ["Sentiment recorded; the score is being updated."]
+    assert SentimentEntry.objects.filter(account=account, recorded_on=TODAY).get().sentiment == (
+        "yellow"
+    )
+    assert sentiment_component(account)["score"] == 50
+
+
+def test_invalid_sentiment_is_refused(client, csm, account, django_capture_on_commit_callbacks):
+    client.force_login(csm)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = post(client, f"/accounts/{account.pk}/sentiment/", {"sentiment": "purple"})
+    assert messages(response) == [
+        "Sentiment: Select a valid choice. purple is not one of the available choices."
+    ]
+    assert not SentimentEntry.objects.filter(recorded_on=TODAY).exists()
+    assert callbacks == []
+
+
+# --- colour override --------------------------------------------------------------------------
+
+
+def set_override(client, account, colour="red", reason="Champion left", days=10):
+    return post(
+        client,
+        f"/accounts/{account.pk}/override/",
+        {"colour": colour, "reason": reason, "expires_on": TODAY + timedelta(days=days)},
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"colour": "red", "reason": "", "expires_on": "2026-07-10"},
+            "Reason: This field is required.",
+        ),
+        ({"colour": "red", "reason": "x", "expires_on": ""}, "Expires on: This field is required."),
+        (
+            {"colour": "red", "reason": "x", "expires_on": "2026-06-29"},
+            "Expires on: The expiry date has passed.",
+        ),
+        (
+            {"colour": "red", "reason": "x", "expires_on": "2027-06-30"},
+            "Expires on: An override lasts at most 180 days.",
+        ),
+        (
+            {"colour": "grey", "reason": "x", "expires_on": "2026-07-10"},
+            "Colour: Select a valid choice. grey is not one of the available choices.",
+        ),
+    ],
+)
+def test_override_needs_a_colour_a_reason_and_a_future_expiry(client, csm, account, data, message):
+    client.force_login(csm)
+    response = post(client, f"/accounts/{account.pk}/override/", data)
+    assert messages(response) == [message]
+    assert not ColourOverride.objects.exists()
+    assert 'id="override"' not in response.content.decode()
+
+
+def test_override_is_shown_as_such_on_the_page_and_the_book(client, csm, account):
+    client.force_login(csm)
+    response = set_override(client, account)
+    assert messages(response) == ["Colour overridden until 10 Jul 2026."]
+    saved = ColourOverride.objects.get()
+    assert (saved.colour, saved.reason, saved.created_by, saved.created_on, saved.expires_on) == (
+        "red",
+        "Champion left",
+        csm,
+        TODAY,
+        date(2026, 7, 10),
+    )
+    html = response.content.decode()
+    notice = section(html, "override")
+    assert "Colour set by hand to red" in notice
+    assert "Champion left" in notice
+    assert "until 10 Jul 2026" in notice
+    assert "The computed colour is green." in notice
+    assert "badge-red" in section(html, "score-box")
+    assert "overridden" in section(html, "score-box")
+    row = listed_rows(client.get("/accounts/"))["Acme Corp"]
+    assert "badge-red" in row and "overridden" in row
+    assert [
+        n
+        for n, _ in client.get("/accounts/", {"colour": "red"})
+        .context["page"]
+        .paginator.object_list.values_list("name", "colour")
+    ] == ["Acme Corp"]
+
+
+def test_expiry_today_is_allowed(client, csm, account):
+    client.force_login(csm)
+    set_override(client, account, days=0)
+    assert ColourOverride.objects.get().expires_on == TODAY
+
+
+def test_new_override_replaces_the_old_which_is_kept_as_cleared(client, csm, account):
+    client.force_login(csm)
+    set_override(client, account, colour="red", reason="Champion left")
+    response = set_override(client, account, colour="yellow", reason="New champion found")
+    old, new = ColourOverride.objects.order_by("pk")
+    assert (old.colour, old.cleared_on) == ("red", TODAY)
+    assert (new.colour, new.cleared_on) == ("yellow", None)
+    notice = section(response.content.decode(), "override")
+    assert "New champion found" in notice and "Champion left" not in notice
+    assert "badge-yellow" in listed_rows(client.get("/accounts/"))["Acme Corp"]
+
+
+def test_override_ends_after_its_expiry_date(client, csm, account):
+    client.force_login(csm)
+    set_override(client, account, days=3)
+    with time_machine.travel(datetime(2026, 7, 3, 12, tzinfo=UTC), tick=False):
+        assert "badge-red" in listed_rows(client.get("/accounts/"))["Acme Corp"]  # last day
+    with time_machine.travel(datetime(2026, 7, 4, 12, tzinfo=UTC), tick=False):
+        row = listed_rows(client.get("/accounts/"))["Acme Corp"]
+        assert "badge-green" in row and "overridden" not in row
+        html = page(client, account)
+        assert 'id="override"' not in html
+        assert "badge-green" in section(html, "score-box")
+    # Expired, not deleted: the history of overrides is kept.
+    assert ColourOverride.objects.get().cleared_on is None
+
+
+def test_override_can_be_removed_by_hand(client, csm, account):
+    client.force_login(csm)
+    set_override(client, account)
+    response = post(client, f"/accounts/{account.pk}/override/remove/", {})
+    assert messages(response) == ["Override removed; the computed colour applies again."]
+    assert ColourOverride.objects.get().cleared_on == TODAY
+    html = response.content.decode()
+    assert 'id="override"' not in html
+    assert "badge-green" in section(html, "score-box")
+    assert "overridden" not in listed_rows(client.get("/accounts/"))["Acme Corp"]
+
+
+# --- reassign ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def with_tasks(account):
+    return {
+        "open": open_task(account, TaskReason.TURNED_RED),
+        "snoozed": open_task(
+            account, TaskReason.DETRACTOR, status="snoozed", snoozed_until=TODAY + timedelta(days=2)
+        ),
+        "done": open_task(account, TaskReason.SCORE_DROP, status="done", closed_on=TODAY),
+    }
+
+
+def test_manager_reassigns_the_account_with_its_open_tasks(
+    client, manager, csm, riley, account, with_tasks
+):
+    client.force_login(manager)
+    response = post(client, f"/accounts/{account.pk}/reassign/", {"owner": riley.pk})
+    assert messages(response) == ["Acme Corp now belongs to riley."]
+    account.refresh_from_db()
+    assert account.owner == riley
+    assignees = {k: Task.objects.get(pk=t.pk).assignee for k, t in with_tasks.items()}
+    assert assignees == {"open": riley, "snoozed": riley, "done": csm}
+    # The books follow: Riley has it, Casey no longer sees it.
+    client.force_login(riley)
+    assert "Acme Corp" in listed_rows(client.get("/accounts/"))
+    client.force_login(csm)
+    assert client.get(f"/accounts/{account.pk}/").status_code == 404
+
+
+def test_csm_may_not_reassign(client, csm, riley, account, theirs, with_tasks):
+    client.force_login(csm)
+    assert client.post(f"/accounts/{account.pk}/reassign/", {"owner": riley.pk}).status_code == 403
+    assert client.post(f"/accounts/{theirs.pk}/reassign/", {"owner": csm.pk}).status_code == 403
+    account.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (account.owner, theirs.owner) == (csm, riley)
+    assert Task.objects.get(pk=with_tasks["open"].pk).assignee == csm
+
+
+@pytest.mark.parametrize("owner", ["manager", "nobody", "inactive"])
+def test_reassign_only_to_an_active_csm(client, manager, csm, account, owner):
+    target = {
+        "manager": lambda: manager.pk,
+        "nobody": lambda: 999999,
+        "inactive": lambda: UserFactory(role=Role.CSM, is_active=False).pk,
+    }[owner]()
+    client.force_login(manager)
+    response = post(client, f"/accounts/{account.pk}/reassign/", {"owner": target})
+    assert messages(response) == [
+        "Owner: Select a valid choice. That choice is not one of the available choices."
+    ]
+    account.refresh_from_db()
+    assert account.owner == csm
+
+
+# --- tasks ------------------------------------------------------------------------------------
+
+
+def test_completing_a_task_records_the_outcome(client, csm, account, with_tasks):
+    task = with_tasks["open"]
+    client.force_login(csm)
+    response = post(client, f"/tasks/{task.pk}/done/", {"outcome": "Called, fixed billing"})
+    assert response.redirect_chain == [(f"/accounts/{account.pk}/", 302)]
+    assert messages(response) == ["Task completed."]
+    task.refresh_from_db()
+    assert (task.status, task.outcome, task.closed_on) == ("done", "Called, fixed billing", TODAY)
+    assert "Done 30 Jun: Called, fixed billing" in section(response.content.decode(), "tasks")
+
+
+def test_completing_a_task_needs_an_outcome(client, csm, account, with_tasks):
+    task = with_tasks["open"]
+    client.force_login(csm)
+    response = post(client, f"/tasks/{task.pk}/done/", {"outcome": ""})
+    assert messages(response) == ["Outcome: This field is required."]
+    task.refresh_from_db()
+    assert task.status == "open"
+
+
+def test_snoozing_a_task(client, csm, account, with_tasks):
+    task = with_tasks["open"]
+    client.force_login(csm)
+    response = post(client, f"/tasks/{task.pk}/snooze/", {"until": "2026-07-07"})
+    assert messages(response) == ["Task snoozed until 07 Jul."]
+    task.refresh_from_db()
+    assert (task.status, task.snoozed_until) == ("snoozed", date(2026, 7, 7))
+    assert "Snoozed until 7 Jul" in section(response.content.decode(), "tasks")
+
+
+@pytest.mark.parametrize(
+    ("until", "message"),
+    [
+        ("2026-06-30", "Until: Snooze to a day within the next 90 days."),  # today
+        ("2026-06-01", "Until: Snooze to a day within the next 90 days."),
+        ("2026-09-29", "Until: Snooze to a day within the next 90 days."),  # 91 days
+        ("soon", "Until: Enter a valid date."),
+        ("", "Until: This field is required."),
+    ],
+)
+def test_snooze_date_must_be_within_the_next_90_days(
+    client, csm, account, with_tasks, until, message
+):
+    task = with_tasks["open"]
+    client.force_login(csm)
+    response = post(client, f"/tasks/{task.pk}/snooze/", {"until": until})
+    assert messages(response) == [message]
+    task.refresh_from_db()
+    assert (task.status, task.snoozed_until) == ("open", None)
+
+
+def test_snooze_for_90_days_is_allowed(client, csm, account, with_tasks):
+    task = with_tasks["open"]
+    client.force_login(csm)
+    post(client, f"/tasks/{task.pk}/snooze/", {"until": "2026-09-28"})
+    task.refresh_from_db()
+    assert task.snoozed_until == date(2026, 9, 28)
+
+
+# --- query count ------------------------------------------------------------------------------
+
+
+def add_history(account, card, days: int) -> None:
+    """`days` more daily snapshots before yesterday, and of each fact the page lists."""
+    csm = account.owner
+    HealthSnapshot.objects.bulk_create(
+        HealthSnapshot(
+            account=account,
+            date=TODAY - timedelta(days=back),
+            score=float(30 + back % 60),
+            colour="yellow",
+            coverage=1.0,
+            scorecard=card,
+            scorecard_version=1 + back // 30,
+        )
+        for back in range(2, days + 2)
+    )
+    for n in range(days // 5):
+        day = TODAY - timedelta(days=n)
+        UsageRecordFactory(account=account, date=day, metric=f"metric_{n % 7}")
+        InvoiceFactory(account=account, issued_on=day - timedelta(days=30), due_on=day)
+        TicketFactory(account=account, opened_at=datetime(2026, 6, 1, tzinfo=UTC))
+        SurveyResponseFactory(account=account, responded_on=day)
+        CheckIn.objects.create(account=account, date=day, note="n", author=csm)
+        SentimentEntry.objects.update_or_create(
+            account=account, recorded_on=day, defaults={"sentiment": "yellow", "author": csm}
+        )
+        SubscriptionLineFactory(account=account, product=f"Add-on {n}", start_date=day)
+    open_task(account, TaskReason.TURNED_RED)
+    open_task(account, TaskReason.DETRACTOR, status="done", closed_on=TODAY)
+    ColourOverride.objects.create(
+        account=account, colour="red", reason="r", expires_on=TODAY, created_on=TODAY
+    )
+
+
+@pytest.mark.parametrize(("accounts", "days"), [(10, 5), (200, 5), (10, 150), (200, 150)])
+@pytest.mark.parametrize("role", ["csm", "manager"])
+def test_account_page_query_count_grows_with_neither_the_book_nor_the_history(
+    client,
+    csm,
+    manager,
+    account,
+    default_scorecard,
+    django_assert_num_queries,
+    accounts,
+    days,
+    role,
+):
+    build_book(accounts, [csm, UserFactory(role=Role.CSM)], default_scorecard)
+    add_history(account, default_scorecard, days)
+    client.force_login(csm if role == "csm" else manager)
+    # 1: the session
+    # 2: the logged-in user
+    # 3: the account, its owner joined, scoped to what the user may see
+    # 4: the score history (180 days) for the chart
+    # 5: the latest snapshot, its scorecard joined
+    # 6: usage in the last 30 days, summed per metric
+    # 7: the override in force, its author joined
+    # 8-11: the latest subscription lines, invoices, tickets, survey answers
+    # 12: the latest sentiment entries, authors joined
+    # 13: the check-in log, authors joined
+    # 14: the tasks, assignees joined
+    # 15: (managers only) the CSMs a manager may reassign to
+    with django_assert_num_queries(14 if role == "csm" else 15):
+        html = page(client, account)
+    # today, yesterday and the added days, within the chart's 180 days
+    assert len(chart(html)["data"][0]["x"]) == min(days + 2, 180)
