@@ -29,6 +29,10 @@ bench: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} SECRET_KEY=bench \
 		$(PY) bench/run.py
 
+# The production processes (gunicorn, Celery worker, Celery beat) on local PostgreSQL and Redis.
+serve: $(STAMP)
+	bin/serve
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

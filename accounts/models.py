@@ -109,3 +109,6 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.external_id})"
+
+
+from accounts.tokens import ApiToken  # noqa: E402,F401 - API tokens live in their own module

@@ -130,14 +130,14 @@ class BookFilters:
     segment: str = ""
     renewal_days: int | None = None
     q: str = ""
-    sort: str = "score"
+    sort: str = "colour"  # by risk: red first, the lowest score first within a colour
     descending: bool = False
 
     @classmethod
     def from_query(cls, params) -> "BookFilters":
         """Read filters from a query string, ignoring anything malformed (never a 500)."""
         colour = params.get("colour", "")
-        sort = params.get("sort", "score")
+        sort = params.get("sort", "colour")
         descending = sort.startswith("-")
         sort = sort.lstrip("-")
 
@@ -155,7 +155,7 @@ class BookFilters:
             renewal_days=renewal if renewal in (30, 60, 90) else None,
             # PostgreSQL refuses NUL characters in a string parameter.
             q=params.get("q", "").replace("\x00", "").strip()[:100],
-            sort=sort if sort in SORTS else "score",
+            sort=sort if sort in SORTS else "colour",
             descending=descending,
         )
 
@@ -174,7 +174,7 @@ class BookFilters:
         order = (
             expression.desc(nulls_last=True) if self.descending else expression.asc(nulls_last=True)
         )
-        return accounts.order_by(order, "name", "pk")
+        return accounts.order_by(order, F("score").asc(nulls_last=True), "name", "pk")
 
     def without(self, name: str) -> dict[str, str]:
         """These filters as query parameters, less one (for links that change it)."""

@@ -12,8 +12,9 @@ from healthscore.scoring import Bands, Colour, Method
 class Scorecard(models.Model):
     """A set of weighted signal definitions with colour bands and a missing-data policy.
 
-    `version` goes up whenever the scorecard or one of its signals changes, and every
-    snapshot records the version that produced it.
+    A live scorecard is edited through a draft (a copy with `draft_of` set): live scores keep
+    using the published configuration until the draft is published, which copies it onto the
+    live scorecard and raises `version`. Every snapshot records the version that produced it.
     """
 
     name = models.CharField(max_length=100, unique=True)
@@ -27,10 +28,19 @@ class Scorecard(models.Model):
         help_text="Share of the total weight that must have data, else the score is grey.",
     )
     version = models.PositiveIntegerField(default=1, editable=False)
+    draft_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.CASCADE,
+        related_name="drafts",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
+            models.UniqueConstraint(fields=["draft_of"], name="one_draft_per_scorecard"),
             models.UniqueConstraint(
                 fields=["is_default"], condition=Q(is_default=True), name="one_default_scorecard"
             ),
@@ -47,7 +57,17 @@ class Scorecard(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.draft_of_id:
+            return f"{self.name} (draft)"
         return f"{self.name} (v{self.version})"
+
+    def bump_version(self) -> None:
+        Scorecard.objects.filter(pk=self.pk).update(version=F("version") + 1)
+        self.refresh_from_db(fields=["version"])
+
+    @property
+    def is_draft(self) -> bool:
+        return self.draft_of_id is not None
 
     @property
     def bands(self) -> Bands:
@@ -58,10 +78,6 @@ class Scorecard(models.Model):
             raise ValidationError("Bands must satisfy 0 ≤ yellow from < green from ≤ 100.")
         if not (0 <= self.min_coverage <= 1):
             raise ValidationError({"min_coverage": "Use a share between 0 and 1, e.g. 0.5."})
-
-    def bump_version(self) -> None:
-        Scorecard.objects.filter(pk=self.pk).update(version=F("version") + 1)
-        self.refresh_from_db(fields=["version"])
 
 
 class Source(models.TextChoices):
@@ -304,3 +320,107 @@ class ColourOverride(models.Model):
 
     def is_active_on(self, day) -> bool:
         return self.cleared_on is None and self.created_on <= day <= self.expires_on
+
+
+# ---------------------------------------------------------------- configuration history
+
+
+class ScorecardVersion(models.Model):
+    """A published configuration of a scorecard: what was live from `published_at` on."""
+
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    config = models.JSONField(help_text="Bands, coverage and every signal, as published.")
+
+    class Meta:
+        ordering = ["scorecard", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["scorecard", "version"], name="one_row_per_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scorecard.name} v{self.version}"
+
+
+class AuditEntry(models.Model):
+    """Who changed what, when, with old and new values (configuration, overrides, owners)."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=32)
+    object_type = models.CharField(max_length=50)
+    object_id = models.CharField(max_length=50)
+    object_repr = models.CharField(max_length=200)
+    changes = models.JSONField(default=dict, help_text="{field: [old, new]}")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class BackfillJob(models.Model):
+    """A backfill of a date range, run by a Celery worker one day at a time with its progress
+    recorded, so that the admin can watch it and a rerun resumes where it stopped."""
+
+    start = models.DateField()
+    end = models.DateField()
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    days_done = models.PositiveIntegerField(default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gte=F("start")), name="backfill_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Backfill {self.start} to {self.end} ({self.status})"
+
+    @property
+    def days_total(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.days_done / self.days_total)
+
+
+class PendingJob(models.Model):
+    """A Celery task that could not be queued because the broker (Redis) was down. The work
+    is kept here and queued again once the broker answers (`healthscore.queueing`)."""
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)}"

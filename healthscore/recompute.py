@@ -75,7 +75,10 @@ def scorecard_for(account: Account | dict, scorecards: list[Scorecard]) -> Score
 
 
 def load_scorecards() -> list[Scorecard]:
-    return list(Scorecard.objects.prefetch_related("signals").order_by("pk"))
+    """The live (published) scorecards; drafts never score anyone."""
+    return list(
+        Scorecard.objects.filter(draft_of__isnull=True).prefetch_related("signals").order_by("pk")
+    )
 
 
 # ---------------------------------------------------------------- percentile populations

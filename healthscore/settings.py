@@ -7,8 +7,10 @@ in-process and the cache is local memory, so `make run` needs no services.
 from pathlib import Path
 
 import plotly
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from healthscore.api.rates import env_rate
 from healthscore.env import (
     env_bool,
     env_database,
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "csp",
     "accounts",
     "surveys",
     "signals",
@@ -62,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "healthscore.urls"
@@ -144,7 +148,12 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "healthscore@localhost")
 REDIS_URL = env_redis_url("REDIS_URL")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "healthscore.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            # Fail fast: a page must not hang on a cache that is down.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -154,6 +163,19 @@ CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# With Redis down, give up publishing quickly: the work is kept in the database instead
+# (healthscore/queueing.py) and sent when Redis is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# A task taken by a worker that then died is handed out again after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=5)
+}
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # The soft limit is a minute earlier, so the hard limit must leave room for it.
@@ -166,14 +188,22 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 NIGHTLY_RECOMPUTE_HOUR = env_int("NIGHTLY_RECOMPUTE_HOUR", 2, minimum=0, maximum=23)
 
 REST_FRAMEWORK = {
+    # Tokens for machines (personal or ingest-only, see accounts/tokens.py), the session for the
+    # browser. The token class comes first so that a request without credentials gets a 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "healthscore.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "healthscore.api.schema.ApiSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
+    # Requests per token (per user for a browser session); ingest tokens have their own rate.
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env_rate("API_THROTTLE_RATE", "1200/minute"),
+        "ingest": env_rate("API_INGEST_THROTTLE_RATE", "600/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Healthscore API",
@@ -181,18 +211,82 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema and the docs are for signed-in users and tokens only, like every other page.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",  # tags by resource: accounts, usage, health, ...
 }
 
+# Logs: one JSON object per line in production (for a log collector), plain text with DEBUG.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(process)d",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": env_log_level("LOG_LEVEL", "INFO")},
 }
+
+# Security. Production defaults; `make run` (DEBUG) and `make serve` (plain HTTP on
+# 127.0.0.1) turn off what needs HTTPS. Behind a TLS proxy, set BEHIND_PROXY=true.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+if env_bool("BEHIND_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Pages load scripts only from this site (charts draw from static/js, no inline scripts);
+# plotly sets inline styles on the charts it draws, hence 'unsafe-inline' for styles only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Password guessing: this many failed logins for one username from one address locks it out
+# for LOGIN_LOCKOUT_SECONDS.
+LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
 
 # Healthscore's own knobs.
 HEALTHSCORE_COMPANY_NAME = env_str("HEALTHSCORE_COMPANY_NAME", "Healthscore")
 HEALTHSCORE_RECOMPUTE_CHUNK = env_int("HEALTHSCORE_RECOMPUTE_CHUNK", 5000, minimum=1)
 # A check-in task reason closed less than this many days ago does not reopen.
 HEALTHSCORE_TASK_COOLDOWN_DAYS = env_int("HEALTHSCORE_TASK_COOLDOWN_DAYS", 14, minimum=0)
+# Surveys. Personal links in survey e-mails start with this address (no trailing slash).
+HEALTHSCORE_BASE_URL = env_str("HEALTHSCORE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+if not HEALTHSCORE_BASE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured("HEALTHSCORE_BASE_URL must start with http:// or https://.")
+# A survey link works once, for this many days.
+HEALTHSCORE_SURVEY_LINK_DAYS = env_int("HEALTHSCORE_SURVEY_LINK_DAYS", 14, minimum=1)
+# No contact gets more than one survey (of any kind) within this many days.
+HEALTHSCORE_SURVEY_QUIET_DAYS = env_int("HEALTHSCORE_SURVEY_QUIET_DAYS", 30, minimum=0)
+# Each contact of an active account gets the periodic NPS survey this often.
+HEALTHSCORE_NPS_INTERVAL_DAYS = env_int("HEALTHSCORE_NPS_INTERVAL_DAYS", 90, minimum=1)
+# Resolved tickets, first subscriptions and churns older than this are not surveyed (so loading
+# years of history does not e-mail everyone about it).
+HEALTHSCORE_SURVEY_LOOKBACK_DAYS = env_int("HEALTHSCORE_SURVEY_LOOKBACK_DAYS", 7, minimum=1)
+# At most this many periodic surveys per run: the first run after install spreads over hours.
+HEALTHSCORE_SURVEY_MAX_PER_RUN = env_int("HEALTHSCORE_SURVEY_MAX_PER_RUN", 500, minimum=1)

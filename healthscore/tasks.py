@@ -4,7 +4,7 @@ All recompute tasks are idempotent (they upsert one snapshot per account and day
 a redelivery after a worker died (acks_late) or a second run changes nothing.
 """
 
-from datetime import date
+from datetime import date, datetime
 
 from celery import chord, shared_task
 from django.conf import settings
@@ -14,6 +14,7 @@ from django.utils import timezone
 from healthscore.followups import tasks_open
 from healthscore.recompute import health_recompute, id_chunks, load_scorecards, population
 from healthscore.scoring import Method
+from healthscore.survey_triggers import surveys_send_due
 
 TRANSIENT = (OperationalError, InterfaceError)
 RETRY = {
@@ -79,3 +80,49 @@ def open_followups(day: str | None = None) -> int:
     """Open check-in tasks for the day's rules (turned red, score drop, detractor, critical
     ticket, renewal risk). Retries on database errors; a second run opens nothing new."""
     return tasks_open(day=_day(day))
+
+
+@shared_task(**{**RETRY, "autoretry_for": (*TRANSIENT, OSError)})
+def send_due_surveys(now: str | None = None) -> dict:
+    """Send the surveys that are due (exit, post-ticket CSAT, onboarding, periodic NPS); run
+    hourly by beat. Returns how many of each went out.
+
+    Each contact is claimed, recorded and e-mailed in one transaction, so on a database or
+    mail-server error (OSError covers SMTP) the contact in hand is rolled back and the task
+    retries with backoff; what was sent stays sent. A second run sends nothing twice.
+    """
+    return surveys_send_due(now=datetime.fromisoformat(now) if now else None)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5, time_limit=6 * 3600)
+def backfill(self, job_id: int) -> int:
+    """Run a backfill job day by day, saving progress after each day.
+
+    On a database error it retries with backoff and resumes at the first day not done; when
+    the retries run out, or on any other error, the job is marked failed with the error (and
+    requesting the range again finishes it). A finished job is not run twice.
+    """
+    from healthscore.models import BackfillJob, JobStatus
+    from healthscore.versioning import backfill_run
+
+    job = BackfillJob.objects.get(pk=job_id)
+    if job.status == JobStatus.DONE:
+        return 0
+    try:
+        return backfill_run(job).days_done
+    except Exception as exc:
+        if isinstance(exc, TRANSIENT) and self.request.retries < self.max_retries:
+            raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
+        BackfillJob.objects.filter(pk=job_id).update(
+            status=JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
+
+
+@shared_task(acks_late=True)
+def flush_outbox() -> int:
+    """Send the tasks kept in the database while the broker was down (every minute, by beat,
+    and when a worker starts). A job is sent once: it is deleted as it is sent."""
+    from healthscore.queueing import outbox_flush
+
+    return outbox_flush()

@@ -201,7 +201,7 @@ def override_create(request, pk):
 @require_POST
 def override_delete(request, pk):
     account = _account_for(request, pk)
-    workspace.override_clear(account=account, day=timezone.localdate())
+    workspace.override_clear(account=account, day=timezone.localdate(), actor=request.user)
     messages.success(request, "Override removed; the computed colour applies again.")
     return redirect("account_detail", pk=account.pk)
 
@@ -213,7 +213,9 @@ def account_reassign(request, pk):
     account = _account_for(request, pk)
     form = ReassignForm(request.POST)
     if form.is_valid():
-        workspace.account_reassign(account=account, owner=form.cleaned_data["owner"])
+        workspace.account_reassign(
+            account=account, owner=form.cleaned_data["owner"], actor=request.user
+        )
         messages.success(request, f"{account.name} now belongs to {form.cleaned_data['owner']}.")
     else:
         _form_errors(request, form)

@@ -8,11 +8,12 @@ from django.db import transaction
 from django.db.models import F, Sum
 
 from accounts.models import Account
+from healthscore.audit import audit_record
 from healthscore.book import active_override
 from healthscore.models import CheckIn, ColourOverride, HealthSnapshot, Scorecard, Task, TaskStatus
+from healthscore.queueing import enqueue
 from healthscore.scoring import Bands
 from signals.models import SentimentEntry, UsageRecord
-
 
 # Past this many accounts, one book-wide recompute (in chunks) beats a list of ids.
 MANY_ACCOUNTS = 1000
@@ -20,12 +21,10 @@ MANY_ACCOUNTS = 1000
 
 def recompute_on_commit(account_ids: list[int], day: date) -> None:
     """Rescore accounts once the change that affects them is committed."""
-    from healthscore.tasks import nightly_recompute, recompute_accounts
-
     if len(account_ids) > MANY_ACCOUNTS:
-        transaction.on_commit(lambda: nightly_recompute.delay(day.isoformat()))
+        enqueue("healthscore.tasks.nightly_recompute", day.isoformat())
     else:
-        transaction.on_commit(lambda: recompute_accounts.delay(account_ids, day.isoformat()))
+        enqueue("healthscore.tasks.recompute_accounts", account_ids, day.isoformat())
 
 
 def checkin_log(*, account: Account, author, day: date, channel: str, note: str) -> CheckIn:
@@ -51,7 +50,7 @@ def override_set(
 ):
     """A new override replaces any one in force (which is cleared, not deleted: kept for audit)."""
     active_override(day).filter(account=account).update(cleared_on=day)
-    return ColourOverride.objects.create(
+    override = ColourOverride.objects.create(
         account=account,
         colour=colour,
         reason=reason,
@@ -59,15 +58,32 @@ def override_set(
         created_by=author,
         created_on=day,
     )
+    audit_record(
+        actor=author,
+        action="colour overridden",
+        obj=account,
+        changes={
+            "colour": [None, colour],
+            "reason": [None, reason],
+            "expires_on": [None, expires_on],
+        },
+    )
+    return override
 
 
-def override_clear(*, account: Account, day: date) -> int:
-    return active_override(day).filter(account=account).update(cleared_on=day)
+def override_clear(*, account: Account, day: date, actor=None) -> int:
+    cleared = active_override(day).filter(account=account).update(cleared_on=day)
+    if cleared:
+        audit_record(actor=actor, action="override removed", obj=account, changes={})
+    return cleared
 
 
 @transaction.atomic
-def account_reassign(*, account: Account, owner) -> Account:
+def account_reassign(*, account: Account, owner, actor=None) -> Account:
     """Give the account to another CSM, with its open tasks."""
+    audit_record(
+        actor=actor, action="reassigned", obj=account, changes={"owner": [account.owner, owner]}
+    )
     account.owner = owner
     account.save(update_fields=["owner", "updated_at"])
     Task.objects.filter(account=account).exclude(status=TaskStatus.DONE).update(assignee=owner)

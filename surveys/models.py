@@ -1,7 +1,11 @@
-"""Survey answers (NPS 0–10, CSAT 1–5) from customers' contacts."""
+"""Survey answers (NPS 0–10, CSAT 1–5) from customers' contacts, the contacts themselves, the
+surveys sent to them and each send's personal link."""
+
+from datetime import datetime, timedelta
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 
 from accounts.models import Account
 
@@ -43,3 +47,154 @@ class SurveyResponse(models.Model):
         if self.survey_type != SurveyType.NPS:
             return ""
         return "promoter" if self.score >= 9 else "passive" if self.score >= 7 else "detractor"
+
+
+class ContactQuerySet(models.QuerySet):
+    def reachable(self, now: datetime, *, quiet_days: int) -> "ContactQuerySet":
+        """Active contacts not surveyed within the quiet period (the claim in `sending` is the
+        last word; this only spares the sender from trying contacts it would refuse)."""
+        return self.filter(active=True).filter(
+            Q(last_surveyed_at__isnull=True)
+            | Q(last_surveyed_at__lte=now - timedelta(days=quiet_days))
+        )
+
+
+class Contact(models.Model):
+    """A person at a customer account whom Healthscore may survey by e-mail."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    role = models.CharField(max_length=100, blank=True, help_text="Their job, e.g. CFO.")
+    is_primary = models.BooleanField(
+        default=False,
+        help_text="Receives the survey after a support ticket is resolved (without one, the "
+        "account's first contact does).",
+    )
+    active = models.BooleanField(
+        default=True, help_text="Inactive contacts (left the company, opted out) get no surveys."
+    )
+    # Set in the same transaction as each send, by a conditional update: the quiet-period lock.
+    last_surveyed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["account", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                "account", Lower("email"), name="contact_email_unique_per_account"
+            ),
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(is_primary=True),
+                name="one_primary_contact_per_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class SurveyKind(models.TextChoices):
+    ONBOARDING = "onboarding", "Onboarding"
+    PERIODIC = "periodic", "Periodic"
+    POST_TICKET = "post_ticket", "Post-ticket"
+    EXIT = "exit", "Exit"
+
+
+class Survey(models.Model):
+    """A question (NPS 0–10 or CSAT 1–5) sent at one moment of the customer's life: after the
+    first subscription, every few months, after a support ticket, or on leaving. One survey
+    of each kind is active at a time; an exit survey also asks why and to which competitor."""
+
+    name = models.CharField(max_length=100)
+    survey_type = models.CharField(max_length=8, choices=SurveyType.choices)
+    kind = models.CharField(max_length=16, choices=SurveyKind.choices)
+    question = models.CharField(
+        max_length=300, help_text="{company} is replaced by the company's name."
+    )
+    active = models.BooleanField(default=True, help_text="Only active surveys are sent.")
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(active=True), name="one_active_survey_per_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def question_for(self, company: str) -> str:
+        # Not str.format: an admin's stray brace must not break the page.
+        return self.question.replace("{company}", company)
+
+    @property
+    def scale(self) -> range:
+        return range(0, 11) if self.survey_type == SurveyType.NPS else range(1, 6)
+
+
+class ExitReason(models.TextChoices):
+    PRICE = "price", "Too expensive"
+    MISSING_FEATURES = "missing_features", "Missing features we need"
+    COMPETITOR = "competitor", "We found a better product"
+    NOT_USED = "not_used", "We did not use it enough"
+    SUPPORT = "support", "Support or service"
+    BUSINESS_CHANGE = "business_change", "Our business changed (budget, merger, closure)"
+    OTHER = "other", "Something else"
+
+
+class SendState(models.TextChoices):
+    OPEN = "open", "Waiting for an answer"
+    ANSWERED = "answered", "Answered"
+    EXPIRED = "expired", "Expired"
+
+
+class SurveySend(models.Model):
+    """One survey e-mailed to one contact. Its personal link carries a random token of which
+    only the SHA-256 is stored, answers once, and stops working when it expires."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="sends")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="survey_sends")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # The help desk's ticket id a post-ticket survey asks about (tickets live in a higher app).
+    ticket_ref = models.CharField(max_length=64, blank=True)
+    response = models.ForeignKey(
+        SurveyResponse, null=True, blank=True, on_delete=models.SET_NULL, related_name="sends"
+    )
+    exit_reason = models.CharField(max_length=32, choices=ExitReason.choices, blank=True)
+    competitor = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("sent_at")), name="survey_send_expires_after_sent"
+            ),
+            models.CheckConstraint(
+                condition=Q(answered_at__isnull=True) | Q(answered_at__gte=F("sent_at")),
+                name="survey_send_answered_after_sent",
+            ),
+            models.UniqueConstraint(
+                fields=["ticket_ref", "contact"],
+                condition=~Q(ticket_ref=""),
+                name="one_survey_per_ticket_and_contact",
+            ),
+        ]
+        indexes = [models.Index(fields=["contact", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.survey} to {self.contact} on {self.sent_at:%Y-%m-%d}"
+
+    def state(self, now: datetime) -> SendState:
+        if self.answered_at is not None:
+            return SendState.ANSWERED
+        if self.expires_at <= now:
+            return SendState.EXPIRED
+        return SendState.OPEN

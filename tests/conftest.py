@@ -41,6 +41,10 @@ MISSING = _missing()
 
 
 def pytest_configure(config):
+    # The test client and the live server speak plain HTTP; production redirects to HTTPS.
+    # Set before any request handler (the session-wide live server's too) reads them.
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     if IN_CI and MISSING:
         reasons = "; ".join(f"{marker}: {why}" for marker, why in MISSING.items())
         raise pytest.UsageError(

@@ -116,3 +116,50 @@ class SentimentEntryFactory(factory.django.DjangoModelFactory):
     account = factory.SubFactory(AccountFactory)
     recorded_on = date(2026, 6, 25)
     sentiment = "green"
+
+
+# --- surveys: contacts, surveys and sends (models named as strings: imports stay on top) -----
+
+
+def _token_hash(token: str) -> str:
+    from surveys.sending import token_hash
+
+    return token_hash(token)
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "surveys.Contact"
+
+    account = factory.SubFactory(AccountFactory)
+    name = factory.Sequence(lambda n: f"Contact {n}")
+    email = factory.Sequence(lambda n: f"person{n}@customer.example")
+    role = "Team lead"
+
+
+class SurveyFactory(factory.django.DjangoModelFactory):
+    """An inactive survey (any number may exist); the triggers send the active default ones."""
+
+    class Meta:
+        model = "surveys.Survey"
+
+    name = "Periodic NPS"
+    survey_type = "nps"
+    kind = "periodic"
+    question = "How likely are you to recommend {company} to a friend or colleague?"
+    active = False
+
+
+class SurveySendFactory(factory.django.DjangoModelFactory):
+    """A send whose personal link carries `token`, sent 30 June 2026 and valid for 14 days."""
+
+    class Meta:
+        model = "surveys.SurveySend"
+        exclude = ("token",)
+
+    token = factory.Sequence(lambda n: f"factory-token-{n:06d}-abcdefghijklmnopqrstuvwxyz")
+    survey = factory.SubFactory(SurveyFactory)
+    contact = factory.SubFactory(ContactFactory)
+    token_hash = factory.LazyAttribute(lambda o: _token_hash(o.token))
+    sent_at = datetime(2026, 6, 30, 9, 0, tzinfo=UTC)
+    expires_at = datetime(2026, 7, 14, 9, 0, tzinfo=UTC)

@@ -297,7 +297,7 @@ A, B, C, D = "Alpha", "Bravo", "Charlie", "Delta"
         ("score", [C, B, A, D], [A, B, C, D]),
         # Risk order: red, yellow, green; grey (no data) is last both ways. Alpha is red by
         # override, and ties go by name.
-        ("colour", [A, C, B, D], [B, A, C, D]),
+        ("colour", [C, A, B, D], [B, C, A, D]),  # ties: lowest score first
         ("trend7", [B, C, A, D], [A, C, B, D]),
         ("trend30", [C, A, B, D], [B, A, C, D]),
         ("coverage", [B, C, A, D], [A, C, B, D]),
@@ -314,8 +314,11 @@ def test_sort_by_each_column_both_ways_with_blanks_last(
     assert listed_names(as_manager.get("/accounts/", {"sort": "-" + sort})) == descending
 
 
-def test_default_sort_is_score_ascending_so_the_riskiest_come_first(as_manager, four):
-    assert listed_names(as_manager.get("/accounts/")) == ["Charlie", "Bravo", "Alpha", "Delta"]
+def test_default_sort_is_by_risk_red_first_and_lowest_score_first_within_a_colour(
+    as_manager, four
+):
+    # Alpha scores 80 but is red by override: it still comes before yellow Bravo.
+    assert listed_names(as_manager.get("/accounts/")) == ["Charlie", "Alpha", "Bravo", "Delta"]
 
 
 def test_column_header_reverses_the_current_sort(as_manager, four):
@@ -388,7 +391,7 @@ def test_malformed_query_never_fails(as_manager, four, query, fmt):
 )
 def test_malformed_filter_is_ignored_not_applied(as_manager, four, query):
     response = as_manager.get("/accounts/?" + query)
-    assert listed_names(response) == ["Charlie", "Bravo", "Alpha", "Delta"]
+    assert listed_names(response) == ["Charlie", "Alpha", "Bravo", "Delta"]
 
 
 # --- CSV download -----------------------------------------------------------------------------
@@ -455,7 +458,7 @@ def test_csv_of_a_csm_holds_only_their_accounts(client, csm, other_csm, default_
 
 def test_csv_link_carries_the_current_filters(as_manager, four):
     html = as_manager.get("/accounts/", {"colour": "red", "q": "a"}).content.decode()
-    assert 'href="?colour=red&amp;q=a&amp;sort=score&amp;format=csv"' in html
+    assert 'href="?colour=red&amp;q=a&amp;sort=colour&amp;format=csv"' in html
 
 
 # --- summary strip ----------------------------------------------------------------------------

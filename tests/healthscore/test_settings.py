@@ -324,5 +324,5 @@ def test_redis_url_switches_celery_and_cache_to_redis():
     assert result.stdout.split() == [
         "redis://cache:6379/0",
         "False",
-        "django.core.cache.backends.redis.RedisCache",
+        "healthscore.cache.ResilientRedisCache",
     ]

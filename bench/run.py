@@ -1,0 +1,38 @@
+"""`make bench`: every benchmark in turn, each in its own scratch PostgreSQL database.
+
+    .venv/bin/python bench/run.py [import recompute api ...]
+"""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BENCHES = {
+    "import": "import_bench.py",  # CSV import of 1,000,000 usage rows vs COPY
+    "recompute": "recompute_bench.py",  # one day of 100,000 accounts vs a SQL floor
+    "api": "api_bench.py",  # usage rows per second through the bulk endpoint
+}
+
+
+def main() -> int:
+    chosen = sys.argv[1:] or list(BENCHES)
+    failed = []
+    for name in chosen:
+        script = HERE / BENCHES[name]
+        if not script.exists():
+            print(f"== {name}: {script.name} not found, skipped")
+            continue
+        print(f"== {name} ({script.name})", flush=True)
+        started = time.perf_counter()
+        if subprocess.call([sys.executable, str(script)], cwd=HERE) != 0:
+            failed.append(name)
+        print(f"== {name} took {time.perf_counter() - started:.0f} s\n", flush=True)
+    if failed:
+        print("failed:", ", ".join(failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""Queue Celery work so that it is never lost when Redis is down.
+
+`enqueue` sends a task after the current transaction commits; if the broker cannot be
+reached, the task and its arguments are stored in the database instead (`PendingJob`), and
+`outbox_flush` — run by every worker when it starts and by Celery beat every minute — sends
+them once the broker is back. Pages keep working meanwhile.
+"""
+
+import logging
+
+from django.db import transaction
+from kombu.exceptions import OperationalError as BrokerError
+
+from healthscore.celery import app as current_app
+from healthscore.models import PendingJob
+
+logger = logging.getLogger(__name__)
+
+
+def _send(task: str, args: list) -> None:
+    from healthscore import tasks  # noqa: F401 - registers every task by name
+
+    if current_app.conf.task_always_eager:  # no broker configured: run it here and now
+        current_app.tasks[task].apply(args=args, throw=True)
+    else:
+        current_app.send_task(task, args=args)
+
+
+def send_or_keep(task: str, args: list) -> bool:
+    """Send now; on a broker error keep it for later. True if sent."""
+    try:
+        _send(task, args)
+    except (BrokerError, ConnectionError, OSError) as exc:
+        logger.warning("broker unavailable, keeping %s%s for later: %s", task, tuple(args), exc)
+        PendingJob.objects.create(task=task, args=args, error=str(exc)[:300])
+        return False
+    return True
+
+
+def enqueue(task: str, *args) -> None:
+    """Send `task` with `args` once the current transaction has committed."""
+    transaction.on_commit(lambda: send_or_keep(task, list(args)))
+
+
+def outbox_flush(limit: int = 1000) -> int:
+    """Send the kept jobs, oldest first; stop at the first that still cannot go. Each job is
+    claimed by deleting it inside the transaction, so two flushers never send one twice."""
+    sent = 0
+    for job_id in PendingJob.objects.values_list("pk", flat=True)[:limit]:
+        with transaction.atomic():
+            job = PendingJob.objects.select_for_update(skip_locked=True).filter(pk=job_id).first()
+            if job is None:
+                continue
+            try:
+                _send(job.task, job.args)
+            except (BrokerError, ConnectionError, OSError):
+                return sent  # still down: the job stays (the transaction keeps the row)
+            job.delete()
+            sent += 1
+    return sent

@@ -1,0 +1,12 @@
+from django.db import migrations
+
+from surveys.defaults import create_default_surveys
+
+
+def create_defaults(apps, schema_editor):
+    create_default_surveys(apps.get_model("surveys", "Survey"))
+
+
+class Migration(migrations.Migration):
+    dependencies = [("surveys", "0002_contacts_surveys_sends")]
+    operations = [migrations.RunPython(create_defaults, migrations.RunPython.noop)]

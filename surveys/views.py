@@ -1,0 +1,68 @@
+"""The public answer page: no login, the question and the company's name, nothing else.
+
+A link that is unknown (404), answered or expired (410) gets a friendly page saying so, with no
+account data and the same text for every unknown token. The form posts with a CSRF token, like
+every form here.
+"""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from surveys.answering import LinkClosed, answer_record, send_for_token
+from surveys.forms import AnswerForm
+from surveys.models import SendState, SurveyType
+
+# What the two ends of each scale mean.
+SCALE_ENDS: dict[str, tuple[str, str]] = {
+    SurveyType.NPS: ("Not at all likely", "Extremely likely"),
+    SurveyType.CSAT: ("Very dissatisfied", "Very satisfied"),
+}
+CLOSED_STATUS = {"unknown": 404, SendState.ANSWERED: 410, SendState.EXPIRED: 410}
+
+
+def _closed(request, state: str):
+    context = {"company": settings.HEALTHSCORE_COMPANY_NAME, "state": str(state)}
+    return render(request, "surveys/closed.html", context, status=CLOSED_STATUS[state])
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def answer(request, token: str, on_answered=None):
+    """`on_answered` comes from the URLconf that includes this app (see healthscore/urls.py)."""
+    send = send_for_token(token)
+    if send is None:
+        return _closed(request, "unknown")
+    now = timezone.now()
+    state = send.state(now)
+    if state != SendState.OPEN:
+        return _closed(request, state)
+    survey = send.survey
+    form = AnswerForm(request.POST if request.method == "POST" else None, survey=survey)
+    if form.is_bound and form.is_valid():
+        try:
+            answer_record(send=send, now=now, on_answered=on_answered, **form.cleaned_data)
+        except LinkClosed as closed:
+            return _closed(request, closed.state)
+        return redirect("survey_thanks")
+    company = settings.HEALTHSCORE_COMPANY_NAME
+    low, high = SCALE_ENDS[survey.survey_type]
+    context = {
+        "company": company,
+        "question": survey.question_for(company),
+        "form": form,
+        "low": low,
+        "high": high,
+        "wide": survey.survey_type == SurveyType.NPS,
+    }
+    return render(request, "surveys/answer.html", context, status=400 if form.is_bound else 200)
+
+
+@login_not_required
+@require_http_methods(["GET"])
+def thanks(request, on_answered=None):
+    return render(request, "surveys/thanks.html", {"company": settings.HEALTHSCORE_COMPANY_NAME})

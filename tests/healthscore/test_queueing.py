@@ -1,0 +1,51 @@
+"""Work queued while the broker is down is kept in the database and sent once it is back."""
+
+import pytest
+
+from healthscore.celery import app
+from healthscore.models import HealthSnapshot, PendingJob
+from healthscore.queueing import enqueue, outbox_flush, send_or_keep
+from tests.healthscore.test_recompute import DAY, book
+
+
+@pytest.fixture
+def broker_down():
+    """A broker address where nothing listens, and no in-process shortcut."""
+    saved = (app.conf.broker_url, app.conf.task_always_eager)
+    app.conf.task_always_eager = False
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    app._pool = None  # connections are pooled per broker address; start a fresh pool
+    yield
+    app.conf.broker_url, app.conf.task_always_eager = saved
+    app._pool = None
+
+
+def test_a_task_that_cannot_be_sent_is_kept_not_lost(default_scorecard, broker_down):
+    [account] = book(1)
+    assert send_or_keep("healthscore.tasks.recompute_accounts", [[account.pk], str(DAY)]) is False
+    job = PendingJob.objects.get()
+    assert job.task == "healthscore.tasks.recompute_accounts"
+    assert job.args == [[account.pk], str(DAY)]
+    assert outbox_flush() == 0  # still down: kept
+    assert PendingJob.objects.count() == 1
+
+
+def test_kept_work_runs_once_the_broker_is_back(default_scorecard):
+    [account] = book(1)
+    PendingJob.objects.create(
+        task="healthscore.tasks.recompute_accounts", args=[[account.pk], str(DAY)]
+    )
+    assert outbox_flush() == 1  # in-process here: the task runs as it is sent
+    assert not PendingJob.objects.exists()
+    assert HealthSnapshot.objects.filter(account=account, date=DAY).exists()
+    assert outbox_flush() == 0  # sent once
+
+
+def test_enqueue_waits_for_the_commit(default_scorecard, django_capture_on_commit_callbacks):
+    [account] = book(1)
+    with django_capture_on_commit_callbacks() as callbacks:
+        enqueue("healthscore.tasks.recompute_accounts", [account.pk], str(DAY))
+        assert not HealthSnapshot.objects.exists()
+    for callback in callbacks:
+        callback()
+    assert HealthSnapshot.objects.filter(account=account).exists()
