@@ -17,19 +17,20 @@ from healthscore.models import PendingJob
 logger = logging.getLogger(__name__)
 
 
-def _send(task: str, args: list) -> None:
+def _send(task: str, args: list, countdown: int | None = None) -> None:
     from healthscore import tasks  # noqa: F401 - registers every task by name
 
     if current_app.conf.task_always_eager:  # no broker configured: run it here and now
         current_app.tasks[task].apply(args=args, throw=True)
     else:
-        current_app.send_task(task, args=args)
+        current_app.send_task(task, args=args, countdown=countdown)
 
 
-def send_or_keep(task: str, args: list) -> bool:
-    """Send now; on a broker error keep it for later. True if sent."""
+def send_or_keep(task: str, args: list, countdown: int | None = None) -> bool:
+    """Send now (to run after `countdown` seconds); on a broker error keep it for later.
+    True if sent."""
     try:
-        _send(task, args)
+        _send(task, args, countdown)
     except (BrokerError, ConnectionError, OSError) as exc:
         logger.warning("broker unavailable, keeping %s%s for later: %s", task, tuple(args), exc)
         PendingJob.objects.create(task=task, args=args, error=str(exc)[:300])
@@ -37,9 +38,9 @@ def send_or_keep(task: str, args: list) -> bool:
     return True
 
 
-def enqueue(task: str, *args) -> None:
+def enqueue(task: str, *args, countdown: int | None = None) -> None:
     """Send `task` with `args` once the current transaction has committed."""
-    transaction.on_commit(lambda: send_or_keep(task, list(args)))
+    transaction.on_commit(lambda: send_or_keep(task, list(args), countdown))
 
 
 def outbox_flush(limit: int = 1000) -> int:

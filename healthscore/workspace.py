@@ -4,6 +4,7 @@ the read of everything the account page shows."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Sum
 
@@ -17,12 +18,15 @@ from signals.models import SentimentEntry, UsageRecord
 
 # Past this many accounts, one book-wide recompute (in chunks) beats a list of ids.
 MANY_ACCOUNTS = 1000
+BOOK_RECOMPUTE_EVERY = 60  # seconds
 
 
 def recompute_on_commit(account_ids: list[int], day: date) -> None:
     """Rescore accounts once the change that affects them is committed."""
     if len(account_ids) > MANY_ACCOUNTS:
-        enqueue("healthscore.tasks.nightly_recompute", day.isoformat())
+        # A burst of big imports asks for one book-wide recompute a minute, not one each.
+        if cache.add(f"healthscore:book-recompute:{day}", 1, BOOK_RECOMPUTE_EVERY):
+            enqueue("healthscore.tasks.nightly_recompute", day.isoformat(), countdown=60)
     else:
         enqueue("healthscore.tasks.recompute_accounts", account_ids, day.isoformat())
 

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from operator import call, itemgetter
@@ -117,7 +117,12 @@ def iso_datetime(cell: str) -> datetime:
     except ValueError:
         raise ValueError(f"'{cell}' is not a date-time; use YYYY-MM-DDTHH:MM:SS+00:00") from None
     # A time without a zone is taken as UTC, the zone billing and help-desk exports use.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    # Real zones lie within ±14 h; PostgreSQL refuses offsets past ±15:59.
+    if abs(value.utcoffset()) >= timedelta(hours=16):
+        raise ValueError(f"'{cell}' has a time-zone offset beyond ±15:59")
+    return value
 
 
 def choice(choices: type[models.TextChoices]) -> Callable[[str], str]:

@@ -176,7 +176,7 @@ class Table:
         changed = " OR ".join(
             f"{self.db_table}.{q(c)} {distinct} excluded.{q(c)}" for c in self.update
         )
-        return f"{target} DO UPDATE SET {assignments} WHERE {changed}"
+        return f"{target} DO UPDATE SET {assignments} WHERE {changed}"  # nosec B608
 
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -234,7 +234,7 @@ def _create_stage(table: Table) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {table.stage}")
         cursor.execute(
-            f"CREATE TEMP TABLE {table.stage} ON COMMIT DROP AS "  # noqa: S608 - names quoted
+            f"CREATE TEMP TABLE {table.stage} ON COMMIT DROP AS "  # noqa: S608  # nosec B608 - names quoted
             f"SELECT {table.column_list} FROM {table.db_table} WITH NO DATA"
         )
 
@@ -266,7 +266,7 @@ def _write_postgres(table: Table, text: str) -> tuple[int, int]:
         # xmax is 0 on a freshly inserted row version and set on an updated one; rows left
         # alone by the WHERE of the conflict clause are not returned at all.
         cursor.execute(
-            "WITH written AS ("  # noqa: S608 - names quoted
+            "WITH written AS ("  # noqa: S608  # nosec B608 - names quoted
             f"INSERT INTO {table.db_table} ({columns}) SELECT {columns} FROM {table.stage} "
             f"{table.conflict_clause('IS DISTINCT FROM')} RETURNING xmax = 0 AS created) "
             "SELECT count(*) FILTER (WHERE created), count(*) FROM written"
@@ -297,7 +297,7 @@ def _write_sqlite(table: Table, rows: Sequence[Sequence[Any]]) -> int:
                 )
                 params.extend(filled_values)
             cursor.execute(
-                f"INSERT INTO {table.db_table} ({table.column_list}) "  # noqa: S608 - quoted
+                f"INSERT INTO {table.db_table} ({table.column_list}) "  # noqa: S608  # nosec B608 - quoted
                 f"VALUES {', '.join([placeholders] * len(chunk))} "
                 f"{table.conflict_clause('IS NOT')}",
                 params,

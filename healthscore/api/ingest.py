@@ -236,7 +236,7 @@ def _look_up_accounts_first(references: References, external_ids: set[str]) -> N
     table = connection.ops.quote_name(Account._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT external_id, id FROM {table} WHERE external_id = ANY(%s)",  # noqa: S608
+            f"SELECT external_id, id FROM {table} WHERE external_id = ANY(%s)",  # noqa: S608  # nosec B608
             [list(external_ids)],
         )
         known.update(cursor.fetchall())
