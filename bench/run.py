@@ -1,6 +1,6 @@
 """`make bench`: every benchmark in turn, each in its own scratch PostgreSQL database.
 
-    .venv/bin/python bench/run.py [import recompute api ...]
+.venv/bin/python bench/run.py [import recompute api ...]
 """
 
 import subprocess

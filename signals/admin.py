@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from signals.models import EmailMessage, Invoice, SentimentEntry, SubscriptionLine, Ticket, UsageRecord
+from signals.models import (
+    EmailMessage,
+    Invoice,
+    SentimentEntry,
+    SubscriptionLine,
+    Ticket,
+    UsageRecord,
+)
 
 
 class AccountDataAdmin(admin.ModelAdmin):
@@ -11,7 +18,15 @@ class AccountDataAdmin(admin.ModelAdmin):
 
 @admin.register(SubscriptionLine)
 class SubscriptionLineAdmin(AccountDataAdmin):
-    list_display = ("subscription_id", "account", "product", "mrr", "start_date", "end_date", "is_trial")
+    list_display = (
+        "subscription_id",
+        "account",
+        "product",
+        "mrr",
+        "start_date",
+        "end_date",
+        "is_trial",
+    )
     list_filter = ("is_trial", "product")
 
 

@@ -314,9 +314,7 @@ def test_sort_by_each_column_both_ways_with_blanks_last(
     assert listed_names(as_manager.get("/accounts/", {"sort": "-" + sort})) == descending
 
 
-def test_default_sort_is_by_risk_red_first_and_lowest_score_first_within_a_colour(
-    as_manager, four
-):
+def test_default_sort_is_by_risk_red_first_and_lowest_score_first_within_a_colour(as_manager, four):
     # Alpha scores 80 but is red by override: it still comes before yellow Bravo.
     assert listed_names(as_manager.get("/accounts/")) == ["Charlie", "Alpha", "Bravo", "Delta"]
 

@@ -23,7 +23,9 @@ def test_nightly_recompute_then_opens_tasks_for_accounts_that_turned_red(default
     healthy_account(usage=5)
     nightly_recompute.delay((DAY - timedelta(days=1)).isoformat())
     assert not Task.objects.exists()
-    InvoiceFactory(account=account, issued_on=DAY - timedelta(days=90), due_on=DAY - timedelta(days=60))
+    InvoiceFactory(
+        account=account, issued_on=DAY - timedelta(days=90), due_on=DAY - timedelta(days=60)
+    )
     nightly_recompute.delay(DAY.isoformat())
     task = Task.objects.get(account=account, reason="turned_red")
     assert task.assignee == account.owner

@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts.models import Account
-from signals.importing import csv_import
 from healthscore.management.commands.import_csv import Command as ImportCommand
+from signals.importing import csv_import
 from signals.models import (
     EmailMessage,
     Invoice,
