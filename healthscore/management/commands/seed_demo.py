@@ -31,7 +31,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--score-days",
             type=int,
-            default=90,
+            # Enough scored history for the score-quality report's 90-day churn horizon.
+            default=180,
             help="backfill health snapshots for this many days up to today (0: none)",
         )
         parser.add_argument(
