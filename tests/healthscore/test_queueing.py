@@ -1,6 +1,7 @@
 """Work queued while the broker is down is kept in the database and sent once it is back."""
 
 import pytest
+from kombu.exceptions import OperationalError as BrokerError
 
 from healthscore.celery import app
 from healthscore.models import HealthSnapshot, PendingJob
@@ -9,15 +10,18 @@ from tests.healthscore.test_recompute import DAY, book
 
 
 @pytest.fixture
-def broker_down():
-    """A broker address where nothing listens, and no in-process shortcut."""
-    saved = (app.conf.broker_url, app.conf.task_always_eager)
+def broker_down(monkeypatch):
+    """The broker is outside the project: stand in for one that refuses connections (the
+    real outage, with a real Redis stopped, is in tests/faults)."""
+
+    def refuse(*args, **kwargs):
+        raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
-    app._pool = None  # connections are pooled per broker address; start a fresh pool
+    monkeypatch.setattr(app, "send_task", refuse)
     yield
-    app.conf.broker_url, app.conf.task_always_eager = saved
-    app._pool = None
+    app.conf.task_always_eager = eager
 
 
 def test_a_task_that_cannot_be_sent_is_kept_not_lost(default_scorecard, broker_down):
