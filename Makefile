@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test bench lint serve clean
+.PHONY: run test bench load lint serve clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "Healthscore needs $(PYTHON) (Python 3.11)"; exit 1; }
@@ -32,6 +32,12 @@ bench: $(STAMP)
 # The production processes (gunicorn, Celery worker, Celery beat) on local PostgreSQL and Redis.
 serve: $(STAMP)
 	bin/serve
+
+# 50 users on the book and account pages of a 10,000-account book, served by bin/serve (60 s).
+# Needs PostgreSQL (a scratch database of its own) and the redis-server binary.
+load: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
+		$(PY) bench/load_test.py $(LOAD_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

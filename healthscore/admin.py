@@ -81,14 +81,17 @@ class ScorecardAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if not change:
-            versioning.version_record(obj, actor=request.user)
         audit_record(
             actor=request.user,
             action="changed draft" if change else "created",
             obj=obj,
             changes=form_changes(form),
         )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:  # version 1, once its signals are saved too
+            versioning.version_record(form.instance, actor=request.user)
 
     def save_formset(self, request, form, formset, change):
         for inline in formset.forms:

@@ -38,7 +38,8 @@ class ResilientRedisCache(RedisCache):
         try:
             return super().add(key, value, timeout, version)
         except DOWN as exc:
-            return self._fallback("add", exc, False)
+            # As if added: callers use add() to decide to do work, which must not be skipped.
+            return self._fallback("add", exc, True)
 
     def incr(self, key, delta=1, version=None):
         try:

@@ -175,9 +175,11 @@ def tasks_open(*, day: date, cooldown_days: int | None = None) -> int:
         for key, c in candidates.items()
         if key not in blocked
     ]
-    # The partial unique constraint is the last word if two runs race.
-    created = Task.objects.bulk_create(new, ignore_conflicts=True)
-    return len(created)
+    # The partial unique constraint is the last word if two runs race (and then the count
+    # below, not bulk_create's list, says how many were really opened).
+    before = Task.objects.count()
+    Task.objects.bulk_create(new, ignore_conflicts=True)
+    return Task.objects.count() - before
 
 
 def task_complete(*, task: Task, outcome: str, day: date) -> Task:

@@ -2,6 +2,8 @@
 one address, further attempts are refused for a while (counted in the cache, so all web
 processes share the count when Redis is configured)."""
 
+import unicodedata
+
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
@@ -16,7 +18,9 @@ class ThrottledLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def _key(self) -> str:
-        username = self.request.POST.get("username", "").strip().lower()[:150]
+        # Normalised as the login form does (NFKC), so look-alike spellings share one count.
+        raw = self.request.POST.get("username", "")
+        username = unicodedata.normalize("NFKC", raw).strip().casefold()[:150]
         return f"login-failures:{_client_ip(self.request)}:{username}"
 
     def post(self, request, *args, **kwargs):

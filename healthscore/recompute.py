@@ -327,4 +327,8 @@ def id_chunks(*, as_of: date, size: int) -> list[tuple[int, int]]:
     """Split the accounts active on `as_of` into pk ranges of about `size` accounts, so that
     several workers can share a day."""
     ids = list(Account.objects.active_on(as_of).order_by("pk").values_list("pk", flat=True))
-    return [(ids[i], ids[min(i + size, len(ids)) - 1] + 1) for i in range(0, len(ids), size)]
+    # Contiguous from 0 to past any id, so an account created or activated meanwhile still
+    # falls in a chunk (and loses a stale snapshot there).
+    starts = [0, *(ids[i] for i in range(size, len(ids), size))] if ids else []
+    ends = [*starts[1:], 2**62]
+    return list(zip(starts, ends, strict=True))

@@ -4,11 +4,12 @@ All recompute tasks are idempotent (they upsert one snapshot per account and day
 a redelivery after a worker died (acks_late) or a second run changes nothing.
 """
 
+import time
 from datetime import date, datetime
 
 from celery import chord, shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from healthscore.followups import tasks_open
@@ -47,7 +48,10 @@ def recompute_accounts(account_ids: list[int], day: str | None = None) -> int:
 
     Retries on database errors; a second run changes nothing.
     """
-    return health_recompute(as_of=_day(day), accounts=account_ids).accounts
+    # Fresh book-wide percentiles: the change that triggered this may have moved them.
+    return health_recompute(
+        as_of=_day(day), accounts=account_ids, refresh_populations=True
+    ).accounts
 
 
 @shared_task(**RETRY)
@@ -94,11 +98,24 @@ def send_due_surveys(now: str | None = None) -> dict:
     return surveys_send_due(now=datetime.fromisoformat(now) if now else None)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=5, time_limit=6 * 3600)
+def _drop_broken_connection() -> None:
+    """After a database error the connection may be dead (PostgreSQL restarted, the network
+    cut it), and Django does not reconnect in the middle of a task: close it, so that the next
+    query (marking the job failed, or the retry) opens a fresh one."""
+    if not connection.is_usable():
+        connection.close()
+
+
+BACKFILL_SLICE_SECONDS = 20 * 60
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5, time_limit=40 * 60)
 def backfill(self, job_id: int) -> int:
     """Run a backfill job day by day, saving progress after each day.
 
-    On a database error it retries with backoff and resumes at the first day not done; when
+    It works for about 20 minutes, then queues itself to go on (the visibility timeout of the
+    broker is an hour). On a database error it retries with backoff and resumes at the first
+    day not done; when
     the retries run out, or on any other error, the job is marked failed with the error (and
     requesting the range again finishes it). A finished job is not run twice.
     """
@@ -109,8 +126,15 @@ def backfill(self, job_id: int) -> int:
     if job.status == JobStatus.DONE:
         return 0
     try:
-        return backfill_run(job).days_done
+        # Stay well inside the broker's visibility timeout, then hand the rest to a new task:
+        # a long backfill is a chain of short tasks, never one that could be delivered twice.
+        job = backfill_run(job, deadline=time.monotonic() + BACKFILL_SLICE_SECONDS)
+        if job.status != JobStatus.DONE:
+            backfill.delay(job_id)
+        return job.days_done
     except Exception as exc:
+        if isinstance(exc, TRANSIENT):
+            _drop_broken_connection()
         if isinstance(exc, TRANSIENT) and self.request.retries < self.max_retries:
             raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
         BackfillJob.objects.filter(pk=job_id).update(

@@ -6,6 +6,7 @@ copied onto the live scorecard, its version goes up, the version is recorded, ev
 value is written to the audit trail, and today's scores of the accounts it covers are redone.
 """
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -142,6 +143,10 @@ def draft_publish(*, draft: Scorecard, actor) -> Scorecard:
     from healthscore.workspace import recompute_on_commit
 
     live = Scorecard.objects.select_for_update().get(pk=draft.draft_of_id)
+    # A second click on Publish waits for the first one's lock, then finds the draft gone.
+    draft = Scorecard.objects.filter(pk=draft.pk).first()
+    if draft is None:
+        return live
     before = scorecard_config(live)
     _copy_config(draft, live)
     live.bump_version()
@@ -207,8 +212,9 @@ def draft_preview(*, draft: Scorecard, day: date | None = None) -> Preview:
     if day is None:
         return preview
     cards = [c for c in load_scorecards() if c.pk != draft.draft_of_id] + [_as_preview(draft)]
+    # Fresh populations: the draft's signals may rank by other measures than the cached ones.
     _, rows = health_compute(
-        as_of=day, scope={}, scorecards=cards, refresh_populations=False, describe_changes=False
+        as_of=day, scope={}, scorecards=cards, refresh_populations=True, describe_changes=False
     )
     covered = {row["account_id"]: row for row in rows if row["scorecard_id"] == draft.draft_of_id}
     live = {
@@ -251,14 +257,17 @@ def backfill_request(*, start: date, end: date, actor) -> BackfillJob:
     return job
 
 
-def backfill_run(job: BackfillJob) -> BackfillJob:
+def backfill_run(job: BackfillJob, *, deadline: float | None = None) -> BackfillJob:
     """Recompute each day of the job from where it stopped, saving progress after each day,
-    so a worker lost mid-way leaves a job that the next run resumes."""
+    so a worker lost mid-way leaves a job that the next run resumes. Past `deadline` (a
+    time.monotonic() value) it stops after the current day and leaves the job running."""
     BackfillJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, error="")
-    scorecards = load_scorecards()
     day = job.start + timedelta(days=job.days_done)
     while day <= job.end:
-        health_recompute(as_of=day, scorecards=scorecards)
+        if deadline is not None and time.monotonic() > deadline:
+            return job
+        # Reloaded each day, so a version published mid-way scores the days after it.
+        health_recompute(as_of=day, scorecards=load_scorecards())
         job.days_done += 1
         BackfillJob.objects.filter(pk=job.pk).update(days_done=job.days_done)
         day += timedelta(days=1)

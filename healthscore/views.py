@@ -223,8 +223,12 @@ def account_reassign(request, pk):
 
 
 def _task_for(request, pk) -> Task:
+    # A finished task is done with: completing or snoozing it again is a 404, not a revival.
     return get_object_or_404(
-        Task.objects.filter(account__in=Account.objects.visible_to(request.user)), pk=pk
+        Task.objects.filter(account__in=Account.objects.visible_to(request.user)).exclude(
+            status=TaskStatus.DONE
+        ),
+        pk=pk,
     )
 
 

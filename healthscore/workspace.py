@@ -12,7 +12,7 @@ from accounts.models import Account
 from healthscore.audit import audit_record
 from healthscore.book import active_override
 from healthscore.models import CheckIn, ColourOverride, HealthSnapshot, Scorecard, Task, TaskStatus
-from healthscore.queueing import enqueue
+from healthscore.queueing import enqueue, send_or_keep
 from healthscore.scoring import Bands
 from signals.models import SentimentEntry, UsageRecord
 
@@ -25,8 +25,14 @@ def recompute_on_commit(account_ids: list[int], day: date) -> None:
     """Rescore accounts once the change that affects them is committed."""
     if len(account_ids) > MANY_ACCOUNTS:
         # A burst of big imports asks for one book-wide recompute a minute, not one each.
-        if cache.add(f"healthscore:book-recompute:{day}", 1, BOOK_RECOMPUTE_EVERY):
-            enqueue("healthscore.tasks.nightly_recompute", day.isoformat(), countdown=60)
+        key = f"healthscore:book-recompute:{day}"
+
+        def send_unless_one_is_due() -> None:
+            # Decided at commit time, so the recompute always starts after this data is in.
+            if cache.add(key, 1, BOOK_RECOMPUTE_EVERY):
+                send_or_keep("healthscore.tasks.nightly_recompute", [day.isoformat()], 60)
+
+        transaction.on_commit(send_unless_one_is_due)
     else:
         enqueue("healthscore.tasks.recompute_accounts", account_ids, day.isoformat())
 

@@ -6,9 +6,10 @@ interfere, and the test may stop and restart it), and every process a test start
 when it ends, whatever happened.
 """
 
+import contextlib
 import os
-import signal
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -80,7 +81,7 @@ def wait_until(
             return result
         for worker in workers:
             if not worker.alive():
-                pytest.fail(f"worker {worker.name} exited while waiting for {what}:\n{worker.log()}")
+                pytest.fail(f"worker {worker.name} exited waiting for {what}:\n{worker.log()}")
         if time.monotonic() > deadline:
             logs = "\n".join(f"--- worker {w.name}:\n{w.log()[-4000:]}" for w in workers)
             pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}\n{logs}")
@@ -146,10 +147,8 @@ class Worker:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def _signal_group(self, sig: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, sig)
-        except ProcessLookupError:
-            pass
 
     def kill(self) -> None:
         """kill -9 the main process and every pool process at once: nothing acks, nothing
@@ -160,10 +159,8 @@ class Worker:
     def stop(self) -> None:
         if self.alive():
             self._signal_group(signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                pass
         self._signal_group(signal.SIGKILL)  # whatever of the group is left
         if self.alive():
             self.process.wait(timeout=10)

@@ -1,6 +1,7 @@
 """A worker killed in the middle of the nightly recompute: the next worker finishes the run, and
 the day ends with exactly one snapshot per active account."""
 
+import re
 import time
 
 import pytest
@@ -24,12 +25,12 @@ def test_a_worker_killed_mid_recompute_leaves_no_snapshot_missing_or_doubled(
     from healthscore.tasks import nightly_recompute
 
     accounts = book(ACCOUNTS)
-    settings = {
+    env = {
         "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY),
         "HEALTHSCORE_RECOMPUTE_CHUNK": str(CHUNK),
     }
     # Worker A takes its time over each chunk, so that it can be caught in the middle.
-    worker_a = start_worker("a", slow="healthscore.tasks.health_recompute=0.4", **settings)
+    worker_a = start_worker("a", slow="healthscore.tasks.health_recompute=0.4", **env)
     nightly_recompute.apply_async(args=[DAY.isoformat()])
 
     def a_chunk_is_in_hand_and_some_are_done() -> bool:
@@ -53,7 +54,7 @@ def test_a_worker_killed_mid_recompute_leaves_no_snapshot_missing_or_doubled(
     # Worker B hands out again what A took, once it has been invisible for VISIBILITY seconds
     # (B checks when it starts), and takes the chunks still queued.
     time.sleep(max(0.0, killed_at + VISIBILITY + 1 - time.monotonic()))
-    worker_b = start_worker("b", **settings)
+    worker_b = start_worker("b", **env)
     wait_until(
         lambda: HealthSnapshot.objects.filter(date=DAY).count() == ACCOUNTS,
         timeout=60,
@@ -69,11 +70,17 @@ def test_a_worker_killed_mid_recompute_leaves_no_snapshot_missing_or_doubled(
         HealthSnapshot.objects.values("account_id", "date").annotate(n=Count("id")).filter(n__gt=1)
     )
     assert not doubled.exists()
-    # And the run ended: nothing is left queued, or taken and unfinished (the chord's last
-    # step, opening the day's check-in tasks, ran too).
+    # And the run ended: the chord's last step, opening the day's check-in tasks, ran once every
+    # chunk was done (on B, as A died before), and nothing is left queued or taken.
     wait_until(
-        lambda: broker.client().llen("celery") == 0 and broker.client().hlen("unacked") == 0,
+        lambda: re.search(r"open_followups\[[-0-9a-f]+\] succeeded", worker_b.log()),
         timeout=30,
+        what="the run's last step",
+        workers=(worker_b,),
+    )
+    wait_until(  # B acknowledges a message just after the task logs its success
+        lambda: broker.client().llen("celery") == 0 and broker.client().hlen("unacked") == 0,
+        timeout=10,
         what="the queue to drain",
         workers=(worker_b,),
     )

@@ -193,6 +193,10 @@ def test_chunks_cover_every_active_account_once(default_scorecard):
     accounts = book(7)
     chunks = id_chunks(as_of=DAY, size=3)
     assert len(chunks) == 3
+    # Contiguous from 0 to past every id: nothing falls between or after the chunks.
+    assert chunks[0][0] == 0
+    assert all(a[1] == b[0] for a, b in zip(chunks, chunks[1:], strict=False))
+    assert chunks[-1][1] > max(a.pk for a in accounts)
     for lo, hi in chunks:
         health_recompute(as_of=DAY, id_range=(lo, hi))
     assert sorted(HealthSnapshot.objects.values_list("account_id", flat=True)) == sorted(

@@ -185,3 +185,33 @@ def test_an_unknown_page_is_a_friendly_404_without_a_traceback(client, manager):
     html = response.content.decode()
     assert "Not found" in html
     assert "Traceback" not in html
+
+
+def test_look_alike_spellings_of_a_username_share_one_failure_count(client, csm, settings):
+    settings.LOGIN_MAX_FAILURES = 2
+    for spelling in ("ｃasey", "𝐜asey"):  # fullwidth and mathematical bold "c"
+        client.post("/login/", {"username": spelling, "password": "wrong"})
+    response = client.post("/login/", {"username": "casey", "password": "correct horse battery"})
+    assert response.status_code == 429
+
+
+def test_a_finished_task_cannot_be_snoozed_back_to_life(client, csm, default_scorecard):
+    from datetime import date, timedelta
+
+    from healthscore.models import Task
+
+    account = healthy_account(owner=csm)
+    task = Task.objects.create(
+        account=account,
+        reason="detractor",
+        opened_on=date(2026, 6, 1),
+        due_on=date(2026, 6, 5),
+        status="done",
+        closed_on=date(2026, 6, 2),
+    )
+    client.force_login(csm)
+    until = date.today() + timedelta(days=3)
+    assert client.post(f"/tasks/{task.pk}/snooze/", {"until": until}).status_code == 404
+    assert client.post(f"/tasks/{task.pk}/done/", {"outcome": "again"}).status_code == 404
+    task.refresh_from_db()
+    assert (task.status, task.closed_on) == ("done", date(2026, 6, 2))

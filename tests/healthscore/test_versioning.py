@@ -150,20 +150,17 @@ def test_backfill_job_scores_each_day_and_resumes_where_it_stopped(live, admin_u
     ]  # the first two were done
 
 
-def test_backfill_task_marks_a_job_failed_with_the_reason(live, monkeypatch):
-    from healthscore import versioning
+def test_backfill_task_marks_a_job_failed_with_the_reason(db):
     from healthscore.tasks import backfill
 
-    def explode(job):
-        raise ValueError("disk full")
-
-    monkeypatch.setattr(versioning, "backfill_run", explode)
+    healthy_account()  # an account to score, but no scorecard at all: a real failure
+    Scorecard.objects.all().delete()
     job = BackfillJob.objects.create(start=DAY, end=DAY)
-    with pytest.raises(ValueError):
+    with pytest.raises(Scorecard.DoesNotExist):
         backfill.delay(job.pk)
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
-    assert job.error == "ValueError: disk full"
+    assert job.error == "DoesNotExist: No default scorecard: create one in the admin."
 
 
 # --- the admin --------------------------------------------------------------------------
@@ -285,3 +282,25 @@ def test_overrides_and_reassignments_leave_audit_entries(client, manager, csm, d
     assert entries["colour overridden"].changes["reason"] == [None, "Champion left"]
     assert entries["reassigned"].changes == {"owner": [str(csm), "sam"]}
     assert entries["reassigned"].actor == manager
+
+
+def test_publishing_the_same_draft_twice_keeps_the_live_signals(live, admin_user):
+    draft = draft_create(scorecard=live, actor=admin_user)
+    stale = Scorecard.objects.get(pk=draft.pk)  # a second click holds its own copy
+    draft_publish(draft=draft, actor=admin_user)
+    again = draft_publish(draft=stale, actor=admin_user)
+    assert again.version == 2
+    assert again.signals.count() == 7
+
+
+def test_a_backfill_past_its_time_slice_stops_and_resumes(live):
+    import time
+
+    healthy_account()
+    job = BackfillJob.objects.create(start=DAY - timedelta(days=2), end=DAY)
+    backfill_run(job, deadline=time.monotonic() - 1)  # already past: no day is done
+    job.refresh_from_db()
+    assert (job.status, job.days_done) == (JobStatus.RUNNING, 0)
+    backfill_run(job)
+    job.refresh_from_db()
+    assert (job.status, job.days_done) == (JobStatus.DONE, 3)
