@@ -12,9 +12,8 @@ from datetime import date, timedelta
 from django.db.models import (
     Case,
     Count,
-    DecimalField,
     F,
-    FloatField,
+    FilteredRelation,
     IntegerField,
     OuterRef,
     Q,
@@ -56,13 +55,6 @@ def latest_snapshot_day(today: date) -> date | None:
     )
 
 
-def _snapshot_field(day: date | None, field: str, output):
-    return Subquery(
-        HealthSnapshot.objects.filter(account=OuterRef("pk"), date=day).values(field)[:1],
-        output_field=output,
-    )
-
-
 def active_override(today: date) -> QuerySet[ColourOverride]:
     return ColourOverride.objects.filter(
         cleared_on__isnull=True, created_on__lte=today, expires_on__gte=today
@@ -92,13 +84,20 @@ def book_queryset(user, *, today: date, day: date | None) -> QuerySet[Account]:
         Account.objects.visible_to(user)
         .active_on(today)
         .select_related("owner")
+        # One join per snapshot day (unique per account and day, so rows never multiply):
+        # cheaper than a subquery per figure on a book of thousands.
         .annotate(
-            score=_snapshot_field(day, "score", FloatField()),
-            computed_colour=_snapshot_field(day, "colour", None),
-            coverage=_snapshot_field(day, "coverage", FloatField()),
-            mrr=_snapshot_field(day, "mrr", DecimalField(max_digits=12, decimal_places=2)),
-            score7=_snapshot_field(week, "score", FloatField()),
-            score30=_snapshot_field(month, "score", FloatField()),
+            snap=FilteredRelation("snapshots", condition=Q(snapshots__date=day)),
+            snap7=FilteredRelation("snapshots", condition=Q(snapshots__date=week)),
+            snap30=FilteredRelation("snapshots", condition=Q(snapshots__date=month)),
+        )
+        .annotate(
+            score=F("snap__score"),
+            computed_colour=F("snap__colour"),
+            coverage=F("snap__coverage"),
+            mrr=F("snap__mrr"),
+            score7=F("snap7__score"),
+            score30=F("snap30__score"),
             override_colour=Subquery(override.values("colour")[:1]),
             override_reason=Subquery(override.values("reason")[:1]),
             override_expires=Subquery(override.values("expires_on")[:1]),

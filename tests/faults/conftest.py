@@ -21,6 +21,7 @@ from urllib.parse import quote
 import pytest
 import redis
 from django.conf import settings
+from kombu import pools
 
 from healthscore.celery import app
 from tests.conftest import IN_CI
@@ -178,8 +179,9 @@ def _database_url() -> str:
 def _fresh_broker_pools() -> None:
     # Connections are pooled per broker address; drop the pool so the next send uses the
     # address now configured.
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # kombu keeps its connection and producer pools in a registry keyed by address: reset the
+    # registry (closing a pool in it would leave a closed pool for the next user).
+    pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 
