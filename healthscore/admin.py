@@ -22,10 +22,8 @@ from healthscore.models import (
     SignalDefinition,
 )
 
-SIGNAL_FIELDS = (
-    "key", "label", "source", "metric", "method", "direction", "poor", "good",
-    "window_days", "weight", "critical", "enabled", "unit",
-)  # fmt: skip
+# The key, then every configurable field (the same list the versions and the audit use).
+SIGNAL_FIELDS = ("key", *versioning.SIGNAL_FIELDS)
 
 
 class SignalDefinitionInline(admin.TabularInline):

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from accounts.models import Account
-from healthscore.measures import Scope, measure
+from healthscore.measures import Scope, account_scope, measure
 from healthscore.models import HealthSnapshot, Scorecard, SignalDefinition
 from healthscore.scoring import (
     Bands,
@@ -226,7 +226,7 @@ def health_compute(
     writing nothing (the preview of a draft uses this as it is)."""
     active = list(
         Account.objects.active_on(as_of)
-        .filter(**{k.replace("account_id", "pk", 1): v for k, v in scope.items()})
+        .filter(**account_scope(scope))
         .values("pk", "segment", "lifecycle_stage")
     )
     by_card: dict[int, list[int]] = {}
