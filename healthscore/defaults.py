@@ -3,9 +3,14 @@
 Plain data, so the data migration and the tests build the same scorecard.
 """
 
-# key, label, source, method, direction, poor, good, window days, weight, critical, unit
+# key, label, source, method, direction, poor, good, window days, weight, critical, unit.
+# The weights sum to 100, so on a book with every source each reads as a percentage; sources a
+# book lacks are not measured and the rest are renormalised (a usage-and-billing book scores
+# usage 60 %, revenue trend 20 %, account age 20 %).
 DEFAULT_SIGNALS = [
-    # Usage is ranked against the whole book, so no absolute threshold has to be guessed.
+    # Each usage metric is ranked on its own against the whole book (no absolute threshold to
+    # guess, a gauge never added to a count); the component is the mean of the metrics' ranks.
+    # Per day, so a 10-day-old account is not ranked as if it had been idle for 20 days.
     (
         "usage",
         "Product usage",
@@ -15,9 +20,23 @@ DEFAULT_SIGNALS = [
         None,
         None,
         30,
-        25,
+        30,
         False,
-        "events",
+        "a day",
+    ),
+    # New customers churn most: 0 on the first day, full marks once past six months.
+    (
+        "account_age",
+        "Account age",
+        "account_age",
+        "threshold",
+        "higher_better",
+        0,
+        180,
+        1,
+        10,
+        False,
+        "days",
     ),
     # Expansion is good, contraction bad: -20 % MRR over 90 days scores 0, +10 % scores 100.
     (
@@ -29,7 +48,7 @@ DEFAULT_SIGNALS = [
         -20,
         10,
         90,
-        15,
+        10,
         False,
         "%",
     ),
@@ -61,7 +80,7 @@ DEFAULT_SIGNALS = [
         "ticket-days open",
     ),
     # 5 → 0 and 10 → 100 puts detractors (0–6) in red, passives (7–8) yellow, promoters green.
-    ("nps", "NPS", "nps", "threshold", "higher_better", 5, 10, 180, 15, False, ""),
+    ("nps", "NPS", "nps", "threshold", "higher_better", 5, 10, 180, 10, False, ""),
     (
         "email",
         "E-mail engagement",
@@ -71,7 +90,7 @@ DEFAULT_SIGNALS = [
         10,
         50,
         90,
-        10,
+        5,
         False,
         "% opened",
     ),

@@ -2,12 +2,20 @@
 
 Each measure runs one or two aggregate queries for every account in scope — never a query
 per account — and only counts facts dated on or before the day, so history can be rebuilt
-without peeking at the future. A value of None means "no data" (left out of the score).
+without peeking at the future. A value of None means "no data" (left out of the score); a
+usage volume over every metric gives each account a {metric: value} of its own (metrics are
+scored one by one: a gauge is never added to a count).
+
+A window that began before the account did is taken over the days the account existed:
+`starts` holds each account's first subscription day, and volumes become rates per day.
+Whether the book has a source at all is `source_in_book`'s question, asked once per day for
+the whole book so that every chunk of a recompute decides alike.
 """
 
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, Sum
@@ -16,12 +24,21 @@ from django.utils import timezone
 from accounts.models import Account
 from healthscore.models import SignalDefinition, Source
 from healthscore.scoring import Method, relative_change
-from signals.models import EmailMessage, Invoice, SentimentEntry, Ticket, UsageRecord
+from signals.models import (
+    EmailMessage,
+    Invoice,
+    SentimentEntry,
+    SubscriptionLine,
+    Ticket,
+    UsageRecord,
+)
 from signals.revenue import mrr_by_account
 from surveys.models import SurveyResponse
 
 Scope = dict[str, Any]  # filter on account_id, e.g. {"account_id__in": [...]} or a pk range
-Values = dict[int, float | None]
+Value = float | dict[str, float] | None
+Values = dict[int, Value]
+Starts = dict[int, date]  # each account's first subscription day
 
 SENTIMENT_POINTS = {"green": 100.0, "yellow": 50.0, "red": 0.0}
 
@@ -42,7 +59,24 @@ def _window(day: date, days: int, *, shift: int = 0) -> tuple[date, date]:
     return last - timedelta(days=days - 1), last
 
 
-def _usage(signal: SignalDefinition, first: date, last: date, scope: Scope) -> dict[int, float]:
+def age_days(day: date, start: date | None) -> int | None:
+    """Days since the account's first subscription day (0 on that day); None if unknown."""
+    return None if start is None else (day - start).days
+
+
+def days_in_window(day: date, window_days: int, start: date | None) -> int:
+    """How many days of the window ending on `day` the account existed (at least 1)."""
+    age = age_days(day, start)
+    return window_days if age is None else max(1, min(window_days, age + 1))
+
+
+def per_metric(signal: SignalDefinition) -> bool:
+    """A usage volume over every metric is scored metric by metric."""
+    return signal.source == Source.USAGE_VOLUME and not signal.metric
+
+
+def _usage(signal: SignalDefinition, first: date, last: date, scope: Scope) -> dict:
+    """{account: value}, or {account: {metric: value}} for a per-metric signal."""
     rows = UsageRecord.objects.filter(date__gte=first, date__lte=last, **scope)
     if signal.metric:
         rows = rows.filter(metric=signal.metric)
@@ -52,21 +86,62 @@ def _usage(signal: SignalDefinition, first: date, last: date, scope: Scope) -> d
         aggregate = Count("date", distinct=True, filter=Q(value__gt=0))
     else:  # USAGE_BREADTH
         aggregate = Count("metric", distinct=True, filter=Q(value__gt=0))
+    if per_metric(signal):
+        by_metric: dict[int, dict[str, float]] = defaultdict(dict)
+        grouped = rows.values("account_id", "metric").annotate(v=aggregate)
+        for account_id, metric, v in grouped.values_list("account_id", "metric", "v"):
+            by_metric[account_id][metric] = float(v or 0)
+        return by_metric
     grouped = rows.values("account_id").annotate(v=aggregate).values_list("account_id", "v")
     return {account_id: float(v or 0) for account_id, v in grouped}
 
 
-def usage_aggregate(signal, day, account_ids, scope) -> Values:
-    """Volume, days active or breadth over the window; an account with no rows used nothing (0).
-    Scored by trend, the raw value is the % change against the window before."""
-    current = _usage(signal, *_window(day, signal.window_days), scope)
-    if signal.method != Method.TREND:
-        return {a: current.get(a, 0.0) for a in account_ids}
-    previous = _usage(signal, *_window(day, signal.window_days, shift=1), scope)
-    return {a: relative_change(current.get(a, 0.0), previous.get(a, 0.0)) for a in account_ids}
+def _per_day(value, days: int, scale: float):
+    if isinstance(value, dict):
+        return {metric: v / days * scale for metric, v in value.items()}
+    return value / days * scale
 
 
-def licence_utilisation(signal, day, account_ids, scope) -> Values:
+def usage_aggregate(signal, day, account_ids, scope, starts) -> Values:
+    """Volume per day, days active or breadth over the window; no rows means nothing used (0).
+
+    Over a window that began before the account did, a volume is divided by the days the
+    account existed, and days active are scaled up to the window, so a 10-day-old account is
+    not ranked as if it had been idle for 20 days. Scored by trend, the raw value is the %
+    change against the window before; an account younger than both windows has no baseline.
+    """
+    window = signal.window_days
+    current = _usage(signal, *_window(day, window), scope)
+    empty: Any = {} if per_metric(signal) else 0.0
+    if signal.method == Method.TREND:
+        previous = _usage(signal, *_window(day, window, shift=1), scope)
+        result: Values = {}
+        for a in account_ids:
+            age = age_days(day, starts.get(a))
+            if age is not None and age + 1 < 2 * window:
+                result[a] = None
+            elif per_metric(signal):
+                now, before = current.get(a, {}), previous.get(a, {})
+                changes = {
+                    m: relative_change(now.get(m, 0.0), before.get(m, 0.0)) for m in now | before
+                }
+                result[a] = {m: c for m, c in changes.items() if c is not None}
+            else:
+                result[a] = relative_change(current.get(a, 0.0), previous.get(a, 0.0))
+        return result
+    result = {}
+    for a in account_ids:
+        days = days_in_window(day, window, starts.get(a))
+        if signal.source == Source.USAGE_VOLUME:
+            result[a] = _per_day(current.get(a, empty), days, 1.0)
+        elif signal.source == Source.USAGE_FREQUENCY:
+            result[a] = _per_day(current.get(a, empty), days, window)
+        else:  # breadth is not a volume: nothing to scale
+            result[a] = current.get(a, empty)
+    return result
+
+
+def licence_utilisation(signal, day, account_ids, scope, starts) -> Values:
     """Latest value of the active-users metric in the window ÷ licensed seats, in %."""
     first, last = _window(day, signal.window_days)
     latest = UsageRecord.objects.filter(
@@ -84,27 +159,58 @@ def licence_utilisation(signal, day, account_ids, scope) -> Values:
     return {a: found.get(a) for a in account_ids}
 
 
-def days_since_activity(signal, day, account_ids, scope) -> Values:
-    """Days since the last day with any usage, capped at the window (no use in it = the cap)."""
+def days_since_activity(signal, day, account_ids, scope, starts) -> Values:
+    """Days since the last day with any usage, capped at the window (no use in it = the cap),
+    and for an account younger than that, at its age."""
     first, last = _window(day, signal.window_days)
     rows = UsageRecord.objects.filter(date__gte=first, date__lte=last, value__gt=0, **scope)
     if signal.metric:
         rows = rows.filter(metric=signal.metric)
     latest = dict(rows.values("account_id").annotate(d=Max("date")).values_list("account_id", "d"))
     return {
-        a: float((day - latest[a]).days) if a in latest else float(signal.window_days)
+        a: float((day - latest[a]).days)
+        if a in latest
+        else float(_idle_cap(signal, day, starts.get(a)))
         for a in account_ids
     }
 
 
-def revenue_trend(signal, day, account_ids, scope) -> Values:
-    """% change of MRR on the day against MRR at the start of the window; no baseline = no data."""
+def _idle_cap(signal: SignalDefinition, day: date, start: date | None) -> int:
+    age = age_days(day, start)
+    return signal.window_days if age is None else min(signal.window_days, age)
+
+
+def revenue_trend(signal, day, account_ids, scope, starts) -> Values:
+    """% change of MRR on the day against MRR at the start of the window — or, for an account
+    younger than the window, against its MRR on its first day. No baseline = no data."""
     now = mrr_by_account(day, scope=scope)
-    before = mrr_by_account(day - timedelta(days=signal.window_days), scope=scope)
-    return {a: relative_change(float(now.get(a, 0)), float(before.get(a, 0))) for a in account_ids}
+    window_start = day - timedelta(days=signal.window_days)
+    before = mrr_by_account(window_start, scope=scope)
+    # The lines that began an account inside the window are its earliest MRR.
+    first_mrr: dict[int, Decimal] = defaultdict(Decimal)
+    lines = SubscriptionLine.objects.filter(
+        start_date__gt=window_start, start_date__lte=day, **scope
+    ).values_list("account_id", "start_date", "mrr")
+    for account_id, start, mrr in lines:
+        if starts.get(account_id) == start:
+            first_mrr[account_id] += mrr
+    result: Values = {}
+    for a in account_ids:
+        start = starts.get(a)
+        baseline = first_mrr.get(a, 0) if start and start > window_start else before.get(a, 0)
+        result[a] = relative_change(float(now.get(a, 0)), float(baseline))
+    return result
 
 
-def invoice_overdue(signal, day, account_ids, scope) -> Values:
+def account_age(signal, day, account_ids, scope, starts) -> Values:
+    """Days since the first subscription day: new customers churn most."""
+    return {
+        a: None if (age := age_days(day, starts.get(a))) is None else float(age)
+        for a in account_ids
+    }
+
+
+def invoice_overdue(signal, day, account_ids, scope, starts) -> Values:
     """Days the oldest invoice unpaid on the day is past due; 0 when all are paid or not yet due,
     no data for an account never invoiced."""
     unpaid_and_due = (Q(paid_on__isnull=True) | Q(paid_on__gt=day)) & Q(due_on__lt=day)
@@ -118,7 +224,7 @@ def invoice_overdue(signal, day, account_ids, scope) -> Values:
     return {a: found.get(a) for a in account_ids}
 
 
-def open_tickets(signal, day, account_ids, scope) -> Values:
+def open_tickets(signal, day, account_ids, scope, starts) -> Values:
     """Total days open of the high and critical tickets still open at the end of the day."""
     cutoff = end_of(day)
     rows = Ticket.objects.filter(
@@ -133,7 +239,7 @@ def open_tickets(signal, day, account_ids, scope) -> Values:
     return {a: totals.get(a, 0.0) for a in account_ids}
 
 
-def nps(signal, day, account_ids, scope) -> Values:
+def nps(signal, day, account_ids, scope, starts) -> Values:
     """Mean of each contact's latest NPS answer in the window."""
     first, last = _window(day, signal.window_days)
     rows = (
@@ -151,7 +257,7 @@ def nps(signal, day, account_ids, scope) -> Values:
     }
 
 
-def csat(signal, day, account_ids, scope) -> Values:
+def csat(signal, day, account_ids, scope, starts) -> Values:
     """Mean CSAT (1–5) of tickets resolved and CSAT surveys answered in the window."""
     first, last = _window(day, signal.window_days)
     sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
@@ -178,7 +284,7 @@ def csat(signal, day, account_ids, scope) -> Values:
     return {a: sums[a][0] / sums[a][1] if a in sums else None for a in account_ids}
 
 
-def email_open_rate(signal, day, account_ids, scope) -> Values:
+def email_open_rate(signal, day, account_ids, scope, starts) -> Values:
     """Share of e-mails sent in the window that were opened by the end of the day, in %."""
     first, last = _window(day, signal.window_days)
     cutoff = end_of(last)
@@ -194,7 +300,7 @@ def email_open_rate(signal, day, account_ids, scope) -> Values:
     return {a: found.get(a) for a in account_ids}
 
 
-def sentiment(signal, day, account_ids, scope) -> Values:
+def sentiment(signal, day, account_ids, scope, starts) -> Values:
     """The CSM's latest sentiment in the window: green 100, yellow 50, red 0."""
     first, last = _window(day, signal.window_days)
     rows = (
@@ -213,6 +319,7 @@ MEASURES: dict[str, Callable[..., Values]] = {
     Source.LICENCE_UTILISATION: licence_utilisation,
     Source.DAYS_SINCE_ACTIVITY: days_since_activity,
     Source.REVENUE_TREND: revenue_trend,
+    Source.ACCOUNT_AGE: account_age,
     Source.INVOICE_OVERDUE: invoice_overdue,
     Source.OPEN_TICKETS: open_tickets,
     Source.NPS: nps,
@@ -222,6 +329,66 @@ MEASURES: dict[str, Callable[..., Values]] = {
 }
 
 
-def measure(signal: SignalDefinition, day: date, account_ids: list[int], scope: Scope) -> Values:
+def measure(
+    signal: SignalDefinition, day: date, account_ids: list[int], scope: Scope, starts: Starts
+) -> Values:
     """Raw values of `signal` on `day` for `account_ids` (all inside `scope`)."""
-    return MEASURES[signal.source](signal, day, account_ids, scope)
+    return MEASURES[signal.source](signal, day, account_ids, scope, starts)
+
+
+def _facts_in_window(signal: SignalDefinition, day: date) -> list | None:
+    """Querysets of the facts of the signal's source dated in its window (ending on `day`) —
+    or, for facts that stay open (an unpaid invoice, an unresolved ticket), still open then."""
+    first, last = _window(day, signal.window_days)
+    start, cutoff = end_of(first - timedelta(days=1)), end_of(last)
+    source = Source(signal.source)
+    if source in USAGE_SOURCES:
+        rows = UsageRecord.objects.filter(date__gte=first, date__lte=last)
+        if signal.metric or source == Source.LICENCE_UTILISATION:
+            rows = rows.filter(metric=signal.metric or "active_users")
+        return [rows]
+    if source == Source.INVOICE_OVERDUE:
+        still_open = Q(paid_on__isnull=True) | Q(paid_on__gt=day)
+        return [Invoice.objects.filter(Q(issued_on__gte=first) | still_open, issued_on__lte=day)]
+    if source == Source.OPEN_TICKETS:
+        still_open = Q(resolved_at__isnull=True) | Q(resolved_at__gte=cutoff)
+        return [Ticket.objects.filter(Q(opened_at__gte=start) | still_open, opened_at__lt=cutoff)]
+    if source in (Source.NPS, Source.CSAT):
+        answers = SurveyResponse.objects.filter(
+            survey_type=source.value, responded_on__gte=first, responded_on__lte=last
+        )
+        if source == Source.NPS:
+            return [answers]
+        rated = Ticket.objects.filter(
+            csat__isnull=False, resolved_at__gte=start, resolved_at__lt=cutoff
+        )
+        return [answers, rated]
+    if source == Source.EMAIL_OPEN_RATE:
+        return [EmailMessage.objects.filter(sent_at__gte=start, sent_at__lt=cutoff)]
+    if source == Source.SENTIMENT:
+        return [SentimentEntry.objects.filter(recorded_on__gte=first, recorded_on__lte=last)]
+    return None  # revenue and age come from the subscription lines every active account has
+
+
+USAGE_SOURCES = frozenset(
+    {
+        Source.USAGE_VOLUME,
+        Source.USAGE_FREQUENCY,
+        Source.USAGE_BREADTH,
+        Source.LICENCE_UTILISATION,
+        Source.DAYS_SINCE_ACTIVITY,
+    }
+)
+
+
+def source_in_book(signal: SignalDefinition, day: date) -> bool:
+    """Whether any account of the book has a fact of the signal's source in its window. A
+    source the book lacks is not measured (see `scoring.component_state`). One EXISTS query."""
+    facts = _facts_in_window(signal, day)
+    return True if facts is None else any(rows.exists() for rows in facts)
+
+
+def needs_days(signal: SignalDefinition) -> int:
+    """The account age a component needs before a missing value counts against the account:
+    its window, or both windows of a trend."""
+    return 2 * signal.window_days if signal.method == Method.TREND else signal.window_days

@@ -83,12 +83,13 @@ class Scorecard(models.Model):
 class Source(models.TextChoices):
     """Which facts a signal measures, and how they are aggregated over its window."""
 
-    USAGE_VOLUME = "usage_volume", "Usage: total volume"
+    USAGE_VOLUME = "usage_volume", "Usage: volume per day (every metric on its own if none named)"
     USAGE_FREQUENCY = "usage_frequency", "Usage: days active"
     USAGE_BREADTH = "usage_breadth", "Usage: distinct metrics used"
     LICENCE_UTILISATION = "licence_utilisation", "Usage: latest active users ÷ licensed seats (%)"
     DAYS_SINCE_ACTIVITY = "days_since_activity", "Usage: days since last activity"
     REVENUE_TREND = "revenue_trend", "Revenue: MRR change against the window's start (%)"
+    ACCOUNT_AGE = "account_age", "Account age: days since the first subscription day"
     INVOICE_OVERDUE = "invoice_overdue", "Invoices: days the oldest unpaid invoice is overdue"
     OPEN_TICKETS = "open_tickets", "Support: days open of open high/critical tickets"
     NPS = "nps", "NPS: mean of each contact's latest answer"

@@ -7,6 +7,7 @@ snapshots in bulk. Running it twice for the same day and data changes nothing.
 """
 
 import logging
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -16,7 +17,16 @@ from django.db import transaction
 from django.db.models import Max
 
 from accounts.models import Account
-from healthscore.measures import Scope, account_scope, measure
+from healthscore.measures import (
+    Scope,
+    Values,
+    account_scope,
+    age_days,
+    measure,
+    needs_days,
+    per_metric,
+    source_in_book,
+)
 from healthscore.models import HealthSnapshot, Scorecard, SignalDefinition
 from healthscore.scoring import (
     Bands,
@@ -25,13 +35,15 @@ from healthscore.scoring import (
     Health,
     Method,
     Part,
+    State,
     changes,
     combine,
     component_score,
+    component_state,
     drivers,
     percentile_against,
 )
-from signals.revenue import mrr_by_account
+from signals.revenue import first_days, mrr_by_account
 from signals.upsert import bulk_upsert
 
 logger = logging.getLogger(__name__)
@@ -85,13 +97,23 @@ def load_scorecards() -> list[Scorecard]:
 
 
 def _population_key(signal: SignalDefinition, day: date, version: int) -> str:
-    return f"healthscore:population:{signal.pk}:{version}:{day.isoformat()}"
+    return f"healthscore:population:v2:{signal.pk}:{version}:{day.isoformat()}"
+
+
+def populations_of(values: Values) -> dict[str, list[float]]:
+    """Sorted values per usage metric of a per-metric signal (an account without a metric used
+    none of it: 0), or under "" the sorted values of any other signal."""
+    present = [v for v in values.values() if v is not None]
+    if not any(isinstance(v, dict) for v in present):
+        return {"": sorted(present)}  # type: ignore[type-var]
+    metrics = set().union(*(v.keys() for v in present if isinstance(v, dict)))
+    return {m: sorted(v.get(m, 0.0) for v in present if isinstance(v, dict)) for m in metrics}
 
 
 def population(
     signal: SignalDefinition, day: date, version: int, *, refresh: bool = False
-) -> list[float]:
-    """Sorted values of a percentile signal over every account active on `day`.
+) -> dict[str, list[float]]:
+    """Sorted values of a percentile (or per-metric) signal over every account active on `day`.
 
     Percentiles rank an account against the whole book, so a chunk or a single account needs
     the book's values too. They are computed once and cached for a day; a full recompute
@@ -103,7 +125,7 @@ def population(
         if cached is not None:
             return cached
     ids = list(Account.objects.active_on(day).values_list("pk", flat=True))
-    values = sorted(v for v in measure(signal, day, ids, {}).values() if v is not None)
+    values = populations_of(measure(signal, day, ids, {}, first_days()))
     cache.set(key, values, POPULATION_TTL)
     return values
 
@@ -111,31 +133,66 @@ def population(
 # ---------------------------------------------------------------- the service
 
 
+def _score(signal: SignalDefinition, value: float, population: list[float] | None) -> float:
+    if signal.method == Method.PERCENTILE:
+        return percentile_against(value, population or [], higher_is_better=signal.higher_is_better)
+    score = component_score(Method(signal.method), value, poor=signal.poor, good=signal.good)
+    assert score is not None  # a value was given
+    return score
+
+
+def _metric_scores(signal, value, pops) -> tuple[tuple[str, float, float], ...]:
+    """(metric, raw, score) of each metric of a per-metric signal. Every metric the book used
+    counts (not using one is a 0), except in a trend, which needs a change to score."""
+    if value is None:
+        return ()
+    names = sorted(value) if signal.method == Method.TREND else sorted(pops)
+    return tuple(
+        (m, round(value.get(m, 0.0), 2), round(_score(signal, value.get(m, 0.0), pops.get(m)), 1))
+        for m in names
+    )
+
+
 def _components(
-    signals: list[SignalDefinition], raw: dict[int, dict[int, float | None]], pops, account_id
+    signals: list[SignalDefinition],
+    raw: dict[int, Values],
+    pops: dict[int, dict[str, list[float]]],
+    in_book: dict[int, bool],
+    age: int | None,
+    account_id: int,
 ) -> list[Component]:
     components = []
     for signal in signals:
         value = raw[signal.pk].get(account_id)
-        if value is None:
-            score = None
-        elif signal.method == Method.PERCENTILE:
-            score = percentile_against(
-                value, pops[signal.pk], higher_is_better=signal.higher_is_better
-            )
-        else:
-            score = component_score(
-                Method(signal.method), value, poor=signal.poor, good=signal.good
-            )
+        metrics: tuple[tuple[str, float, float], ...] = ()
+        shown: float | None = None
+        score: float | None = None
+        if per_metric(signal):
+            metrics = _metric_scores(signal, value, pops.get(signal.pk, {}))
+            if metrics:
+                score = round(math.fsum(m[2] for m in metrics) / len(metrics), 1)
+        elif value is not None:
+            shown = round(value, 2)
+            score = round(_score(signal, value, pops.get(signal.pk, {}).get("")), 1)
+        state = component_state(
+            book_has_source=in_book[signal.pk],
+            has_value=score is not None,
+            account_age_days=age,
+            needs_days=needs_days(signal),
+        )
+        if state is not State.SCORED:
+            score, metrics = None, ()
         components.append(
             Component(
                 key=signal.key,
                 label=signal.label,
-                raw=None if value is None else round(value, 2),
-                score=None if score is None else round(score, 1),
+                raw=shown if state is State.SCORED else None,
+                score=score,
                 weight=signal.weight,
                 critical=signal.critical,
                 unit=signal.unit,
+                state=state,
+                metrics=metrics,
             )
         )
     return components
@@ -153,6 +210,8 @@ def health_to_json(health: Health) -> list[dict]:
             "contribution": round(part.contribution, 2),
             "critical": part.component.critical,
             "unit": part.component.unit,
+            "state": part.component.state.value,
+            "metrics": [list(m) for m in part.component.metrics],
         }
         for part in health.parts
     ]
@@ -170,6 +229,9 @@ def health_from_snapshot(snapshot: HealthSnapshot) -> Health:
                 weight=c["weight"],
                 critical=c["critical"],
                 unit=c.get("unit", ""),
+                # Snapshots from before states were kept: a score means scored.
+                state=State(c["state"]) if c.get("state") else None,
+                metrics=tuple(tuple(m) for m in c.get("metrics", ())),
             ),
             share=c["share"],
             contribution=c["contribution"],
@@ -235,26 +297,34 @@ def health_compute(
         by_card.setdefault(scorecard_for(row, scorecards).pk, []).append(row["pk"])
 
     mrr = mrr_by_account(as_of, scope=scope)
+    starts = first_days(scope=scope)
     previous = _previous_snapshots(as_of, scope) if describe_changes else {}
+    in_book: dict[tuple, bool] = {}  # (source, metric, window) -> the book has such facts
     rows: list[dict] = []
     for card_id, ids in by_card.items():
         card = cards[card_id]
         signals = signals_of(card)
-        raw = {s.pk: measure(s, as_of, ids, scope) for s in signals}
+        raw = {s.pk: measure(s, as_of, ids, scope, starts) for s in signals}
+        for s in signals:
+            fact = (s.source, s.metric, s.window_days)
+            if fact not in in_book:
+                in_book[fact] = source_in_book(s, as_of)
+        has = {s.pk: in_book[(s.source, s.metric, s.window_days)] for s in signals}
         pops = {}
         for s in signals:
-            if s.method != Method.PERCENTILE:
+            if s.method != Method.PERCENTILE and not per_metric(s):
                 continue
             if not scope and len(by_card) == 1:
                 # Every active account is in `raw` already: it is the population.
-                pops[s.pk] = sorted(v for v in raw[s.pk].values() if v is not None)
+                pops[s.pk] = populations_of(raw[s.pk])
                 cache.set(_population_key(s, as_of, card.version), pops[s.pk], POPULATION_TTL)
             else:
                 pops[s.pk] = population(s, as_of, card.version, refresh=refresh_populations)
         bands = Bands(green_min=card.green_min, yellow_min=card.yellow_min)
         for account_id in ids:
+            age = age_days(as_of, starts.get(account_id))
             health = combine(
-                _components(signals, raw, pops, account_id),
+                _components(signals, raw, pops, has, age, account_id),
                 bands=bands,
                 min_coverage=card.min_coverage,
             )

@@ -26,6 +26,40 @@ class Method(StrEnum):
     TREND = "trend"
 
 
+class State(StrEnum):
+    """Whether a component counts in the score, decided by `component_state`."""
+
+    SCORED = "scored"  # has a score: in the mean and in the coverage share
+    NO_DATA = "no_data"  # missing where the book has the source: counts against coverage
+    NEW = "new"  # the account is younger than the component needs: left out for it alone
+    NOT_MEASURED = "not_measured"  # the book has no data of this source: left out for all
+
+
+# States whose weight is part of the coverage share's denominator.
+COUNTED = frozenset({State.SCORED, State.NO_DATA})
+
+
+def component_state(
+    *, book_has_source: bool, has_value: bool, account_age_days: int | None, needs_days: int
+) -> State:
+    """The one rule for missing data, judged by source.
+
+    A source of which the book has no data at all is not measured: neither good nor bad, for
+    anyone. Within a source the book has, a value scores (the measures already turn meaningful
+    absence into a value: no open ticket is 0 ticket-days, no usage is 0 events). A missing
+    value counts against the account — unless the account is younger than the span the
+    component needs (`needs_days`: its window, or two windows for a trend), in which case the
+    gap says nothing about it and only that component is left out.
+    """
+    if not book_has_source:
+        return State.NOT_MEASURED
+    if has_value:
+        return State.SCORED
+    if account_age_days is not None and account_age_days < needs_days:
+        return State.NEW
+    return State.NO_DATA
+
+
 class Colour(StrEnum):
     """Health colour; GREY means insufficient data, never a guess."""
 
@@ -146,6 +180,10 @@ class Component:
     weight: float
     critical: bool = False
     unit: str = ""
+    state: State | None = None  # None: SCORED when there is a score, else NO_DATA
+    # Per-metric detail of a component that combines several usage metrics: (metric, raw,
+    # score), the component's score being the mean of theirs.
+    metrics: tuple[tuple[str, float, float], ...] = ()
 
     def __post_init__(self) -> None:
         # Fail where the bad value is made, not later inside a weighted mean.
@@ -154,9 +192,20 @@ class Component:
         if self.score is not None and not (0 <= self.score <= 100):
             raise ValueError(f"Score of {self.key!r} must be within 0..100, got {self.score}.")
 
+        if self.state is None:
+            state = State.SCORED if self.score is not None else State.NO_DATA
+            object.__setattr__(self, "state", state)
+        elif (self.state is State.SCORED) != (self.score is not None):
+            raise ValueError(f"{self.key!r}: a score goes with the state SCORED, got {self.state}.")
+
     @property
     def has_data(self) -> bool:
         return self.score is not None
+
+    @property
+    def counted(self) -> bool:
+        """Whether its weight is part of the coverage share (not measured and new are not)."""
+        return self.state in COUNTED
 
 
 @dataclass(frozen=True)
@@ -174,7 +223,7 @@ class Health:
 
     score: float | None  # 1 decimal; None when coverage is insufficient
     colour: Colour
-    coverage: float  # 0..1 share of total weight whose component has data
+    coverage: float  # 0..1 share of the counted weight whose component has data
     parts: tuple[Part, ...]
     critical_override: str | None  # key of the critical component that forced red
 
@@ -182,13 +231,15 @@ class Health:
 def combine(components: Sequence[Component], *, bands: Bands, min_coverage: float = 0.5) -> Health:
     """Weighted mean of the components with data, renormalised over their weights.
 
-    Below ``min_coverage`` the score is None and the colour grey. A critical component whose
-    own score is red makes the account red regardless of the mean, even when it is grey.
+    Coverage is the share of the *counted* weight that has data: components not measured in the
+    book, or too new for the account, are left out of both (see `component_state`). Below
+    ``min_coverage`` the score is None and the colour grey. A critical component whose own
+    score is red makes the account red regardless of the mean, even when it is grey.
     """
     if not (0 <= min_coverage <= 1):
         raise ValueError(f"min_coverage must be within 0..1, got {min_coverage}.")
 
-    total_weight = math.fsum(c.weight for c in components)
+    total_weight = math.fsum(c.weight for c in components if c.counted)
     data_weight = math.fsum(c.weight for c in components if c.has_data)
     coverage = data_weight / total_weight if total_weight > 0 else 0.0
 
@@ -276,6 +327,10 @@ def drivers(health: Health, *, limit: int = 3) -> list[str]:
         lost = _lost_points(p)
         assert c.score is not None  # guaranteed by the lost-points filter
         subject = c.label if c.raw is None else f"{c.label}: {_with_unit(c.raw, c.unit)}"
+        if c.metrics:
+            # Name the weakest metric: "usage is low" is not something a CSM can act on.
+            metric, value, _ = min(c.metrics, key=lambda m: (m[2], m[0]))
+            subject = f"{c.label} (lowest: {metric}, {_with_unit(value, c.unit)})"
         points = "point" if _fmt(lost) == "1" else "points"
         sentences.append(f"{subject} scores {_fmt(c.score)}/100 and costs {_fmt(lost)} {points}.")
     return sentences

@@ -13,7 +13,7 @@ from healthscore.audit import audit_record
 from healthscore.book import active_override
 from healthscore.models import CheckIn, ColourOverride, HealthSnapshot, Scorecard, Task, TaskStatus
 from healthscore.queueing import enqueue, send_or_keep
-from healthscore.scoring import Bands
+from healthscore.scoring import Bands, State
 from signals.models import SentimentEntry, UsageRecord
 
 # Past this many accounts, one book-wide recompute (in chunks) beats a list of ids.
@@ -115,6 +115,22 @@ class Overview:
     sentiments: list
     check_ins: list
     tasks: list
+
+    @property
+    def components(self) -> list[dict]:
+        """The snapshot's components from the sources the book has (see `not_measured`)."""
+        if self.snapshot is None:
+            return []
+        return [c for c in self.snapshot.components if c.get("state") != State.NOT_MEASURED]
+
+    @property
+    def not_measured(self) -> list[str]:
+        """Labels of the components whose source no account of the book has data of yet."""
+        if self.snapshot is None:
+            return []
+        return [
+            c["label"] for c in self.snapshot.components if c.get("state") == State.NOT_MEASURED
+        ]
 
 
 def account_overview(account: Account, *, today: date) -> Overview:

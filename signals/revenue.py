@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import Max, Min, Q, QuerySet, Sum
 
 from accounts.models import Account
 from signals.models import SubscriptionLine
@@ -68,6 +68,19 @@ def mrr_by_account(
     if account_ids is not None:
         lines = lines.filter(account_id__in=list(account_ids))
     rows = lines.values("account_id").annotate(mrr=Sum("mrr")).values_list("account_id", "mrr")
+    return dict(rows)
+
+
+def first_days(*, scope: dict | None = None) -> dict[int, date]:
+    """Each account's first subscription day, from which its age counts, in one query.
+
+    `scope` is a filter on account_id, as for `mrr_by_account`."""
+    rows = (
+        SubscriptionLine.objects.filter(**(scope or {}))
+        .values("account_id")
+        .annotate(first=Min("start_date"))
+        .values_list("account_id", "first")
+    )
     return dict(rows)
 
 

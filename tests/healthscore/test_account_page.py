@@ -194,7 +194,7 @@ def test_page_shows_each_component_raw_score_weight_and_contribution(client, csm
     cells = re.findall(r'<td class="num">([^<]*)</td>', invoices)
     assert [c.strip() for c in cells] == ["60 days overdue", "0", "15", "15%", "0.0"]
     assert '<span class="tag">critical</span>' in invoices
-    assert len(rows) == 7  # every signal of the default scorecard
+    assert len(rows) == 8  # every signal of the default scorecard
 
 
 def test_page_shows_the_score_and_colour_as_words(client, csm, slipped):

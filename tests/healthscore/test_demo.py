@@ -239,13 +239,21 @@ def test_brand_new_accounts_have_only_a_subscription_and_a_few_days_of_usage():
         assert not account.tickets.exists()
 
 
-def test_demo_book_scores_in_every_colour_and_some_grey():
+def test_demo_book_scores_in_every_colour_and_new_accounts_are_not_grey():
+    from healthscore.models import HealthSnapshot
     from healthscore.recompute import health_recompute
 
-    demo_seed(**SMALL)
+    summary = demo_seed(**SMALL)
     result = health_recompute(as_of=TODAY)
 
-    assert {"green", "yellow", "red", "grey"} <= set(result.colours)
+    assert {"green", "yellow", "red"} <= set(result.colours)
+    new = [ext for ext, group in summary.group_of.items() if group == "new"]
+    new_colours = set(
+        HealthSnapshot.objects.filter(date=TODAY, account__external_id__in=new).values_list(
+            "colour", flat=True
+        )
+    )
+    assert new_colours and "grey" not in new_colours
 
 
 def test_same_seed_and_day_give_identical_rows_and_a_rerun_adds_nothing():

@@ -92,7 +92,7 @@ def test_each_signals_own_auc(client, manager, scored_book):
     assert (signals["usage"]["n"], signals["usage"]["auc"]) == (6, 1.0)
     assert (signals["nps"]["n"], signals["nps"]["auc"]) == (2, 0.0)
     assert signals["nps"]["coverage"] == pytest.approx(100 * 2 / 6, abs=0.01)
-    assert signals["usage"]["weight"] == 25.0  # the default scorecard's weight
+    assert signals["usage"]["weight"] == 30.0  # the default scorecard's weight
     assert signals["email"]["n"] == 0 and signals["email"]["auc"] is None
 
 

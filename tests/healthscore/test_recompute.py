@@ -60,6 +60,12 @@ def healthy_account(owner=None, usage=100.0):
         opened_at=datetime(2026, 6, 10, 12, tzinfo=UTC),
     )
     SentimentEntryFactory(account=account, recorded_on=date(2026, 6, 20), sentiment="green")
+    # A resolved ticket: the book has support data, so "no open ticket" is measured (and good).
+    TicketFactory(
+        account=account,
+        opened_at=datetime(2026, 6, 1, 9, tzinfo=UTC),
+        resolved_at=datetime(2026, 6, 2, 9, tzinfo=UTC),
+    )
     return account
 
 
@@ -79,6 +85,7 @@ def test_healthy_account_is_green_with_full_coverage(default_scorecard):
     assert snap.scorecard_version == default_scorecard.version
     assert {c["key"] for c in snap.components} == {
         "usage",
+        "account_age",
         "revenue_trend",
         "invoices",
         "tickets",
@@ -103,15 +110,41 @@ def test_account_turns_red_when_invoice_is_60_days_overdue(default_scorecard):
     assert "critical" in snap.drivers[0]
 
 
-def test_account_with_too_little_data_is_grey(default_scorecard):
+def test_a_new_account_in_a_usage_and_billing_book_is_scored_not_grey(default_scorecard):
     account = AccountFactory()
     SubscriptionLineFactory(account=account, start_date=DAY - timedelta(days=5))
     UsageRecordFactory(account=account, date=DAY)
     health_recompute(as_of=DAY)
     snap = HealthSnapshot.objects.get(account=account, date=DAY)
+    assert snap.score is not None
+    assert snap.coverage == 1.0  # usage, age and revenue trend: all the book measures
+    states = {c["key"]: c["state"] for c in snap.components}
+    assert states == {
+        "usage": "scored",
+        "account_age": "scored",
+        "revenue_trend": "scored",  # against its MRR on its first day
+        "invoices": "not_measured",
+        "tickets": "not_measured",
+        "nps": "not_measured",
+        "email": "not_measured",
+        "sentiment": "not_measured",
+    }
+    age = next(c for c in snap.components if c["key"] == "account_age")
+    assert (age["raw"], age["score"]) == (5, pytest.approx(2.8))
+
+
+def test_an_account_lacking_data_the_rest_of_the_book_has_is_grey(default_scorecard):
+    Scorecard.objects.filter(pk=default_scorecard.pk).update(min_coverage=0.7)
+    healthy_account()  # the book has invoices, NPS, e-mail, sentiment and tickets
+    lacking = AccountFactory()
+    SubscriptionLineFactory(account=lacking, start_date=date(2025, 1, 1))
+    UsageRecordFactory(account=lacking, date=DAY)
+    health_recompute(as_of=DAY)
+    snap = HealthSnapshot.objects.get(account=lacking, date=DAY)
     assert snap.colour == "grey"
     assert snap.score is None
-    assert snap.coverage == pytest.approx(0.35)  # usage 25 + tickets 10 of 100
+    # usage 30 + age 10 + revenue 10 + tickets 10 of the 100 the book measures
+    assert snap.coverage == pytest.approx(0.6)
 
 
 def test_only_accounts_active_that_day_get_a_snapshot(default_scorecard):

@@ -136,11 +136,11 @@ def test_an_admin_turns_the_suggestion_into_a_draft_of_the_default(client, admin
     entry = AuditEntry.objects.get(action="suggested weights applied")
     assert entry.actor == admin_user
     assert entry.object_id == str(book.pk)
-    assert entry.changes["signal usage weight"] == [25.0, weights["usage"]]
+    assert entry.changes["signal usage weight"] == [30.0, weights["usage"]]
     assert entry.changes["signal usage-exports"][0] is None
     # Live scores are untouched until the draft is published.
     book.refresh_from_db()
-    assert {s.key: s.weight for s in book.signals.all()}["usage"] == 25.0
+    assert {s.key: s.weight for s in book.signals.all()}["usage"] == 30.0
     assert not book.signals.filter(key="usage-exports").exists()
     assert (
         scorecard_for({"segment": "smb", "lifecycle_stage": "adoption"}, load_scorecards()) == book

@@ -61,14 +61,14 @@ def test_a_draft_is_a_copy_and_never_scores_anyone(live, admin_user, today):
     snap = snapshot(account)
     assert snap.scorecard_id == live.pk
     assert snap.scorecard_version == 1
-    assert len(snap.components) == 7
+    assert len(snap.components) == 8
 
 
 def test_a_draft_never_changes_live_snapshots_until_published(
     live, admin_user, today, django_capture_on_commit_callbacks
 ):
     account = healthy_account(usage=50)
-    other = healthy_account(usage=10)
+    other = healthy_account(usage=50)
     SentimentEntryFactory(account=account, recorded_on=DAY, sentiment="red")
     health_recompute(as_of=DAY)
     before = snapshot(account)
@@ -100,7 +100,7 @@ def test_publishing_records_every_changed_value_in_the_audit_trail(live, admin_u
     draft_publish(draft=draft, actor=admin_user)
     entry = AuditEntry.objects.get(action="published v2")
     assert entry.actor == admin_user
-    assert entry.changes == {"green_min": [70.0, 75.0], "signal usage weight": [25.0, 40.0]}
+    assert entry.changes == {"green_min": [70.0, 75.0], "signal usage weight": [30.0, 40.0]}
     assert live.signals.get(key="usage").weight == 40
 
 
@@ -117,7 +117,7 @@ def test_preview_lists_accounts_that_would_change_colour_and_writes_nothing(
     live, admin_user, today
 ):
     unhappy = healthy_account(usage=50)
-    healthy_account(usage=10)
+    healthy_account(usage=50)
     SentimentEntryFactory(account=unhappy, recorded_on=DAY, sentiment="red")
     health_recompute(as_of=DAY)
     rows_before = list(HealthSnapshot.objects.order_by("pk").values())
@@ -220,7 +220,7 @@ def test_a_live_scorecard_is_read_only_in_the_admin(admin_client, live):
     page = admin_client.get(url).content.decode()
     assert "Edit as draft" in page
     admin_client.post(url, inline_data(live, usage=99))
-    assert live.signals.get(key="usage").weight == 25
+    assert live.signals.get(key="usage").weight == 30
 
 
 def test_editing_a_weight_in_a_draft_is_audited_with_old_and_new_values(
@@ -234,15 +234,15 @@ def test_editing_a_weight_in_a_draft_is_audited_with_old_and_new_values(
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert draft.signals.get(key="usage").weight == 35
-    assert live.signals.get(key="usage").weight == 25
+    assert live.signals.get(key="usage").weight == 30
     entry = AuditEntry.objects.get(action="changed draft signal")
-    assert entry.changes == {"signal usage weight": [25.0, 35.0]}
+    assert entry.changes == {"signal usage weight": [30.0, 35.0]}
     assert entry.actor == admin_user
 
 
 def test_preview_and_publish_pages(admin_client, live, admin_user, today):
     unhappy = healthy_account(usage=50)
-    healthy_account(usage=10)
+    healthy_account(usage=50)
     SentimentEntryFactory(account=unhappy, recorded_on=DAY, sentiment="red")
     health_recompute(as_of=DAY)
     draft = draft_create(scorecard=live, actor=admin_user)
@@ -290,7 +290,7 @@ def test_publishing_the_same_draft_twice_keeps_the_live_signals(live, admin_user
     draft_publish(draft=draft, actor=admin_user)
     again = draft_publish(draft=stale, actor=admin_user)
     assert again.version == 2
-    assert again.signals.count() == 7
+    assert again.signals.count() == 8
 
 
 def test_a_backfill_past_its_time_slice_stops_and_resumes(live):
