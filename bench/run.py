@@ -13,6 +13,7 @@ BENCHES = {
     "import": "import_bench.py",  # CSV import of 1,000,000 usage rows vs COPY
     "recompute": "recompute_bench.py",  # one day of 100,000 accounts vs a SQL floor
     "api": "api_bench.py",  # usage rows per second through the bulk endpoint
+    "quality": "quality_bench.py",  # score quality on a simulated usage-and-billing book
 }
 
 
