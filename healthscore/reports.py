@@ -29,12 +29,18 @@ from accounts.models import Account, Segment
 from healthscore import quality, retention, versioning
 from healthscore.audit import audit_record
 from healthscore.book import active_override
-from healthscore.models import HealthSnapshot, Scorecard, SignalDefinition, Source
+from healthscore.models import Direction, HealthSnapshot, Scorecard, SignalDefinition, Source
 from healthscore.retention import Customer, Line, Month
-from healthscore.scoring import Method, percentile_scores
-from healthscore.suggest import Feature, Observation, Suggestion, suggest_weights
+from healthscore.scoring import Method, percentile_scores, threshold_score
+from healthscore.suggest import (
+    Feature,
+    FeatureResult,
+    Observation,
+    Suggestion,
+    suggest_weights,
+)
 from signals.models import SubscriptionLine, Ticket, TicketPriority, UsageRecord
-from signals.revenue import churn_dates
+from signals.revenue import churn_dates, first_days
 from surveys.models import SurveyResponse, SurveyType
 
 COLOURS = ("red", "yellow", "green", "grey")
@@ -1391,21 +1397,35 @@ USAGE_SOURCES = {
     Source.DAYS_SINCE_ACTIVITY,
 }
 CANDIDATE_WINDOW_DAYS = 30
+AGE_KEY = "account-age"
+AGE_GOOD_DAYS = 180  # as the default scorecard's account age
 
 
 def candidate_key(metric: str) -> str:
     return ("usage-" + slugify(metric))[:50]
 
 
-def _candidate_scores(
+def _percentiles_by_day(
+    values: dict[date, dict[int, float]], scored_on: dict[date, list[int]], *, default: float = 0.0
+) -> dict[tuple[int, date], float]:
+    scores: dict[tuple[int, date], float] = {}
+    for day, accounts in scored_on.items():
+        ranked = percentile_scores({a: values.get(day, {}).get(a, default) for a in accounts})
+        for account_id, score in ranked.items():
+            scores[(account_id, day)] = round(score, 1)
+    return scores
+
+
+def _usage_candidates(
     snapshots: Sequence[Snapshot], used: set[str], *, segment: str
-) -> dict[str, dict[tuple[int, date], float]]:
+) -> tuple[dict[str, dict[tuple[int, date], float]], dict[tuple[int, date], float]]:
     """Percentile (among the accounts scored that day) of each unused usage metric's volume over
-    the 30 days to each snapshot day — one query: a conditional sum per day, grouped by
+    the 30 days to each snapshot day, and the naive baseline — the percentile of the total of
+    every metric over the same 30 days. One query: a conditional sum per day, grouped by
     account and metric."""
     days = sorted({s.day for s in snapshots})
     if not days:
-        return {}
+        return {}, {}
     window = timedelta(days=CANDIDATE_WINDOW_DAYS - 1)
     usage = UsageRecord.objects.filter(date__gte=days[0] - window, date__lte=days[-1]).order_by()
     if segment:
@@ -1415,28 +1435,44 @@ def _candidate_scores(
         for i, day in enumerate(days)
     }
     volume: dict[str, dict[date, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
+    totals: dict[date, dict[int, float]] = defaultdict(lambda: defaultdict(float))
     rows = (
         usage.values("account_id", "metric")
         .annotate(**sums)
         .values_list("account_id", "metric", *sums)
     )
-    for account_id, metric, *totals in rows.iterator(chunk_size=5000):
-        if metric in used:
-            continue
-        for day, total in zip(days, totals, strict=True):
-            volume[metric][day][account_id] = float(total or 0.0)
+    for account_id, metric, *by_day in rows.iterator(chunk_size=5000):
+        for day, total in zip(days, by_day, strict=True):
+            totals[day][account_id] += float(total or 0.0)
+            if metric not in used:
+                volume[metric][day][account_id] = float(total or 0.0)
     scored_on: dict[date, list[int]] = defaultdict(list)
     for s in snapshots:
         scored_on[s.day].append(s.account_id)
-    result: dict[str, dict[tuple[int, date], float]] = {}
-    for metric, by_day in volume.items():
-        scores: dict[tuple[int, date], float] = {}
-        for day, accounts in scored_on.items():
-            values = {a: by_day.get(day, {}).get(a, 0.0) for a in accounts}
-            for account_id, score in percentile_scores(values).items():
-                scores[(account_id, day)] = round(score, 1)
-        result[metric] = scores
-    return result
+    candidates = {
+        metric: _percentiles_by_day(by_day, scored_on) for metric, by_day in volume.items()
+    }
+    return candidates, _percentiles_by_day(totals, scored_on)
+
+
+def _age_candidate(snapshots: Sequence[Snapshot]) -> dict[tuple[int, date], float]:
+    """Account age scored as the default scorecard does (0 on the first day, 100 from 180 days
+    on), for a scorecard without an account-age signal."""
+    starts = first_days()
+    return {
+        (s.account_id, s.day): round(
+            threshold_score((s.day - starts[s.account_id]).days, poor=0, good=AGE_GOOD_DAYS), 1
+        )
+        for s in snapshots
+        if s.account_id in starts
+    }
+
+
+def _feature_kind(result: FeatureResult) -> str:
+    if not result.feature.candidate:
+        return "signal"
+    noun = "new usage signal" if result.feature.metric else "new signal"
+    return f"{noun}, more is worse" if result.lower_is_better else noun
 
 
 @dataclass
@@ -1453,7 +1489,7 @@ class WeightsReport:
             {
                 "label": r.feature.label,
                 "key": r.feature.key,
-                "kind": "new usage signal" if r.feature.candidate else "signal",
+                "kind": _feature_kind(r),
                 "current_weight": r.feature.current_weight,
                 "suggested_weight": r.suggested_weight,
                 "coefficient": r.coefficient,
@@ -1496,7 +1532,8 @@ def weights_suggestion(*, filters: ReportFilters) -> WeightsReport:
         for s in signals
         if s.source in USAGE_SOURCES
     }
-    candidates = _candidate_scores([s for s, _ in observed], used, segment=filters.segment)
+    observed_snapshots = [s for s, _ in observed]
+    candidates, baseline = _usage_candidates(observed_snapshots, used, segment=filters.segment)
     features = [Feature(s.key, s.label, s.weight) for s in signals]
     taken = {s.key for s in signals}
     keys = {}
@@ -1507,18 +1544,24 @@ def weights_suggestion(*, filters: ReportFilters) -> WeightsReport:
         taken.add(key)
         keys[metric] = key
         features.append(Feature(key, f"Usage: {metric}", 0.0, candidate=True, metric=metric))
+    if not any(s.source == Source.ACCOUNT_AGE for s in signals) and AGE_KEY not in taken:
+        keys[""] = AGE_KEY
+        candidates[""] = _age_candidate(observed_snapshots)
+        features.append(Feature(AGE_KEY, "Account age", 0.0, candidate=True))
+    signal_keys = [f.key for f in features if not f.candidate]
     observations = [
         Observation(
             day=s.day,
             account_id=s.account_id,
             components={
-                **{k: s.components.get(k) for k in (f.key for f in features if not f.candidate)},
+                **{k: s.components.get(k) for k in signal_keys},
                 **{
                     key: candidates[metric].get((s.account_id, s.day))
                     for metric, key in keys.items()
                 },
             },
             churned=y,
+            baseline=baseline.get((s.account_id, s.day), 0.0) if baseline else None,
         )
         for s, y in observed
     ]
@@ -1526,7 +1569,7 @@ def weights_suggestion(*, filters: ReportFilters) -> WeightsReport:
     if not signals:
         suggestion.problem = "There is no default scorecard to suggest weights for."
     draft = Scorecard.objects.filter(draft_of=card).first() if card else None
-    return WeightsReport(filters, suggestion, card, sorted(keys), draft)
+    return WeightsReport(filters, suggestion, card, sorted(m for m in keys if m), draft)
 
 
 class DraftExists(Exception):
@@ -1536,6 +1579,36 @@ class DraftExists(Exception):
     def __init__(self, draft: Scorecard):
         super().__init__(f"{draft.name} exists already: publish or discard it first.")
         self.draft = draft
+
+
+def _candidate_signal(draft: Scorecard, result: FeatureResult) -> SignalDefinition:
+    """The signal a candidate becomes: a usage volume on its metric, ranked among the book in
+    the direction the fit found, or account age."""
+    feature = result.feature
+    common = {"scorecard": draft, "key": feature.key, "weight": result.suggested_weight}
+    if feature.key == AGE_KEY and not feature.metric:
+        lower = result.lower_is_better
+        return SignalDefinition(
+            **common,
+            label=feature.label,
+            source=Source.ACCOUNT_AGE,
+            method=Method.THRESHOLD,
+            direction=Direction.LOWER_BETTER if lower else Direction.HIGHER_BETTER,
+            poor=AGE_GOOD_DAYS if lower else 0,
+            good=0 if lower else AGE_GOOD_DAYS,
+            window_days=1,
+            unit="days",
+        )
+    return SignalDefinition(
+        **common,
+        label=f"{feature.label} (more is worse)" if result.lower_is_better else feature.label,
+        source=Source.USAGE_VOLUME,
+        metric=feature.metric,
+        method=Method.PERCENTILE,
+        direction=Direction.LOWER_BETTER if result.lower_is_better else Direction.HIGHER_BETTER,
+        window_days=CANDIDATE_WINDOW_DAYS,
+        unit="a day",
+    )
 
 
 @transaction.atomic
@@ -1557,17 +1630,7 @@ def suggestion_apply(*, report: WeightsReport, actor) -> Scorecard:
             signal.weight = weights[signal.key]
     SignalDefinition.objects.bulk_update(signals, ["weight"])
     SignalDefinition.objects.bulk_create(
-        SignalDefinition(
-            scorecard=draft,
-            key=r.feature.key,
-            label=r.feature.label,
-            source=Source.USAGE_VOLUME,
-            metric=r.feature.metric,
-            method=Method.PERCENTILE,
-            window_days=CANDIDATE_WINDOW_DAYS,
-            weight=r.suggested_weight,
-            unit="events",
-        )
+        _candidate_signal(draft, r)
         for r in suggestion.features
         if r.feature.candidate and r.suggested_weight > 0
     )

@@ -7,6 +7,12 @@ fits and judges. The model is fitted on *risk* = (100 − component score) ÷ 10
 feature, so all features share one scale and a coefficient reads as "how much a lost point of
 this component raises the odds of churn"; clipped at 0 and scaled to 100, the coefficients are
 weights a scorecard can use as they are (its weighted mean is linear in the same scores).
+
+A candidate (a usage metric no signal measures, account age when no signal measures it) has
+no direction yet: when more of it goes with more churn (errors, downgrades), its coefficient
+comes out negative, and it becomes a lower-is-better signal with the coefficient's size as its
+weight — for a logistic regression, flipping a feature x to 1 − x only flips its sign. A signal
+the scorecard already has keeps the direction its admin gave it and gets 0.
 """
 
 from collections.abc import Sequence
@@ -34,6 +40,7 @@ class Observation:
     account_id: int
     components: dict[str, float | None]
     churned: bool
+    baseline: float | None = None  # the naive score: percentile of total usage over 30 days
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,7 @@ class Feature:
     label: str
     current_weight: float  # 0 for a candidate no signal measures yet
     candidate: bool = False
-    metric: str = ""  # the usage metric of a candidate
+    metric: str = ""  # the usage metric of a candidate ("" for account age)
 
 
 @dataclass(frozen=True)
@@ -51,7 +58,8 @@ class FeatureResult:
     coefficient: float | None  # None: no data in the training days
     suggested_weight: float
     coverage: float  # share of held-out observations with data
-    auc: float | None  # the component's own held-out AUC
+    auc: float | None  # the component's own held-out AUC, in its suggested direction
+    lower_is_better: bool = False  # a candidate for which more means more churn
 
 
 @dataclass
@@ -66,6 +74,7 @@ class Suggestion:
     churned_test: int = 0
     auc_current: float | None = None
     auc_suggested: float | None = None
+    auc_baseline: float | None = None  # "just count activity", on the same held-out snapshots
     problem: str = ""  # why there is no suggestion, in words
 
     @property
@@ -75,6 +84,16 @@ class Suggestion:
     @property
     def weights(self) -> dict[str, float]:
         return {r.feature.key: r.suggested_weight for r in self.features}
+
+    @property
+    def flipped(self) -> set[str]:
+        """Keys of the candidates that are lower-is-better."""
+        return {r.feature.key for r in self.features if r.lower_is_better}
+
+
+def _flip(components: dict[str, float | None], flipped: set[str]) -> dict[str, float | None]:
+    """Scores as the suggested directions read them: 100 − score for a flipped candidate."""
+    return {k: (100.0 - v if k in flipped and v is not None else v) for k, v in components.items()}
 
 
 def time_split(days: Sequence[date], *, test_share: float = TEST_SHARE) -> tuple[list, list]:
@@ -140,23 +159,40 @@ def suggest_weights(
     model = LogisticRegression(C=C, l1_ratio=0.0, class_weight="balanced", max_iter=2000)
     model.fit(_risk_matrix(train, keys, fill), np.array([o.churned for o in train]))
     coefficients = dict(zip(keys, (float(c) for c in model.coef_[0]), strict=True))
-    suggested = normalised_weights({f.key: coefficients.get(f.key, 0.0) for f in features})
+    flipped = {f.key for f in features if f.candidate and coefficients.get(f.key, 0.0) < 0}
+    suggested = normalised_weights(
+        {
+            f.key: abs(coefficients.get(f.key, 0.0))
+            if f.key in flipped
+            else coefficients.get(f.key, 0.0)
+            for f in features
+        }
+    )
     if not any(suggested.values()):
         result.problem = "No component makes churn likelier as it falls: nothing to suggest."
 
     current = {f.key: f.current_weight for f in features}
     pairs = [
-        (weighted_score(o.components, current), weighted_score(o.components, suggested), o)
+        (
+            weighted_score(o.components, current),
+            weighted_score(_flip(o.components, flipped), suggested),
+            o,
+        )
         for o in test
     ]
-    # Both on the same observations: those that both weightings can score.
-    both = [(c, s, o.churned) for c, s, o in pairs if c is not None and s is not None]
+    # All on the same observations: those that both weightings (and the baseline) can score.
+    both = [(c, s, o) for c, s, o in pairs if c is not None and s is not None]
     if both:
-        result.auc_current = score_auc([c for c, _, _ in both], [y for _, _, y in both])
-        result.auc_suggested = score_auc([s for _, s, _ in both], [y for _, _, y in both])
+        churned = [o.churned for _, _, o in both]
+        result.auc_current = score_auc([c for c, _, _ in both], churned)
+        result.auc_suggested = score_auc([s for _, s, _ in both], churned)
+        naive = [(o.baseline, o.churned) for _, _, o in both if o.baseline is not None]
+        if len(naive) == len(both):
+            result.auc_baseline = score_auc([b for b, _ in naive], [y for _, y in naive])
 
     for f in features:
         with_data = [o for o in test if o.components.get(f.key) is not None]
+        sign = -1.0 if f.key in flipped else 1.0
         result.features.append(
             FeatureResult(
                 feature=f,
@@ -164,9 +200,10 @@ def suggest_weights(
                 suggested_weight=suggested.get(f.key, 0.0),
                 coverage=len(with_data) / len(test) if test else 0.0,
                 auc=roc_auc(
-                    [-(o.components[f.key] or 0.0) for o in with_data],
+                    [-sign * (o.components[f.key] or 0.0) for o in with_data],
                     [o.churned for o in with_data],
                 ),
+                lower_is_better=f.key in flipped,
             )
         )
     result.features.sort(key=lambda r: (-r.suggested_weight, -r.feature.current_weight))

@@ -219,3 +219,67 @@ def test_suggest_weights_on_a_two_feature_toy():
     assert result.ok
     assert result.weights["good"] > 80
     assert result.auc_suggested > result.auc_current
+
+
+def test_a_candidate_for_which_more_means_churn_becomes_lower_is_better():
+    """`errors` up means churn; so does `rigid` — but `rigid` is a signal of the scorecard
+    with its direction set by an admin, so it gets 0 instead of being turned round."""
+    rng = random.Random(2)
+    observations = []
+    for k in range(9):
+        day = date(2026, 1, 1) + timedelta(days=7 * k)
+        for i in range(80):
+            errors = rng.uniform(0, 100)
+            observations.append(
+                Observation(
+                    day=day,
+                    account_id=i,
+                    components={"errors": errors, "rigid": errors, "noise": rng.uniform(0, 100)},
+                    churned=errors > 75 and rng.random() < 0.9,
+                    baseline=rng.uniform(0, 100),  # counting activity knows nothing here
+                )
+            )
+    features = [
+        Feature("noise", "Noise", 50.0),
+        Feature("rigid", "Rigid", 50.0),
+        Feature("errors", "Usage: errors", 0.0, candidate=True, metric="errors"),
+    ]
+    result = suggest_weights(observations, features, horizon=30)
+    by_key = {r.feature.key: r for r in result.features}
+    assert by_key["errors"].lower_is_better
+    assert by_key["errors"].suggested_weight > 50
+    assert by_key["errors"].auc > 0.8  # its own AUC, read in the direction it was given
+    assert not by_key["rigid"].lower_is_better
+    assert by_key["rigid"].suggested_weight == 0
+    assert result.flipped == {"errors"}
+    assert result.auc_suggested > 0.8
+    assert result.auc_baseline == pytest.approx(0.5, abs=0.1)
+
+
+def test_applying_a_lower_is_better_candidate_makes_a_more_is_worse_signal(
+    client, admin_user, book
+):
+    # Churners report many errors in the weeks before they leave.
+    rng = random.Random(5)
+    rows = []
+    for a in {s.account for s in HealthSnapshot.objects.select_related("account")}:
+        leaves = a.subscription_lines.filter(end_date__isnull=False).exists()
+        day = date(2025, 12, 1)
+        while day <= TODAY:
+            value = rng.randint(30, 60) if leaves else rng.randint(0, 10)
+            rows.append(UsageRecord(account=a, date=day, metric="errors", value=value))
+            day += timedelta(days=3)
+    UsageRecord.objects.bulk_create(rows)
+    client.force_login(admin_user)
+    report = client.get("/reports/score-quality/weights/", PERIOD).context["report"]
+    errors = next(r for r in report.suggestion.features if r.feature.key == "usage-errors")
+    assert errors.lower_is_better and errors.suggested_weight > 0
+    assert report.suggestion.auc_baseline is not None
+    client.post("/reports/score-quality/weights/apply/", PERIOD)
+    signal = Scorecard.objects.get(draft_of=book).signals.get(key="usage-errors")
+    assert (signal.direction, signal.method, signal.metric) == (
+        "lower_better",
+        "percentile",
+        "errors",
+    )
+    assert signal.label == "Usage: errors (more is worse)"
