@@ -2,10 +2,13 @@
 
 `make run` loads it once so a new install shows every colour, and tests use small books. Each
 account gets a hidden health group and a daily health h(day) between 0 and 1 that drifts over
-the period; every fact — usage, expansions and churn, payments, tickets, NPS, e-mail opens, the
-CSM's sentiment — is drawn from h on its day. A fair scorecard should therefore find the healthy
-accounts green and the declining and at-risk ones yellow or red, without the data spelling the
-answer out, and a backfill shows churned accounts turning red before they leave.
+the period. Churn is drawn from the hidden health — the lower it sinks, the likelier the account
+leaves — and a few accounts leave whatever their health (acquired, budget cut). The facts —
+usage, expansions, payments, tickets, NPS, e-mail opens, the CSM's sentiment — are drawn from
+what the account shows, h(day) plus an offset of its own (some teams look busier or quieter
+than they feel), so the signals reflect the health only noisily and never spell the churn out.
+A fair scorecard should find most healthy accounts green and most declining and at-risk ones
+yellow or red, and many (not all) churned accounts turning red before they leave.
 
 Same seed and same `today` give identical rows: each account draws from its own random streams
 (one per kind of fact), never from the global `random`. A second run upserts on the natural keys
@@ -69,7 +72,6 @@ class Group(StrEnum):
     STABLE = "stable"
     DECLINING = "declining"
     AT_RISK = "at_risk"
-    CHURNED = "churned"
     NEW = "new"  # onboarded in the last week: too little data to score (grey)
 
 
@@ -229,7 +231,6 @@ _TRAJECTORY = {
     Group.STABLE: ((0.60, 0.72), (0.60, 0.74), 1.0),
     Group.DECLINING: ((0.65, 0.80), (0.28, 0.42), 2.0),
     Group.AT_RISK: ((0.25, 0.45), (0.06, 0.20), 1.2),
-    Group.CHURNED: ((0.30, 0.55), (0.05, 0.20), 1.2),
     Group.NEW: ((0.60, 0.80), (0.60, 0.80), 1.0),
 }
 
@@ -276,6 +277,7 @@ class _Plan:
     h0: float
     h1: float
     shape: float
+    offset: float  # what the facts show is h(day) + offset: the signals' own noise
     period_start: date  # the first day of usage history
     today: date
     churn_on: date | None = None
@@ -302,6 +304,10 @@ class _Plan:
         span = max((self.last_day - first).days, 1)
         progress = min(max((day - first).days / span, 0.0), 1.0)
         return self.h0 + (self.h1 - self.h0) * progress**self.shape
+
+    def seen(self, day: date) -> float:
+        """The health the facts are drawn from: the hidden one plus the account's offset."""
+        return min(1.0, max(0.0, self.health(day) + self.offset))
 
     def anniversaries(self, until: date) -> list[date]:
         """Annual renewal days after paid_from, up to and including `until`."""
@@ -344,16 +350,14 @@ class _Plan:
 
 
 def _group_sizes(accounts: int) -> list[Group]:
-    """Roughly 10 brand-new and 10 % churned accounts; the rest split so that about 55 % of the
-    scored book should come out green, 25 % yellow and 20 % red."""
+    """Roughly 10 brand-new accounts; the rest split so that about 55 % of the scored book
+    should come out green, 25 % yellow and 20 % red."""
     new = max(2, min(10, accounts // 30))
-    churned = round(accounts * 0.10)
-    rest = max(accounts - new - churned, 0)
+    rest = max(accounts - new, 0)
     healthy, stable, declining = round(rest * 0.46), round(rest * 0.12), round(rest * 0.22)
     at_risk = rest - healthy - stable - declining
     return (
         [Group.NEW] * new
-        + [Group.CHURNED] * churned
         + [Group.HEALTHY] * healthy
         + [Group.STABLE] * stable
         + [Group.DECLINING] * declining
@@ -391,14 +395,19 @@ def _plan(
     mrr = round(seats * price * rng.uniform(0.9, 1.1), -1)
     annual = rng.random() < annual_share
 
-    surprise = group is Group.CHURNED and rng.random() < 0.1  # a healthy customer gets acquired
-    (a, b), (c, d), shape = _TRAJECTORY[Group.HEALTHY if surprise else group]
+    (a, b), (c, d), shape = _TRAJECTORY[group]
     h0, h1 = rng.uniform(a, b), rng.uniform(c, d)
+    # Churn follows the hidden health, not the signals: the lower the health sinks, the likelier
+    # the account leaves within the period (about 10 % of the book do); and 2 % leave whatever
+    # their health, which no signal foresees. Drawn from a stream of its own.
+    fate = random.Random(f"{seed}:{number}:fate")
+    unforeseen = group is not Group.NEW and fate.random() < 0.02
+    churns = unforeseen or (group is not Group.NEW and fate.random() < 0.3 * (1 - h1) ** 2)
 
     churn_on = None
     if group is Group.NEW:
         start = today - timedelta(days=rng.randint(1, 6))
-    elif group is Group.CHURNED:
+    elif churns:
         first_churn = period_start + timedelta(days=min(20, days // 4))
         churn_on = _between(rng, first_churn, today - timedelta(days=3)) or first_churn
         # Annual customers leave at a renewal; monthly ones cancel any day.
@@ -413,7 +422,7 @@ def _plan(
     # Most customers who signed up inside the period began with a two-week trial. Brand-new
     # accounts start paid: a trial's MRR of 0 "90 days ago and now" reads as a flat revenue
     # trend, which would be enough data to score them instead of showing them grey.
-    trial = group not in (Group.CHURNED, Group.NEW) and start >= period_start
+    trial = not churns and group is not Group.NEW and start >= period_start
     trial = trial and rng.random() < 0.6
     paid_from = start + timedelta(days=14) if trial else start
 
@@ -432,6 +441,7 @@ def _plan(
         h0=h0,
         h1=h1,
         shape=shape,
+        offset=fate.gauss(0, 0.08),
         period_start=period_start,
         today=today,
         churn_on=churn_on,
@@ -450,7 +460,6 @@ def _plan(
         Group.STABLE: (0.10, earliest, (1.08, 1.2)),
         Group.DECLINING: (0.40, max(earliest, today - timedelta(days=80)), (0.65, 0.85)),
         Group.AT_RISK: (0.55, max(earliest, today - timedelta(days=85)), (0.5, 0.8)),
-        Group.CHURNED: (0.30, earliest, (0.6, 0.85)),
     }[group]
     probability, first, (lo, hi) = change
     last = (churn_on - timedelta(days=10)) if churn_on else today - timedelta(days=5)
@@ -476,14 +485,12 @@ def _plan(
         plan.overdue = (30, 90)
     elif group is Group.DECLINING and rng.random() < 0.12:
         plan.overdue = (5, 35)
-    if group is Group.CHURNED:
+    if churns:
         plan.churn_recorded = rng.random() < 0.6
         if plan.churn_recorded:
             plan.churn_reason = (
-                "Acquired by another company" if surprise else rng.choice(_CHURN_REASONS)
+                "Acquired by another company" if unforeseen else rng.choice(_CHURN_REASONS)
             )
-        if not surprise and rng.random() < 0.5:
-            plan.overdue = (20, 80)  # stopped paying weeks before leaving; never paid since
     plan.contacts = _contacts(rng, domain, segment)
     return plan
 
@@ -538,7 +545,7 @@ def _usage_rows(p: _Plan, pk: int, rng: random.Random) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     day = max(p.period_start, p.start)
     while day <= p.last_day:
-        h = p.health(day)
+        h = p.seen(day)
         seats = p.seats_on(day)
         weekday = 1.0 if day.weekday() < 5 else 0.2
         ramp = min(1.0, 0.3 + 0.7 * (day - p.start).days / 30)  # teams take a month to onboard
@@ -597,7 +604,7 @@ def _invoice_rows(
     for i, (issued, due_on, amount) in enumerate(invoices):
         paid_on = None
         if first_unpaid is None or i < first_unpaid:
-            h = p.health(issued)
+            h = p.seen(issued)
             # Struggling customers pay late more often, and later.
             if rng.random() < 0.03 + 0.5 * (1 - h) ** 2:
                 delay = rng.randint(1, 10 + round(40 * (1 - h)))
@@ -630,7 +637,7 @@ def _ticket_rows(p: _Plan, pk: int, rng: random.Random) -> list[dict[str, Any]]:
     cutoff = _at(p.today, 24)  # nothing may have happened after today
     day = max(p.period_start, p.start)
     while day <= p.last_day:
-        h = p.health(day)
+        h = p.seen(day)
         if rng.random() < _TICKET_RATE[p.segment] * (0.5 + 3 * (1 - h)) / 30:
             weights = (0.1 + 0.4 * h, 0.45, 0.1 + 0.3 * (1 - h), 0.02 + 0.2 * (1 - h) ** 2)
             priority = rng.choices(_PRIORITIES, weights)[0]
@@ -671,7 +678,7 @@ def _email_rows(p: _Plan, pk: int, rng: random.Random) -> list[dict[str, Any]]:
     cutoff = _at(p.today, 24)
     day = max(p.period_start, p.start) + timedelta(days=p.number % 7)
     while day <= p.last_day:
-        h = p.health(day)
+        h = p.seen(day)
         sent = _at(day, rng.uniform(8, 17))
         opened = clicked = None
         if rng.random() < 0.08 + 0.62 * h:
@@ -701,7 +708,7 @@ def _nps_rows(p: _Plan, pk: int, rng: random.Random) -> list[dict[str, Any]]:
         for respondent in p.contacts:
             answered = wave + timedelta(days=rng.randint(0, 5))
             if rng.random() < 0.5 and answered <= p.last_day:
-                score = _nps_score(p.health(answered), rng)
+                score = _nps_score(p.seen(answered), rng)
                 kind = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
                 rows.append(
                     {
@@ -743,11 +750,11 @@ def _sentiment_rows(p: _Plan, pk: int, rng: random.Random) -> list[dict[str, Any
         return []
     first = max(p.period_start, p.start)
     days = {_between(rng, first, p.last_day) for _ in range(rng.randint(1, 3))}
-    if p.group in (Group.DECLINING, Group.AT_RISK, Group.CHURNED):
+    if p.group in (Group.DECLINING, Group.AT_RISK):
         days.add(_between(rng, max(first, p.last_day - timedelta(days=45)), p.last_day))
     rows: list[dict[str, Any]] = []
     for day in sorted(d for d in days if d):
-        h = p.health(day) + rng.gauss(0, 0.05)
+        h = p.seen(day) + rng.gauss(0, 0.05)
         colour = "green" if h >= 0.62 else "yellow" if h >= 0.38 else "red"
         rows.append(
             {
