@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from accounts.dates import DateWindowAdmin
 from accounts.models import Account, User
 from accounts.tokens import ApiToken, token_new_key
 
@@ -16,7 +17,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(DateWindowAdmin, admin.ModelAdmin):
     list_display = ("name", "external_id", "owner", "segment", "lifecycle_stage", "churned_on")
     list_filter = ("segment", "lifecycle_stage", "owner")
     search_fields = ("name", "external_id")

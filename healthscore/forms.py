@@ -3,6 +3,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
+from accounts.dates import validate_in_window
 from accounts.models import Role, User
 from healthscore.models import Channel
 from signals.models import Sentiment
@@ -11,7 +12,9 @@ OVERRIDE_COLOURS = [("green", "Green"), ("yellow", "Yellow"), ("red", "Red")]
 
 
 class CheckInForm(forms.Form):
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_in_window]
+    )
     channel = forms.ChoiceField(choices=Channel.choices)
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from accounts.dates import DateWindowAdmin
 from signals.models import (
     EmailMessage,
     Invoice,
@@ -10,7 +11,7 @@ from signals.models import (
 )
 
 
-class AccountDataAdmin(admin.ModelAdmin):
+class AccountDataAdmin(DateWindowAdmin, admin.ModelAdmin):
     list_select_related = ("account",)
     search_fields = ("account__name", "account__external_id")
     raw_id_fields = ("account",)

@@ -11,6 +11,7 @@ thread while the main thread writes the previous chunk, rows stay plain lists, a
 side works column by column. See bench/import_bench.py.
 """
 
+import codecs
 import csv
 import gc
 import io
@@ -31,6 +32,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DatabaseError, connection, models, transaction
 
+from accounts.dates import OUTSIDE, in_window
 from accounts.models import Account, LifecycleStage, Segment
 from signals.models import (
     EmailMessage,
@@ -106,9 +108,12 @@ def money(cell: str) -> Decimal:
 @lru_cache(maxsize=4096)  # a file repeats the same few hundred days over and over
 def iso_date(cell: str) -> date:
     try:
-        return date.fromisoformat(cell)
+        value = date.fromisoformat(cell)
     except ValueError:
         raise ValueError(f"'{cell}' is not a date; use YYYY-MM-DD") from None
+    if not in_window(value):
+        raise ValueError(f"'{cell}' {OUTSIDE}")
+    return value
 
 
 def iso_datetime(cell: str) -> datetime:
@@ -118,10 +123,12 @@ def iso_datetime(cell: str) -> datetime:
         raise ValueError(f"'{cell}' is not a date-time; use YYYY-MM-DDTHH:MM:SS+00:00") from None
     # A time without a zone is taken as UTC, the zone billing and help-desk exports use.
     if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
+        value = value.replace(tzinfo=UTC)
     # Real zones lie within ±14 h; PostgreSQL refuses offsets past ±15:59.
-    if abs(value.utcoffset()) >= timedelta(hours=16):
+    elif abs(value.utcoffset()) >= timedelta(hours=16):
         raise ValueError(f"'{cell}' has a time-zone offset beyond ±15:59")
+    if not in_window(value):
+        raise ValueError(f"'{cell}' {OUTSIDE} (in UTC)")
     return value
 
 
@@ -438,6 +445,17 @@ BINARY = (
 )
 
 
+UTF16 = "the file is UTF-16 text; save it as CSV UTF-8"
+
+
+def _looks_like_utf16(raw: bytes) -> bool:
+    """UTF-16 without a byte-order mark: in mostly-ASCII text every other byte is NUL."""
+    sample = raw[:4096]
+    half = len(sample) // 2
+    high, low = sample[0::2].count(0), sample[1::2].count(0)
+    return half > 0 and (high == 0 < low or low == 0 < high) and max(high, low) > half * 0.6
+
+
 def _csv_reason(exc: csv.Error) -> str:
     # A quote opened and never closed swallows the rest of the file: the csv module then says
     # "unexpected end of data", or, past its cell size limit, "field larger than field limit".
@@ -455,8 +473,15 @@ def read_csv(raw: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """Decode and split a CSV file; return its header and (line number, cells) of each data row.
 
     The line number is the line a row starts on (a quoted cell may span lines)."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode text" and some Windows tools write UTF-16 with a byte-order mark,
+        # which says for sure what the file is: read it.
+        try:
+            raw = raw.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise FileError(UTF16) from None
     if b"\x00" in raw:  # text never holds NUL; spreadsheets, images and archives do
-        raise FileError(BINARY)
+        raise FileError(UTF16 if _looks_like_utf16(raw) else BINARY)
     try:
         content = raw.decode("utf-8-sig")  # -sig drops the byte-order mark Excel writes
     except UnicodeDecodeError as exc:
@@ -488,24 +513,39 @@ def read_csv(raw: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     return header, rows()
 
 
+# An error names at most this many columns or values: a header of a million unknown columns
+# must not become a message of megabytes.
+LISTED = 20
+SHOWN_CELL = 60  # characters of a bad cell quoted in its error
+
+
+def listed(names: Sequence[str], limit: int = LISTED) -> str:
+    """'a, b, c' — or the first `limit` names and '… and N more'."""
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown} … and {len(names) - limit:,} more"
+
+
+def _shortened(cell: str) -> str:
+    return cell if len(cell) <= SHOWN_CELL else f"{cell[:SHOWN_CELL]}… ({len(cell):,} characters)"
+
+
 def check_header(kind: ImportKind, header: list[str]) -> list[RowError]:
     known = {c.name for c in kind.columns}
     errors = []
     seen: set[str] = set()
+    twice: dict[str, None] = {}  # in order of appearance, each name once
     for name in header:
         if name in seen:
-            errors.append(RowError(1, name, "column appears twice in the header"))
+            twice[name] = None
         seen.add(name)
-    unknown = [name for name in header if name not in known]
+    if twice:
+        errors.append(RowError(1, listed(list(twice)), "column appears twice in the header"))
+    unknown = [name or "(blank)" for name in header if name not in known]
     missing = [name for name in kind.required if name not in header]
     if unknown:
         takes = ", ".join(c.name for c in kind.columns)
         errors.append(
-            RowError(
-                1,
-                ", ".join(n or "(blank)" for n in unknown),
-                f"unknown column; {kind.name} files take: {takes}",
-            )
+            RowError(1, listed(unknown), f"unknown column; {kind.name} files take: {takes}")
         )
     if missing:
         hint = " (is this a CSV file of the right kind?)" if not (known & set(header)) else ""
@@ -589,7 +629,10 @@ class RowChecker:
             try:
                 read(cell)
             except ValueError as exc:
-                errors.append(RowError(line, column.name, str(exc)))
+                reason, cell = str(exc), cell.strip()
+                if len(cell) > SHOWN_CELL:  # a reason quotes its cell: not all of a huge one
+                    reason = reason.replace(cell, _shortened(cell))
+                errors.append(RowError(line, column.name, reason))
         return errors
 
 

@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.utils import timezone
 
+from accounts.dates import DateWindowAdmin
 from surveys.models import Contact, Survey, SurveyResponse, SurveySend
 
 
 @admin.register(SurveyResponse)
-class SurveyResponseAdmin(admin.ModelAdmin):
+class SurveyResponseAdmin(DateWindowAdmin, admin.ModelAdmin):
     list_display = ("account", "survey_type", "score", "respondent", "responded_on")
     list_filter = ("survey_type",)
     list_select_related = ("account",)

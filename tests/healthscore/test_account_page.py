@@ -302,6 +302,10 @@ def test_logging_a_check_in_keeps_it_on_the_page(client, csm, account):
             "Date: Enter a valid date.",
         ),
         (
+            {"date": "1899-12-31", "channel": "call", "note": "x"},
+            "Date: Enter a date between 1900-01-01 and 2199-12-31.",
+        ),
+        (
             {"date": "2026-06-29", "channel": "pigeon", "note": "x"},
             "Channel: Select a valid choice. pigeon is not one of the available choices.",
         ),

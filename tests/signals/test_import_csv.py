@@ -947,3 +947,92 @@ def test_existing_rows_of_other_accounts_are_untouched_by_an_import(example_acco
 
     assert UsageRecord.objects.get(pk=other.pk).value == 3.0
     assert UsageRecord.objects.count() == 5
+
+
+# ---------------------------------------------------------------- hardening (issue 15)
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "expected"),
+    [
+        (
+            "usage",
+            "account,date,metric,value\nACME-001,9999-12-31,logins,1\n",
+            "bad.csv:2: date: '9999-12-31' is outside 1900-01-01 – 2199-12-31",
+        ),
+        (
+            "usage",
+            "account,date,metric,value\nACME-001,1899-12-31,logins,1\n",
+            "bad.csv:2: date: '1899-12-31' is outside 1900-01-01 – 2199-12-31",
+        ),
+        (
+            "tickets",
+            "account,ticket_id,opened_at,resolved_at\n"
+            "ACME-001,T1,2026-01-01T00:00:00Z,9999-12-31T23:30:00-15:00\n",
+            "bad.csv:2: resolved_at: '9999-12-31T23:30:00-15:00' "
+            "is outside 1900-01-01 – 2199-12-31 (in UTC)",
+        ),
+        (
+            "emails",
+            "account,message_id,sent_at\nACME-001,m1,2199-12-31T23:30:00-01:00\n",
+            "bad.csv:2: sent_at: '2199-12-31T23:30:00-01:00' "
+            "is outside 1900-01-01 – 2199-12-31 (in UTC)",
+        ),
+        (
+            "accounts",
+            "external_id,name,churned_on\nACME-009,Acme,0001-01-01\n",
+            "bad.csv:2: churned_on: '0001-01-01' is outside 1900-01-01 – 2199-12-31",
+        ),
+    ],
+)
+def test_dates_outside_1900_to_2199_are_refused(example_accounts, kind, text, expected):
+    assert_rejected(kind, text, [expected])
+
+
+def test_dates_at_the_edges_of_the_window_are_accepted(example_accounts):
+    result = import_text(
+        "emails",
+        "account,message_id,sent_at,opened_at\n"
+        "ACME-001,m1,1900-01-01T00:00:00Z,2199-12-31T23:59:59+00:00\n"
+        "ACME-001,m2,1900-01-01T01:00:00+01:00,2199-12-31T10:00:00-13:00\n",
+    )
+    assert result.ok, result.error_lines()
+    assert EmailMessage.objects.count() == 2
+
+
+def test_a_header_of_a_million_unknown_columns_gives_a_short_error(example_accounts):
+    header = "account,date,metric,value," + ",".join(f"c{n}" for n in range(1_000_000))
+    result = import_text("usage", header + "\n")
+    (line,) = result.error_lines()
+    assert line.startswith("bad.csv:1: c0, c1, c2, ")
+    assert ", c19 … and 999,980 more: unknown column; usage files take: " in line
+    assert len(line) < 400
+
+
+def test_a_column_repeated_a_million_times_is_one_short_error(example_accounts):
+    result = import_text("usage", "account,date,metric,value" + ",value" * 1_000_000 + "\n")
+    assert result.error_lines() == ["bad.csv:1: value: column appears twice in the header"]
+
+
+def test_a_huge_bad_cell_is_quoted_only_in_part(example_accounts):
+    cell = "x" * 100_000
+    result = import_text("usage", f"account,date,metric,value\nACME-001,2026-11-01,logins,{cell}\n")
+    (line,) = result.error_lines()
+    assert line == f"bad.csv:2: value: '{'x' * 60}… (100,000 characters)' is not a number"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])  # "utf-16" writes a LE BOM
+def test_utf16_with_a_byte_order_mark_is_read(example_accounts, encoding):
+    raw = "\ufeffaccount,date,metric,value\nACME-001,2026-11-01,logins,3\n".encode(encoding)
+    if encoding == "utf-16":
+        raw = raw[2:]  # the codec adds its own mark; keep one
+    result = csv_import(kind="usage", raw=raw, source="unicode.csv")
+    assert result.ok, result.error_lines()
+    assert UsageRecord.objects.get().value == 3
+
+
+def test_utf16_without_a_byte_order_mark_is_named_as_such(example_accounts):
+    raw = "account,date,metric,value\nACME-001,2026-11-01,logins,3\n".encode("utf-16-le")
+    result = csv_import(kind="usage", raw=raw, source="unicode.csv")
+    assert result.error_lines() == ["unicode.csv: the file is UTF-16 text; save it as CSV UTF-8"]
+    assert UsageRecord.objects.count() == 0
