@@ -46,6 +46,44 @@ class DateTimeFilter(filters.IsoDateTimeFilter):
     field_class = SafeDateTimeField
 
 
+class StrictBooleanField(forms.NullBooleanField):
+    """true or false (also 1/0, yes/no); anything else is refused. django-filter's own reads
+    any other text as "no filter", so `active=-1.79e308` listed everything."""
+
+    widget = forms.TextInput  # hands over the raw text
+    WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        try:
+            return self.WORDS[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError("Enter true or false.", code="invalid") from None
+
+
+class BooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+EMPTY = "Give a value, or leave the parameter out."
+
+
+class FilterSet(filters.FilterSet):
+    """A parameter given empty (`date_before=`) is refused, naming it, rather than ignored —
+    except text filters, where empty is a valid string and means no filter."""
+
+    def is_valid(self):
+        valid = super().is_valid()
+        for name, filter_ in self.filters.items():
+            if isinstance(filter_, filters.CharFilter) or name in self.form.errors:
+                continue
+            if name in self.data and not self.data.get(name, "").strip():
+                self.form.add_error(name, EMPTY)
+                valid = False
+        return valid
+
+
 def _on(field: str) -> filters.DateFilter:
     return filters.DateFilter(field_name=field)
 
@@ -74,12 +112,12 @@ def _owner(path: str = "account__owner") -> filters.CharFilter:
     return filters.CharFilter(field_name=f"{path}__username", label="owner's username")
 
 
-class AccountFilter(filters.FilterSet):
+class AccountFilter(FilterSet):
     external_id = filters.CharFilter()
     owner = _owner("owner")
     segment = filters.ChoiceFilter(choices=Segment.choices)
     lifecycle_stage = filters.ChoiceFilter(choices=LifecycleStage.choices)
-    churned = filters.BooleanFilter(
+    churned = BooleanFilter(
         field_name="churned_on", lookup_expr="isnull", exclude=True, label="churn recorded"
     )
 
@@ -88,21 +126,21 @@ class AccountFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-class SubscriptionFilter(filters.FilterSet):
+class SubscriptionFilter(FilterSet):
     account = _account()
     subscription_id = filters.CharFilter()
     product = filters.CharFilter()
-    is_trial = filters.BooleanFilter()
+    is_trial = BooleanFilter()
     start_date_after = _after("start_date")
     start_date_before = _before("start_date")
-    open = filters.BooleanFilter(field_name="end_date", lookup_expr="isnull", label="still open")
+    open = BooleanFilter(field_name="end_date", lookup_expr="isnull", label="still open")
 
     class Meta:
         model = SubscriptionLine
         fields: list[str] = []
 
 
-class UsageFilter(filters.FilterSet):
+class UsageFilter(FilterSet):
     account = _account()
     metric = filters.CharFilter()
     date = _on("date")
@@ -114,32 +152,32 @@ class UsageFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-class InvoiceFilter(filters.FilterSet):
+class InvoiceFilter(FilterSet):
     account = _account()
     invoice_number = filters.CharFilter()
     issued_on_after = _after("issued_on")
     issued_on_before = _before("issued_on")
-    paid = filters.BooleanFilter(field_name="paid_on", lookup_expr="isnull", exclude=True)
+    paid = BooleanFilter(field_name="paid_on", lookup_expr="isnull", exclude=True)
 
     class Meta:
         model = Invoice
         fields: list[str] = []
 
 
-class TicketFilter(filters.FilterSet):
+class TicketFilter(FilterSet):
     account = _account()
     ticket_id = filters.CharFilter()
     priority = filters.ChoiceFilter(choices=TicketPriority.choices)
     opened_at_after = _at_after("opened_at")
     opened_at_before = _at_before("opened_at")
-    resolved = filters.BooleanFilter(field_name="resolved_at", lookup_expr="isnull", exclude=True)
+    resolved = BooleanFilter(field_name="resolved_at", lookup_expr="isnull", exclude=True)
 
     class Meta:
         model = Ticket
         fields: list[str] = []
 
 
-class EmailFilter(filters.FilterSet):
+class EmailFilter(FilterSet):
     account = _account()
     message_id = filters.CharFilter()
     sent_at_after = _at_after("sent_at")
@@ -150,7 +188,7 @@ class EmailFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-class NpsFilter(filters.FilterSet):
+class NpsFilter(FilterSet):
     account = _account()
     respondent = filters.CharFilter(lookup_expr="iexact")
     responded_on_after = _after("responded_on")
@@ -165,18 +203,18 @@ class SurveyAnswerFilter(NpsFilter):
     survey_type = filters.ChoiceFilter(choices=SurveyType.choices)
 
 
-class ContactFilter(filters.FilterSet):
+class ContactFilter(FilterSet):
     account = _account()
     email = filters.CharFilter(lookup_expr="iexact")
-    is_primary = filters.BooleanFilter()
-    active = filters.BooleanFilter()
+    is_primary = BooleanFilter()
+    active = BooleanFilter()
 
     class Meta:
         model = Contact
         fields: list[str] = []
 
 
-class SentimentFilter(filters.FilterSet):
+class SentimentFilter(FilterSet):
     account = _account()
     sentiment = filters.ChoiceFilter(choices=Sentiment.choices)
     recorded_on_after = _after("recorded_on")
@@ -190,7 +228,7 @@ class SentimentFilter(filters.FilterSet):
 COLOURS = [(c.value, c.name.title()) for c in Colour]
 
 
-class HealthFilter(filters.FilterSet):
+class HealthFilter(FilterSet):
     account = _account()
     date = _on("date")
     date_after = _after("date")
@@ -204,7 +242,7 @@ class HealthFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-class LatestHealthFilter(filters.FilterSet):
+class LatestHealthFilter(FilterSet):
     """The date is applied by the view (`as_of`); these narrow the accounts."""
 
     account = _account()
@@ -217,7 +255,7 @@ class LatestHealthFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-class TaskFilter(filters.FilterSet):
+class TaskFilter(FilterSet):
     account = _account()
     status = filters.ChoiceFilter(choices=TaskStatus.choices)
     reason = filters.ChoiceFilter(choices=TaskReason.choices)

@@ -8,7 +8,9 @@ their book, managers and admins everything); ingest tokens read nothing. Writes,
   written by managers, admins and ingest tokens — as on the CSV import page, which CSMs cannot
   use;
 - sentiment is also written by CSMs, for the accounts they own only (as on the account page);
-  a row naming another CSM's account is refused like a row naming an unknown account.
+  a row naming another CSM's account is refused like a row naming an unknown account. A CSM's
+  rows are authored by that CSM (an author left out is filled in, another name is refused);
+  managers, admins and ingest tokens (a CRM sync) may name any user as the author, or none.
 """
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission

@@ -96,6 +96,9 @@ def _column_schema(kind: ImportKind, name: str) -> dict[str, Any]:
         schema["description"] = column.help
     if not column.required:
         schema["nullable"] = True
+    elif schema["type"] == "string" and not schema.keys() & {"enum", "format", "pattern"}:
+        # A required cell is refused when blank once stripped, as in a CSV file: say so.
+        schema.update(minLength=1, pattern=r"\S")
     return schema
 
 

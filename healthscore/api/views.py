@@ -16,7 +16,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, filters, mixins, pagination, viewsets
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -26,7 +25,8 @@ from healthscore.api import filters as api_filters
 from healthscore.api import serializers as api
 from healthscore.api.authentication import is_ingest
 from healthscore.api.contacts import CONTACTS, contacts_write
-from healthscore.api.ingest import MAX_ROWS, RowsRefused, Writer, rows_ingest
+from healthscore.api.ingest import MAX_ROWS, BadRow, RowsRefused, Writer, rows_ingest
+from healthscore.api.parsers import JSONParser
 from healthscore.api.permissions import (
     NOBODY,
     OWNERS_STAFF_AND_INGEST,
@@ -52,9 +52,40 @@ BIGINT_MAX = 2**63 - 1
 
 
 class Pagination(pagination.PageNumberPagination):
+    """DRF's page numbers, but a page or page size that is not a whole number from 1 is a 400
+    naming the parameter (DRF quietly uses the default instead)."""
+
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        number = _whole_number(raw, name=self.page_size_query_param)
+        return min(number, self.max_page_size)
+
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if raw in self.last_page_strings:
+            return paginator.num_pages
+        # A number past the last page stays a 404, as DRF answers it.
+        return _whole_number(raw, name=self.page_query_param)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+        return parameters
+
+
+def _whole_number(raw: str, *, name: str) -> int:
+    if not (raw.isascii() and raw.isdigit()) or not raw.strip("0"):
+        raise exceptions.ValidationError({name: "Enter a whole number from 1."})
+    return int(raw) if len(raw) <= 18 else BIGINT_MAX  # int() refuses 4,300+ digits
 
 
 class StableOrdering(filters.OrderingFilter):
@@ -157,6 +188,7 @@ class KindViewSet(ReadViewSet):
                 f"Send one row (a JSON object) or a list of up to {MAX_ROWS:,} rows."
             )
         try:
+            rows = self.prepare_rows(rows)
             result = rows_ingest(
                 kind=self.import_kind, rows=rows, scope=self.write_scope(), write=self.writer
             )
@@ -172,6 +204,10 @@ class KindViewSet(ReadViewSet):
                 status=400,
             )
         return Response(api.IngestResultSerializer(result).data)
+
+    def prepare_rows(self, rows: list) -> list:
+        """The rows as they are to be written; may raise RowsRefused."""
+        return rows
 
 
 def bulk_write_schema(kind: str | ImportKind, *, who: str):
@@ -285,7 +321,8 @@ class NpsViewSet(KindViewSet):
 
 @extend_schema_view(
     create=bulk_write_schema(
-        "sentiment", who=f"{STAFF}; CSMs for their own accounts (as on the account page)"
+        "sentiment",
+        who=f"{STAFF}; CSMs for their own accounts and in their own name (as on the account page)",
     )
 )
 class SentimentViewSet(KindViewSet):
@@ -301,6 +338,30 @@ class SentimentViewSet(KindViewSet):
 
     def get_queryset(self):
         return super().get_queryset().select_related("author")
+
+    def prepare_rows(self, rows: list) -> list:
+        """A CSM's rows are authored by that CSM: an author left out or blank is filled in,
+        another person's name refuses the row. Managers, admins and ingest tokens (a CRM sync
+        carrying each note's writer) name any user, or none."""
+        user = self.request.user
+        if is_ingest(user) or user.sees_all_accounts:
+            return rows
+        name = user.username
+        refused = [
+            BadRow(index, "author", NOT_YOUR_NAME)
+            for index, row in enumerate(rows)
+            if isinstance(row, dict) and not _is_blank_or(row.get("author"), name)
+        ]
+        if refused:
+            raise RowsRefused(refused)
+        return [{**row, "author": name} if isinstance(row, dict) else row for row in rows]
+
+
+NOT_YOUR_NAME = "a CSM records sentiment in their own name: leave author out or give your username"
+
+
+def _is_blank_or(value, name: str) -> bool:
+    return value is None or isinstance(value, str) and value.strip() in ("", name)
 
 
 @extend_schema_view(create=bulk_write_schema(CONTACTS, who=STAFF))
@@ -349,8 +410,8 @@ class HealthViewSet(ReadViewSet):
 
 
 def parse_day(raw: str | None, *, name: str) -> date | None:
-    if not raw:
-        return None
+    if raw is None:
+        return None  # an empty value is refused below, like any other that is not a date
     try:
         return forms.DateField().clean(raw)
     except forms.ValidationError as exc:

@@ -388,3 +388,61 @@ def test_an_ingest_token_writes_any_account_and_reads_only_its_result(callers, b
         "unchanged": 0,
     }
     assert ingest.get("/api/v1/usage/").status_code == 403
+
+
+# ---------------------------------------------------------------- hardening (issue 15)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "row", "field", "reason"),
+    [
+        (
+            "tickets",
+            {
+                "account": "ACME-0",
+                "ticket_id": "T-9",
+                "opened_at": "2026-06-20T09:00:00Z",
+                "resolved_at": "9999-12-31T23:30:00-15:00",
+            },
+            "resolved_at",
+            "'9999-12-31T23:30:00-15:00' is outside 1900-01-01 – 2199-12-31 (in UTC)",
+        ),
+        (
+            "emails",
+            {"account": "ACME-0", "message_id": "m-9", "sent_at": "9999-12-31T23:59:59Z"},
+            "sent_at",
+            "'9999-12-31T23:59:59Z' is outside 1900-01-01 – 2199-12-31 (in UTC)",
+        ),
+        (
+            "usage",
+            {"account": "ACME-0", "date": "0001-01-01", "metric": "logins", "value": 1},
+            "date",
+            "'0001-01-01' is outside 1900-01-01 – 2199-12-31",
+        ),
+    ],
+)
+def test_dates_outside_the_window_are_a_400_and_the_lists_still_read(
+    accounts, manager_client, endpoint, row, field, reason
+):
+    response = manager_client.post(f"/api/v1/{endpoint}/", row, format="json")
+    assert response.status_code == 400
+    assert api_reasons(response) == [(0, field, reason)]
+    assert manager_client.get(f"/api/v1/{endpoint}/").status_code == 200
+
+
+@pytest.mark.parametrize("depth", [950, 100_000])
+def test_deeply_nested_json_is_a_400(manager_client, depth):
+    body = "[" * depth + "]" * depth
+    response = manager_client.post("/api/v1/sentiment/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["detail"] == "JSON parse error - the body is nested too deeply."
+
+
+def test_a_row_with_many_unknown_fields_gives_a_short_error(accounts, manager_client):
+    row = {"account": "ACME-0", "date": "2026-06-30", "metric": "logins", "value": 1}
+    row.update((f"f{n}", 1) for n in range(100_000))  # about 1 MB, under the body limit
+    response = manager_client.post("/api/v1/usage/", row, format="json")
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["field"].endswith(", f19 … and 99,980 more")
+    assert len(response.content) < 1000

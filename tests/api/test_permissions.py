@@ -195,3 +195,41 @@ def test_a_csm_cannot_write_sentiment_to_another_account_hidden_among_their_own(
         {"index": 1, "field": "account", "reason": "unknown account 'ACC-OTHER'"}
     ]
     assert SentimentEntry.objects.count() == before
+
+
+def test_a_csms_sentiment_is_authored_by_that_csm_when_no_author_is_given(callers, book):
+    from signals.models import SentimentEntry
+
+    row = {"account": "ACC-OWN", "recorded_on": "2026-06-28", "sentiment": "green"}
+    assert callers["csm"].post("/api/v1/sentiment/", row, format="json").status_code == 200
+    assert SentimentEntry.objects.get(recorded_on="2026-06-28").author == book["casey"]
+
+
+def test_a_csm_cannot_write_sentiment_in_someone_elses_name(callers, book):
+    from signals.models import SentimentEntry
+
+    before = list(SentimentEntry.objects.values_list())
+    rows = [
+        {"account": "ACC-OWN", "recorded_on": "2026-06-27", "sentiment": "green", "author": ""},
+        {"account": "ACC-OWN", "recorded_on": "2026-06-28", "sentiment": "red", "author": "morgan"},
+    ]
+    response = callers["csm"].post("/api/v1/sentiment/", rows, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "index": 1,
+            "field": "author",
+            "reason": "a CSM records sentiment in their own name: "
+            "leave author out or give your username",
+        }
+    ]
+    assert list(SentimentEntry.objects.values_list()) == before
+
+
+@pytest.mark.parametrize("caller", ["manager", "ingest"])
+def test_managers_and_ingest_tokens_may_name_the_author(callers, book, caller):
+    from signals.models import SentimentEntry
+
+    row = {"account": "ACC-OWN", "recorded_on": "2026-06-28", "sentiment": "red", "author": "casey"}
+    assert callers[caller].post("/api/v1/sentiment/", row, format="json").status_code == 200
+    assert SentimentEntry.objects.get(recorded_on="2026-06-28").author == book["casey"]

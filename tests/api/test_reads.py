@@ -146,3 +146,57 @@ def test_tasks_and_usage_filters(history, manager_client):
     assert [t["reason"] for t in tasks["results"]] == ["turned_red"]
     usage = manager_client.get("/api/v1/usage/?metric=exports").json()
     assert [u["account"] for u in usage["results"]] == ["GLOBEX"]
+
+
+# ---------------------------------------------------------------- hardening (issue 15)
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/api/v1/health/?page_size=null", "page_size"),
+        ("/api/v1/health/?page_size=0", "page_size"),
+        ("/api/v1/health/?page_size=", "page_size"),
+        ("/api/v1/health/?page=abc", "page"),
+        ("/api/v1/health/?page=", "page"),
+        ("/api/v1/contacts/?active=-1.79e308", "active"),
+        ("/api/v1/subscriptions/?is_trial=maybe", "is_trial"),
+        ("/api/v1/health/?date_before=", "date_before"),
+        ("/api/v1/health/?colour=", "colour"),
+        ("/api/v1/tickets/?opened_at_after=", "opened_at_after"),
+        ("/api/v1/health/latest/?as_of=", "as_of"),
+    ],
+)
+def test_a_malformed_or_empty_parameter_is_a_400_naming_it(
+    history, manager_client, path, parameter
+):
+    response = manager_client.get(path)
+    assert response.status_code == 400, response.content
+    assert [e["field"] for e in response.json()["errors"]] == [parameter]
+
+
+def test_booleans_read_true_false_and_one_zero(manager_client):
+    from surveys.models import Contact
+
+    account = AccountFactory()
+    Contact.objects.create(account=account, name="On", email="on@x.example", active=True)
+    Contact.objects.create(account=account, name="Off", email="off@x.example", active=False)
+    for value, names in [("true", ["On"]), ("False", ["Off"]), ("1", ["On"]), ("0", ["Off"])]:
+        response = manager_client.get(f"/api/v1/contacts/?active={value}")
+        assert [c["name"] for c in response.json()["results"]] == names, value
+
+
+def test_an_empty_text_filter_still_means_no_filter(history, manager_client):
+    assert manager_client.get("/api/v1/health/?owner=&account=").json()["count"] == 14
+
+
+def test_the_schema_says_required_text_cannot_be_blank_and_pages_start_at_one(manager_client):
+    schema = manager_client.get("/api/schema/?format=json").json()
+    body = schema["paths"]["/api/v1/usage/"]["post"]["requestBody"]["content"]
+    row = body["application/json"]["schema"]["oneOf"][0]["properties"]
+    assert row["metric"]["minLength"] == 1 and row["metric"]["pattern"] == r"\S"
+    assert row["account"]["minLength"] == 1
+    assert "minLength" not in row["date"]  # a date's format already refuses ""
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/usage/"]["get"]["parameters"]}
+    assert parameters["page"]["schema"]["minimum"] == 1
+    assert parameters["page_size"]["schema"]["minimum"] == 1
