@@ -2,7 +2,6 @@
 `reports`, and renders the figures of `report_charts` beside the tables — or, with
 `?format=csv&table=NAME`, hands back one table as CSV."""
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Segment
 from healthscore import report_charts as charts
 from healthscore import reports
+from healthscore.exporting import CsvWriter
 from healthscore.reports import HORIZONS, ReportFilters
 
 # slug, menu label, URL name: the tabs every report page shows.
@@ -70,7 +70,7 @@ def _csv(slug: str, report, name: str | None) -> HttpResponse:
         filename += f"-{f.segment}"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    writer = csv.writer(response)
+    writer = CsvWriter(response)
     for row in table.csv_rows():
         writer.writerow(row)
     return response

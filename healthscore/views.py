@@ -1,6 +1,5 @@
 """Pages: thin views over the selectors in `book` and `workspace` and the services they name."""
 
-import csv
 from dataclasses import replace
 
 from django.contrib import messages
@@ -15,6 +14,7 @@ from accounts.models import Account, Role, Segment, User
 from healthscore import workspace
 from healthscore.book import COLOURS, BookFilters, book_queryset, book_summary, latest_snapshot_day
 from healthscore.charts import score_history, version_marks
+from healthscore.exporting import CsvWriter
 from healthscore.followups import task_complete, task_snooze
 from healthscore.forms import (
     CheckInForm,
@@ -64,7 +64,7 @@ def account_list(request):
 def _book_csv(accounts, day) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="book-{day or "empty"}.csv"'
-    writer = csv.writer(response)
+    writer = CsvWriter(response)
     writer.writerow(
         [
             "external_id",

@@ -1,8 +1,6 @@
-import csv
-
 from django.core.management.base import BaseCommand
 
-from healthscore.exporting import snapshot_rows
+from healthscore.exporting import CsvWriter, snapshot_rows
 from healthscore.management.commands.recompute_health import iso_day
 
 
@@ -14,6 +12,6 @@ class Command(BaseCommand):
 
     def handle(self, *, date, **options):
         header, rows = snapshot_rows(day=iso_day(date))
-        writer = csv.writer(self.stdout, lineterminator="\n")
+        writer = CsvWriter(self.stdout, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)
