@@ -1,8 +1,10 @@
 """Plotly figures, built on the server as plain JSON and drawn by the bundled plotly.js."""
 
+import html
 import json
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -10,6 +12,28 @@ from healthscore.scoring import Bands
 
 BAND_COLOURS = {"red": "#fbe4e3", "yellow": "#fdf3d8", "green": "#e3f4ea"}
 LINE = "#2c5fd4"
+
+# Trace attributes whose text plotly.js shows as labels, legend or hover text.
+TEXT_KEYS = ("x", "y", "text", "hovertext", "labels", "name")
+
+
+def _escape(value: Any) -> Any:
+    return html.escape(value, quote=False) if isinstance(value, str) else value
+
+
+def escape_text(figure: dict) -> dict:
+    """The figure with the text of its traces escaped, in place. plotly.js reads a subset of
+    HTML in labels and hover text (`<a href>`, `<b>`, `<br>`), so a churn reason or a signal
+    label could plant a live link; escaped, `&lt;` shows as "<". Hover templates are ours and
+    keep their markup (`<extra></extra>`); numbers are left alone."""
+    for trace in figure.get("data", ()):
+        for key in TEXT_KEYS:
+            value = trace.get(key)
+            if isinstance(value, list):
+                trace[key] = [_escape(item) for item in value]
+            elif isinstance(value, str):
+                trace[key] = _escape(value)
+    return figure
 
 
 def score_history(
@@ -64,7 +88,7 @@ def score_history(
         plot_bgcolor="#fff",
         paper_bgcolor="#fff",
     )
-    return json.loads(fig.to_json())
+    return escape_text(json.loads(fig.to_json()))
 
 
 def version_marks(history: Sequence[tuple[date, int]]) -> list[tuple[date, int]]:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from healthscore.charts import escape_text
 from healthscore.reports import (
     COLOURS,
     PRIORITIES,
@@ -47,7 +48,7 @@ def _json(fig: go.Figure, *, height: int = 300, **layout) -> dict:
     fig.update_layout(height=height, **{**defaults, **layout})
     fig.update_xaxes(gridcolor="#eef0f3")
     fig.update_yaxes(gridcolor="#eef0f3", rangemode="tozero")
-    return json.loads(fig.to_json())
+    return escape_text(json.loads(fig.to_json()))  # labels carry user text: churn reasons
 
 
 def _labels(months: Sequence) -> list[str]:
