@@ -8,8 +8,8 @@ scored one by one: a gauge is never added to a count).
 
 A window that began before the account did is taken over the days the account existed:
 `starts` holds each account's first subscription day, and volumes become rates per day.
-Whether the book has a source at all is `source_in_book`'s question, asked once per day for
-the whole book so that every chunk of a recompute decides alike.
+Whether the book has a source at all is asked of `facts_in_window`, once per day for the
+whole book, so that every chunk of a recompute decides alike.
 """
 
 from collections import defaultdict
@@ -336,7 +336,7 @@ def measure(
     return MEASURES[signal.source](signal, day, account_ids, scope, starts)
 
 
-def _facts_in_window(signal: SignalDefinition, day: date) -> list | None:
+def facts_in_window(signal: SignalDefinition, day: date) -> list | None:
     """Querysets of the facts of the signal's source dated in its window (ending on `day`) —
     or, for facts that stay open (an unpaid invoice, an unresolved ticket), still open then."""
     first, last = _window(day, signal.window_days)
@@ -379,13 +379,6 @@ USAGE_SOURCES = frozenset(
         Source.DAYS_SINCE_ACTIVITY,
     }
 )
-
-
-def source_in_book(signal: SignalDefinition, day: date) -> bool:
-    """Whether any account of the book has a fact of the signal's source in its window. A
-    source the book lacks is not measured (see `scoring.component_state`). One EXISTS query."""
-    facts = _facts_in_window(signal, day)
-    return True if facts is None else any(rows.exists() for rows in facts)
 
 
 def needs_days(signal: SignalDefinition) -> int:

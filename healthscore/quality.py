@@ -136,3 +136,24 @@ def normalised_weights(raw: Mapping[str, float], *, total: float = 100.0) -> dic
     if mass <= 0:
         return dict.fromkeys(raw, 0.0)
     return {k: round(v / mass * total, 1) for k, v in clipped.items()}
+
+
+def bands_from_shares(
+    scores: Sequence[float], *, red_share: float, green_share: float
+) -> tuple[float, float] | None:
+    """Cut points (yellow_min, green_min) that colour the lowest `red_share` of `scores` red
+    and the highest `green_share` green — bands set from the book's own score distribution,
+    for when fixed bands leave red empty or swamped. Ties at a cut stay together, so a share
+    can come out a little off. None without scores."""
+    if not (0 <= red_share < 1 and 0 < green_share <= 1 and red_share + green_share <= 1):
+        raise ValueError("Shares need 0 <= red < 1, 0 < green <= 1 and red + green <= 1.")
+    if not scores:
+        return None
+    ordered = sorted(scores)
+    n = len(ordered)
+    # Red is "below yellow_min": the score just past the lowest red_share is the cut.
+    yellow_min = ordered[min(n - 1, round(n * red_share))] if red_share else 0.0
+    green_min = ordered[max(0, n - max(1, round(n * green_share)))]
+    yellow_min = min(max(yellow_min, 0.0), 99.9)
+    green_min = min(max(green_min, yellow_min + 0.1), 100.0)
+    return round(yellow_min, 1), round(green_min, 1)

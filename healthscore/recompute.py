@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max
 
 from accounts.models import Account
 from healthscore.measures import (
@@ -22,10 +22,10 @@ from healthscore.measures import (
     Values,
     account_scope,
     age_days,
+    facts_in_window,
     measure,
     needs_days,
     per_metric,
-    source_in_book,
 )
 from healthscore.models import HealthSnapshot, Scorecard, SignalDefinition
 from healthscore.scoring import (
@@ -128,6 +128,53 @@ def population(
     values = populations_of(measure(signal, day, ids, {}, first_days()))
     cache.set(key, values, POPULATION_TTL)
     return values
+
+
+# ---------------------------------------------------------------- sources the book has
+
+
+def sources_in_book(
+    signals: Iterable[SignalDefinition], day: date, *, known: dict[tuple, bool] | None = None
+) -> dict[int, bool]:
+    """{signal pk: whether the book has facts of its source in its window on `day`}, asked in
+    one query of EXISTS for every (source, metric, window) not already in `known` (which
+    carries answers across scorecards)."""
+    signals = list(signals)
+    known = {} if known is None else known
+    asks: dict[str, Exists] = {}
+    keys: dict[tuple, list[str]] = {}
+    for s in signals:
+        fact = (s.source, s.metric, s.window_days)
+        if fact in known or fact in keys:
+            continue
+        facts = facts_in_window(s, day)
+        if facts is None:  # revenue and age: every active account has subscription lines
+            known[fact] = True
+            continue
+        keys[fact] = []
+        for rows in facts:
+            name = f"e{len(asks)}"
+            asks[name] = Exists(rows)
+            keys[fact].append(name)
+    if asks:
+        # Any one-row table carries the EXISTS columns; the signals' own scorecard is at hand.
+        row = (
+            Scorecard.objects.filter(pk=signals[0].scorecard_id)
+            .annotate(**asks)
+            .values(*asks)
+            .first()
+        ) or dict.fromkeys(asks, False)
+        for fact, names in keys.items():
+            known[fact] = any(row[name] for name in names)
+    return {s.pk: known[(s.source, s.metric, s.window_days)] for s in signals}
+
+
+def sources_missing(signals: Iterable[SignalDefinition], day: date) -> list[str]:
+    """Labels of the signals the book cannot measure on `day`: no account has any data of
+    their source yet. Pages say these once instead of showing rows of nothing."""
+    signals = list(signals)
+    has = sources_in_book(signals, day)
+    return [s.label for s in signals if not has[s.pk]]
 
 
 # ---------------------------------------------------------------- the service
@@ -305,11 +352,7 @@ def health_compute(
         card = cards[card_id]
         signals = signals_of(card)
         raw = {s.pk: measure(s, as_of, ids, scope, starts) for s in signals}
-        for s in signals:
-            fact = (s.source, s.metric, s.window_days)
-            if fact not in in_book:
-                in_book[fact] = source_in_book(s, as_of)
-        has = {s.pk: in_book[(s.source, s.metric, s.window_days)] for s in signals}
+        has = sources_in_book(signals, as_of, known=in_book)
         pops = {}
         for s in signals:
             if s.method != Method.PERCENTILE and not per_metric(s):

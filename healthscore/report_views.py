@@ -196,7 +196,10 @@ def roi(request):
 
 @manager_only
 def quality(request):
-    report = reports.quality_report(filters=_filters(request))
+    red_share, green_share = reports.band_shares(request.GET)
+    report = reports.quality_report(
+        filters=_filters(request), red_share=red_share, green_share=green_share
+    )
     return _page(
         request,
         "quality",
@@ -212,6 +215,27 @@ def quality(request):
             Chart("chart-signals", "Each signal's own AUC", charts.quality_signals(report)),
         ],
     )
+
+
+@require_POST
+def quality_bands_apply(request):
+    """Put the bands proposed from the score distribution into a draft of the default
+    scorecard (admins); the admin previews and publishes it there."""
+    if not request.user.can_configure:
+        raise PermissionDenied("Only admins change scorecards.")
+    red_share, green_share = reports.band_shares(request.POST)
+    filters = _filters(request, request.POST)
+    report = reports.quality_report(filters=filters, red_share=red_share, green_share=green_share)
+    if report.bands is None:
+        messages.error(request, "There are no scores in this period to set bands from.")
+        return redirect(f"{reverse('report_quality')}?{urlencode(filters.query())}")
+    draft = reports.bands_apply(preview=report.bands, actor=request.user)
+    messages.success(
+        request,
+        f"Red below {report.bands.yellow_min:g} and green from {report.bands.green_min:g} are in "
+        f"{draft.name}. Preview it, then publish it: live colours do not change until then.",
+    )
+    return redirect("admin:healthscore_scorecard_change", draft.pk)
 
 
 @manager_only

@@ -30,8 +30,9 @@ from healthscore import quality, retention, versioning
 from healthscore.audit import audit_record
 from healthscore.book import active_override
 from healthscore.models import Direction, HealthSnapshot, Scorecard, SignalDefinition, Source
+from healthscore.recompute import sources_missing
 from healthscore.retention import Customer, Line, Month
-from healthscore.scoring import Method, percentile_scores, threshold_score
+from healthscore.scoring import Bands, Method, percentile_scores, threshold_score
 from healthscore.suggest import (
     Feature,
     FeatureResult,
@@ -1119,6 +1120,7 @@ class Snapshot(NamedTuple):
     score: float | None
     colour: str
     components: dict[str, float | None]
+    critical: bool = False  # red because a critical signal was red, whatever the score
 
 
 def sampled_days(first: date, last: date, *, step: int) -> list[date]:
@@ -1168,15 +1170,17 @@ def snapshots_load(days: Sequence[date], *, segment: str = "") -> list[Snapshot]
         extract[f"k{i}"] = KT(f"components__{i}__key")
         extract[f"s{i}"] = KT(f"components__{i}__score")
     result = []
-    values = rows.annotate(**extract).values_list("account_id", "date", "score", "colour", *extract)
+    values = rows.annotate(**extract).values_list(
+        "account_id", "date", "score", "colour", "critical_override", *extract
+    )
     for row in values.iterator(chunk_size=5000):
         components: dict[str, float | None] = {}
-        for key, score in zip(row[4::2], row[5::2], strict=True):
+        for key, score in zip(row[5::2], row[6::2], strict=True):
             if key is None:
                 break
             # A JSON null comes back as None (PostgreSQL) or the text "null" (SQLite).
             components[key] = None if score is None or score == "null" else float(score)
-        result.append(Snapshot(row[0], row[1], row[2], row[3], components))
+        result.append(Snapshot(row[0], row[1], row[2], row[3], components, bool(row[4])))
     return result
 
 
@@ -1242,6 +1246,8 @@ class QualityReport:
     signals: list[SignalAuc]
     n: int
     churned: int
+    missing_sources: list[str] = field(default_factory=list)
+    bands: "BandPreview | None" = None
 
     @property
     def auc(self) -> float | None:
@@ -1267,13 +1273,11 @@ class QualityReport:
                 [
                     Column("colour", "Colour", "colour"),
                     Column("n", "Snapshots", "int"),
+                    Column("share", "Share of snapshots", "pct"),
                     Column("churned", "Churned", "int"),
                     Column("churn_rate", "Churn rate", "pct"),
                 ],
-                [
-                    {"colour": b.name, "n": b.n, "churned": b.churned, "churn_rate": b.rate}
-                    for b in self.colours
-                ],
+                _colour_rows(self.colours),
             ),
             Table(
                 "calibration",
@@ -1309,14 +1313,137 @@ class QualityReport:
                 ],
                 [{**vars(s), "coverage": round(s.coverage * 100, 2)} for s in self.signals],
             ),
+            *([self.bands.table()] if self.bands else []),
         ]
 
 
+def _colour_rows(bands: Sequence[quality.Band]) -> list[dict]:
+    total = sum(b.n for b in bands)
+    return [
+        {
+            "colour": b.name,
+            "n": b.n,
+            "share": round(b.n / total * 100, 2) if total else None,
+            "churned": b.churned,
+            "churn_rate": b.rate,
+        }
+        for b in bands
+    ]
+
+
+DEFAULT_RED_SHARE, DEFAULT_GREEN_SHARE = 15, 50  # % of scored snapshots
+
+
+@dataclass
+class BandPreview:
+    """Colour bands set from the period's score distribution, and what they would do: each
+    colour's share and churn under the bands now and under the proposed ones."""
+
+    red_share: int  # %
+    green_share: int  # %
+    yellow_min: float
+    green_min: float
+    now: tuple[float, float]  # (yellow_min, green_min) of the default scorecard
+    current: list[quality.Band]
+    proposed: list[quality.Band]
+
+    def table(self) -> Table:
+        now, new = _colour_rows(self.current), _colour_rows(self.proposed)
+        return Table(
+            "bands",
+            f"Bands from the score distribution: red below {self.yellow_min:g}, "
+            f"green from {self.green_min:g}",
+            [
+                Column("colour", "Colour", "colour"),
+                Column("share_now", "Share now", "pct"),
+                Column("churn_now", "Churn now", "pct"),
+                Column("share_proposed", "Share, proposed bands", "pct"),
+                Column("churn_proposed", "Churn, proposed bands", "pct"),
+            ],
+            [
+                {
+                    "colour": a["colour"],
+                    "share_now": a["share"],
+                    "churn_now": a["churn_rate"],
+                    "share_proposed": b["share"],
+                    "churn_proposed": b["churn_rate"],
+                }
+                for a, b in zip(now, new, strict=True)
+            ],
+        )
+
+
+def band_shares(params) -> tuple[int, int]:
+    """The red and green shares (whole %) asked for in a query, else the defaults; anything
+    out of range or not a number falls back to the default rather than failing."""
+
+    def share(name: str, default: int) -> int:
+        try:
+            value = int(params.get(name, default))
+        except (TypeError, ValueError):
+            return default
+        return value if 1 <= value <= 90 else default
+
+    red, green = share("red_share", DEFAULT_RED_SHARE), share("green_share", DEFAULT_GREEN_SHARE)
+    return (red, green) if red + green <= 100 else (DEFAULT_RED_SHARE, DEFAULT_GREEN_SHARE)
+
+
+def _recoloured(observations, bands: Bands) -> list[quality.Band]:
+    """Churn by colour had the bands been `bands`: grey stays grey, a critical red stays red."""
+    return quality.churn_by_colour(
+        (s.colour if s.score is None or s.critical else bands.colour(s.score).value, y)
+        for s, y in observations
+    )
+
+
+def band_preview(observations, *, card: Scorecard | None, red_share: int, green_share: int):
+    cuts = quality.bands_from_shares(
+        [s.score for s, _ in observations if s.score is not None],
+        red_share=red_share / 100,
+        green_share=green_share / 100,
+    )
+    if cuts is None or card is None:
+        return None
+    yellow_min, green_min = cuts
+    return BandPreview(
+        red_share=red_share,
+        green_share=green_share,
+        yellow_min=yellow_min,
+        green_min=green_min,
+        now=(card.yellow_min, card.green_min),
+        current=_recoloured(observations, card.bands),
+        proposed=_recoloured(observations, Bands(green_min=green_min, yellow_min=yellow_min)),
+    )
+
+
+@transaction.atomic
+def bands_apply(*, preview: BandPreview, actor) -> Scorecard:
+    """Write the proposed bands into a draft of the default scorecard (a new one, or the one
+    in progress), audited; live colours change only when the draft is published."""
+    card = Scorecard.objects.get(is_default=True)
+    draft = versioning.draft_create(scorecard=card, actor=actor)
+    before = (draft.yellow_min, draft.green_min)
+    draft.yellow_min, draft.green_min = preview.yellow_min, preview.green_min
+    draft.save(update_fields=["yellow_min", "green_min", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="bands from distribution",
+        obj=card,
+        changes={
+            "yellow_min": [before[0], preview.yellow_min],
+            "green_min": [before[1], preview.green_min],
+        },
+    )
+    return draft
+
+
 def _default_signals() -> list[SignalDefinition]:
-    card = Scorecard.objects.filter(is_default=True).first()
-    if card is None:
-        return []
-    return [s for s in SignalDefinition.objects.filter(scorecard=card) if s.enabled]
+    """The default scorecard's enabled signals, with the scorecard, in one query."""
+    return list(
+        SignalDefinition.objects.filter(scorecard__is_default=True, enabled=True).select_related(
+            "scorecard"
+        )
+    )
 
 
 def _pick_horizon(filters: ReportFilters, observed: Outcomes) -> int:
@@ -1330,9 +1457,15 @@ def _pick_horizon(filters: ReportFilters, observed: Outcomes) -> int:
     return HORIZONS[0]
 
 
-def quality_report(*, filters: ReportFilters) -> QualityReport:
+def quality_report(
+    *,
+    filters: ReportFilters,
+    red_share: int = DEFAULT_RED_SHARE,
+    green_share: int = DEFAULT_GREEN_SHARE,
+) -> QualityReport:
     """How well the stored scores of the period predicted churn: AUC at 30/60/90 days, churn
-    by colour, the red band's lift, calibration, and each signal's own AUC."""
+    by colour, the red band's lift, calibration, each signal's own AUC, the sources the book
+    lacks, and bands set from the score distribution."""
     today = filters.today
     snapshots = snapshots_load(observation_days(filters), segment=filters.segment)
     observed = outcomes(snapshots, churn_dates_known(today), today=today)
@@ -1352,7 +1485,8 @@ def quality_report(*, filters: ReportFilters) -> QualityReport:
     chosen = observed[horizon]
     scored = [(s.score, y) for s, y in chosen if s.score is not None]
     colours = quality.churn_by_colour((s.colour, y) for s, y in chosen)
-    labels = {s.key: (s.label, s.weight) for s in _default_signals()}
+    default_signals = _default_signals()
+    labels = {s.key: (s.label, s.weight) for s in default_signals}
     # One pass gathers each component's (score, churned) pairs, the default's signals first.
     by_key: dict[str, tuple[list[float], list[bool]]] = {k: ([], []) for k in labels}
     for s, y in chosen:
@@ -1383,6 +1517,13 @@ def quality_report(*, filters: ReportFilters) -> QualityReport:
         signals=signals,
         n=len(chosen),
         churned=sum(y for _, y in chosen),
+        missing_sources=sources_missing(default_signals, min(filters.last_day, today)),
+        bands=band_preview(
+            chosen,
+            card=default_signals[0].scorecard if default_signals else None,
+            red_share=red_share,
+            green_share=green_share,
+        ),
     )
 
 

@@ -35,6 +35,11 @@ urlpatterns = [
     path("reports/support/", reports.support, name="report_support"),
     path("reports/roi/", reports.roi, name="report_roi"),
     path("reports/score-quality/", reports.quality, name="report_quality"),
+    path(
+        "reports/score-quality/bands/apply/",
+        reports.quality_bands_apply,
+        name="report_quality_bands_apply",
+    ),
     path("reports/score-quality/weights/", reports.weights, name="report_weights"),
     path(
         "reports/score-quality/weights/apply/", reports.weights_apply, name="report_weights_apply"

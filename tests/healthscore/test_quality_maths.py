@@ -113,3 +113,28 @@ def test_weighted_score_renormalises_over_the_components_with_data():
 def test_normalised_weights_clip_negatives_and_sum_to_100():
     assert normalised_weights({"a": 3.0, "b": 1.0, "c": -2.0}) == {"a": 75.0, "b": 25.0, "c": 0.0}
     assert normalised_weights({"a": -1.0, "b": 0.0}) == {"a": 0.0, "b": 0.0}
+
+
+@pytest.mark.parametrize(
+    ("scores", "red", "green", "expected"),
+    [
+        # Ten scores 10..100: the lowest 20 % red (below 30), the highest 30 % green (from 80).
+        ([10, 20, 30, 40, 50, 60, 70, 80, 90, 100], 0.2, 0.3, (30.0, 80.0)),
+        ([10, 20, 30, 40, 50, 60, 70, 80, 90, 100], 0.0, 0.5, (0.0, 60.0)),
+        # Everyone alike: the green cut moves just above the yellow one, bands stay in order.
+        ([50, 50, 50, 50], 0.25, 0.25, (50.0, 50.1)),
+        ([], 0.15, 0.5, None),
+    ],
+)
+def test_bands_from_shares(scores, red, green, expected):
+    from healthscore.quality import bands_from_shares
+
+    assert bands_from_shares(scores, red_share=red, green_share=green) == expected
+
+
+@pytest.mark.parametrize(("red", "green"), [(-0.1, 0.5), (0.6, 0.6), (0.1, 0.0), (1.0, 0.1)])
+def test_bands_from_shares_refuses_shares_that_cannot_be(red, green):
+    from healthscore.quality import bands_from_shares
+
+    with pytest.raises(ValueError, match="Shares"):
+        bands_from_shares([1, 2, 3], red_share=red, green_share=green)

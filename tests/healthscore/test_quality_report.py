@@ -110,3 +110,71 @@ def test_a_period_without_outcomes_says_so(client, manager, scored_book):
     response = client.get("/reports/score-quality/", {"from": "2026-06", "to": "2026-06"})
     assert response.context["report"].n == 0
     assert 'id="no-data"' in response.content.decode()
+
+
+def test_the_colour_table_gives_each_colours_share(client, manager, scored_book):
+    client.force_login(manager)
+    response = client.get("/reports/score-quality/", {"from": "2026-03", "to": "2026-06"})
+    colours = by(table(response, "colours"), "colour")
+    assert (colours["red"]["n"], colours["red"]["share"]) == (2, pytest.approx(33.33))
+    assert sum(row["share"] for row in colours.values()) == pytest.approx(100)
+
+
+def test_the_page_says_once_which_sources_the_book_lacks(client, manager, scored_book):
+    client.force_login(manager)
+    html = client.get("/reports/score-quality/", {"from": "2026-03", "to": "2026-06"})
+    page = html.content.decode()
+    assert page.count('id="missing-sources"') == 1
+    for label in ("Invoices", "Support tickets", "NPS", "E-mail engagement", "CSM sentiment"):
+        assert label in html.context["report"].missing_sources
+    assert "Revenue trend" not in html.context["report"].missing_sources
+
+
+PERIOD = {"from": "2026-03", "to": "2026-06", "horizon": "90"}
+
+
+def test_bands_from_the_distribution_are_previewed_against_the_bands_now(
+    client, manager, scored_book
+):
+    client.force_login(manager)
+    response = client.get("/reports/score-quality/", {**PERIOD, "red_share": 20, "green_share": 40})
+    bands = response.context["report"].bands
+    # Scores 20, 35, 50, 80, 90: the lowest fifth is 20 alone, the highest two fifths 80 and 90.
+    assert (bands.yellow_min, bands.green_min) == (35.0, 80.0)
+    rows = by(table(response, "bands"), "colour")
+    assert rows["red"]["share_now"] == pytest.approx(100 * 2 / 6, abs=0.01)
+    assert rows["red"]["share_proposed"] == pytest.approx(100 / 6, abs=0.01)
+    assert rows["red"]["churn_proposed"] == 100.0  # a1 churned
+    assert rows["grey"]["share_proposed"] == rows["grey"]["share_now"]  # grey stays grey
+    assert 'id="bands-apply"' not in response.content.decode()  # managers preview only
+
+
+@pytest.mark.parametrize("bad", ["", "abc", "-5", "500", "1e9", "70"])
+def test_shares_a_user_typed_wrongly_fall_back_to_the_defaults(client, manager, scored_book, bad):
+    client.force_login(manager)
+    response = client.get(
+        "/reports/score-quality/", {**PERIOD, "red_share": bad, "green_share": 40}
+    )
+    assert response.status_code == 200
+    bands = response.context["report"].bands
+    assert bands.red_share in (15, 70) and bands.red_share + bands.green_share <= 100
+
+
+def test_an_admin_puts_the_proposed_bands_in_a_draft(client, admin_user, manager, scored_book):
+    from healthscore.models import AuditEntry, Scorecard
+
+    client.force_login(manager)
+    refused = client.post("/reports/score-quality/bands/apply/", {**PERIOD, "red_share": 20})
+    assert refused.status_code == 403
+    client.force_login(admin_user)
+    response = client.post(
+        "/reports/score-quality/bands/apply/", {**PERIOD, "red_share": 20, "green_share": 40}
+    )
+    live = Scorecard.objects.get(is_default=True)
+    draft = Scorecard.objects.get(draft_of=live)
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/healthscore/scorecard/{draft.pk}/change/"
+    assert (draft.yellow_min, draft.green_min) == (35.0, 80.0)
+    assert (live.yellow_min, live.green_min) == (40.0, 70.0)  # live colours untouched
+    entry = AuditEntry.objects.get(action="bands from distribution")
+    assert entry.changes == {"yellow_min": [40.0, 35.0], "green_min": [70.0, 80.0]}

@@ -568,11 +568,13 @@ QUERIES = {
     # session, user, accounts, lines
     "/reports/roi/": 4,
     # session, user, latest snapshot day, largest scorecard, sampled snapshots with component
-    # scores, churn dates (open lines, last ends, dates by hand), default scorecard, signals
+    # scores, churn dates (open lines, last ends, dates by hand), the default scorecard's
+    # signals with it, one EXISTS per source the book may lack (all in one query)
     "/reports/score-quality/": 10,
-    # the same, the default scorecard once more, usage summed per account, metric and day,
-    # and the default scorecard's draft (if any)
-    "/reports/score-quality/weights/": 13,
+    # session, user, the default scorecard, its signals, latest snapshot day, largest
+    # scorecard, sampled snapshots, churn dates (3), usage summed per account, metric and
+    # day, and the default scorecard's draft (if any)
+    "/reports/score-quality/weights/": 12,
 }
 
 
