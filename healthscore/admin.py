@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from healthscore import versioning
 from healthscore.audit import audit_record, form_changes
+from healthscore.recompute import sources_missing
 from healthscore.models import (
     AuditEntry,
     BackfillJob,
@@ -59,6 +60,18 @@ class ScorecardAdmin(admin.ModelAdmin):
     )
     inlines = [SignalDefinitionInline]
     change_form_template = "admin/healthscore/scorecard/change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Say once which sources the book lacks, so that no one weighs a signal that cannot
+        # score anyone yet (it is left out, not counted as good or bad).
+        card = self.get_object(request, object_id)
+        missing = (
+            sources_missing([s for s in card.signals.all() if s.enabled], timezone.localdate())
+            if card
+            else []
+        )
+        extra_context = {**(extra_context or {}), "missing_sources": missing}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="status")
     def status(self, obj):

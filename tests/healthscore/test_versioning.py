@@ -223,6 +223,19 @@ def test_a_live_scorecard_is_read_only_in_the_admin(admin_client, live):
     assert live.signals.get(key="usage").weight == 30
 
 
+def test_the_scorecard_admin_says_which_sources_the_book_lacks(admin_client, live, today):
+    healthy_account()  # every source
+    url = f"/admin/healthscore/scorecard/{live.pk}/change/"
+    assert 'id="missing-sources"' not in admin_client.get(url).content.decode()
+    from signals.models import EmailMessage, SentimentEntry
+
+    EmailMessage.objects.all().delete()
+    SentimentEntry.objects.all().delete()
+    page = admin_client.get(url).content.decode()
+    assert page.count('id="missing-sources"') == 1
+    assert "Not measured in this book yet: CSM sentiment, E-mail engagement." in page
+
+
 def test_editing_a_weight_in_a_draft_is_audited_with_old_and_new_values(
     admin_client, live, admin_user
 ):
