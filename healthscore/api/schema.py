@@ -6,6 +6,7 @@ from typing import Any, cast
 from django.db import models
 from drf_spectacular.openapi import AutoSchema
 
+from accounts.dates import EARLIEST, LATEST
 from healthscore.api.ingest import MAX_ROWS
 from healthscore.api.serializers import ErrorSerializer
 from signals.importing import ImportKind
@@ -94,6 +95,11 @@ def _column_schema(kind: ImportKind, name: str) -> dict[str, Any]:
                 schema["maxLength"] = built["max_length"]
     if column.help:
         schema["description"] = column.help
+    if schema.get("format") in ("date", "date-time"):
+        window = f"from {EARLIEST} to {LATEST}" + (
+            " in UTC" if schema["format"] == "date-time" else ""
+        )
+        schema["description"] = "; ".join(filter(None, [column.help, window]))
     if not column.required:
         schema["nullable"] = True
     elif schema["type"] == "string" and not schema.keys() & {"enum", "format", "pattern"}:

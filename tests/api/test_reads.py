@@ -197,6 +197,7 @@ def test_the_schema_says_required_text_cannot_be_blank_and_pages_start_at_one(ma
     assert row["metric"]["minLength"] == 1 and row["metric"]["pattern"] == r"\S"
     assert row["account"]["minLength"] == 1
     assert "minLength" not in row["date"]  # a date's format already refuses ""
+    assert row["date"]["description"] == "from 1900-01-01 to 2199-12-31"
     parameters = {p["name"]: p for p in schema["paths"]["/api/v1/usage/"]["get"]["parameters"]}
     assert parameters["page"]["schema"]["minimum"] == 1
     assert parameters["page_size"]["schema"]["minimum"] == 1
