@@ -12,7 +12,6 @@ from django.utils.html import format_html
 
 from healthscore import versioning
 from healthscore.audit import audit_record, form_changes
-from healthscore.recompute import sources_missing
 from healthscore.models import (
     AuditEntry,
     BackfillJob,
@@ -22,6 +21,7 @@ from healthscore.models import (
     ScorecardVersion,
     SignalDefinition,
 )
+from healthscore.recompute import sources_missing
 
 # The key, then every configurable field (the same list the versions and the audit use).
 SIGNAL_FIELDS = ("key", *versioning.SIGNAL_FIELDS)
