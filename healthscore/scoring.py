@@ -391,6 +391,14 @@ def changes(previous: Health | None, current: Health, *, min_points: float = 5.0
         if old_score is None:
             assert new_score is not None
             data_changes.append((key, f"{label}: no data before, now {_fmt(new_score)}/100."))
+        elif new is not None and new.state is State.NOT_MEASURED:
+            data_changes.append(
+                (
+                    key,
+                    f"{label}: {_fmt(old_score)}/100 before, not measured now (no account "
+                    "has data from this source).",
+                )
+            )
         elif new_score is None:
             data_changes.append((key, f"{label}: {_fmt(old_score)}/100 before, no data now."))
         else:

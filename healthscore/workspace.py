@@ -6,15 +6,17 @@ from datetime import date, timedelta
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Count, F, Q, Sum
 
 from accounts.models import Account
 from healthscore.audit import audit_record
 from healthscore.book import active_override
+from healthscore.measures import days_in_window
 from healthscore.models import CheckIn, ColourOverride, HealthSnapshot, Scorecard, Task, TaskStatus
 from healthscore.queueing import enqueue, send_or_keep
 from healthscore.scoring import Bands, State
 from signals.models import SentimentEntry, UsageRecord
+from signals.revenue import first_days
 
 # Past this many accounts, one book-wide recompute (in chunks) beats a list of ids.
 MANY_ACCOUNTS = 1000
@@ -148,14 +150,18 @@ def account_overview(account: Account, *, today: date) -> Overview:
     )
     scorecard = snapshot.scorecard if snapshot else None
     bands = scorecard.bands if scorecard else Bands()
-    usage = list(
-        UsageRecord.objects.filter(
+    # Per metric, as the score sees it: a day's average over the days the account existed in
+    # the last 30 (a gauge such as active users is never summed over days or with a count).
+    days = days_in_window(today, 30, first_days(scope={"account_id": account.pk}).get(account.pk))
+    usage = [
+        {**row, "per_day": row["total"] / days}
+        for row in UsageRecord.objects.filter(
             account=account, date__gt=today - timedelta(days=30), date__lte=today
         )
         .values("metric")
-        .annotate(total=Sum("value"))
+        .annotate(total=Sum("value"), days_used=Count("date", distinct=True, filter=Q(value__gt=0)))
         .order_by("metric")
-    )
+    ]
     return Overview(
         snapshot=snapshot,
         history=history,

@@ -247,7 +247,8 @@ def test_page_shows_recent_usage_lines_invoices_tickets_answers_checkins_and_tas
     client.force_login(csm)
     html = page(client, slipped)
     assert "<td>reports_created</td>" in html
-    assert '<td>logins</td><td class="num">1,000</td>' in html  # 10 days x 100
+    # 10 days of 100 logins over the 30 days: a day's average, and the days used
+    assert '<td>logins</td><td class="num">33.3</td><td class="num">10</td>' in html
     assert "Core" in html and "1,000" in html  # the subscription line
     assert "INV-LATE" in html and '<span class="error">overdue</span>' in html
     assert "T-77" in html and "Export broken" in html
@@ -668,14 +669,15 @@ def test_account_page_query_count_grows_with_neither_the_book_nor_the_history(
     # 3: the account, its owner joined, scoped to what the user may see
     # 4: the score history (180 days) for the chart
     # 5: the latest snapshot, its scorecard joined
-    # 6: usage in the last 30 days, summed per metric
-    # 7: the override in force, its author joined
-    # 8-11: the latest subscription lines, invoices, tickets, survey answers
-    # 12: the latest sentiment entries, authors joined
-    # 13: the check-in log, authors joined
-    # 14: the tasks, assignees joined
-    # 15: (managers only) the CSMs a manager may reassign to
-    with django_assert_num_queries(14 if role == "csm" else 15):
+    # 6: the account's first subscription day (usage is a day's average over its days)
+    # 7: usage in the last 30 days, summed per metric
+    # 8: the override in force, its author joined
+    # 9-12: the latest subscription lines, invoices, tickets, survey answers
+    # 13: the latest sentiment entries, authors joined
+    # 14: the check-in log, authors joined
+    # 15: the tasks, assignees joined
+    # 16: (managers only) the CSMs a manager may reassign to
+    with django_assert_num_queries(15 if role == "csm" else 16):
         html = page(client, account)
     # today, yesterday and the added days, within the chart's 180 days
     assert len(chart(html)["data"][0]["x"]) == min(days + 2, 180)

@@ -111,3 +111,15 @@ def test_age_counts_from_the_first_subscription_day():
     assert age_days(date(2026, 6, 30), date(2026, 6, 30)) == 0
     assert age_days(date(2026, 6, 30), date(2026, 1, 1)) == 180
     assert age_days(date(2026, 6, 30), None) is None
+
+
+def test_a_source_that_leaves_the_book_is_said_to_be_not_measured_not_missing():
+    from healthscore.scoring import changes
+
+    before = combine([comp("usage", 50, 30), comp("email", 90, 10)], bands=BANDS)
+    after = combine(
+        [comp("usage", 50, 30), comp("email", None, 10, State.NOT_MEASURED)], bands=BANDS
+    )
+    assert changes(before, after)[-1] == (
+        "email: 90/100 before, not measured now (no account has data from this source)."
+    )

@@ -1,9 +1,11 @@
 """A book with only product usage and subscription lines — what most teams start with."""
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from healthscore.models import HealthSnapshot
 from healthscore.recompute import health_recompute
@@ -84,3 +86,19 @@ def test_drivers_never_mention_a_source_the_book_lacks(book):
     for label in ("Invoices", "Support tickets", "NPS", "E-mail", "CSM sentiment"):
         assert label not in text
     assert "Product usage (lowest: " in " ".join(book["quiet"].drivers)
+
+
+def test_the_account_page_says_the_missing_sources_once(client, book, django_user_model):
+    admin = django_user_model.objects.create_user(username="ada", password="x", role="admin")
+    client.force_login(admin)
+    with time_machine.travel(DAY, tick=False):
+        html = client.get(f"/accounts/{book['new'].account_id}/").content.decode()
+    start = html.index('id="component-table"')
+    table = html[start : html.index("</table>", start)]
+    labels = re.findall(r"<tr[^>]*><td>([^<]+)", table)
+    assert labels == ["Product usage", "Account age", "Revenue trend"]  # no rows of nothing
+    assert html.count('id="not-measured"') == 1
+    assert (
+        "Not measured in this book yet: Invoices, NPS, CSM sentiment, Support tickets, "
+        "E-mail engagement." in html
+    )
