@@ -3,13 +3,13 @@
 `enqueue` sends a task after the current transaction commits; if the broker cannot be
 reached, the task and its arguments are stored in the database instead (`PendingJob`), and
 `outbox_flush` — run by every worker when it starts and by Celery beat every minute — sends
-them once the broker is back. Pages keep working meanwhile.
+them once the broker is back. Pages keep working meanwhile: a send gives up within about 2 s
+(the broker settings in healthscore/settings.py) and never waits on the result store.
 """
 
 import logging
 
 from django.db import transaction
-from kombu.exceptions import OperationalError as BrokerError
 
 from healthscore.celery import app as current_app
 from healthscore.models import PendingJob
@@ -23,15 +23,20 @@ def _send(task: str, args: list, countdown: int | None = None) -> None:
     if current_app.conf.task_always_eager:  # no broker configured: run it here and now
         current_app.tasks[task].apply(args=args, throw=True)
     else:
-        current_app.send_task(task, args=args, countdown=countdown)
+        # ignore_result: nobody waits for these results, and without it Celery subscribes to
+        # the task's result in the result store (Redis) before publishing, retrying for ~19 s
+        # when Redis is down.
+        current_app.send_task(task, args=args, countdown=countdown, ignore_result=True)
 
 
 def send_or_keep(task: str, args: list, countdown: int | None = None) -> bool:
-    """Send now (to run after `countdown` seconds); on a broker error keep it for later.
+    """Send now (to run after `countdown` seconds); on any broker error keep it for later.
     True if sent."""
     try:
         _send(task, args, countdown)
-    except (BrokerError, ConnectionError, OSError) as exc:
+    except Exception as exc:  # kombu, redis-py and Celery each raise errors of their own
+        if current_app.conf.task_always_eager:
+            raise  # no broker: the task ran here, and the error is its own
         logger.warning("broker unavailable, keeping %s%s for later: %s", task, tuple(args), exc)
         PendingJob.objects.create(task=task, args=args, error=str(exc)[:300])
         return False
@@ -54,7 +59,7 @@ def outbox_flush(limit: int = 1000) -> int:
                 continue
             try:
                 _send(job.task, job.args)
-            except (BrokerError, ConnectionError, OSError):
+            except Exception:  # as in send_or_keep
                 return sent  # still down: the job stays (the transaction keeps the row)
             job.delete()
             sent += 1

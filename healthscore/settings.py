@@ -159,22 +159,35 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Results are stored for the workers' own use (the chord of the nightly recompute). The web
+# never reads one: healthscore/queueing.py sends with ignore_result, so that publishing never
+# touches the result store (whose reconnect loop held a request for 19 s with Redis down).
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
-# With Redis down, give up publishing quickly: the work is kept in the database instead
-# (healthscore/queueing.py) and sent when Redis is back.
+# With Redis down, give up publishing within about 2 s: the work is kept in the database
+# instead (healthscore/queueing.py) and sent when Redis is back. One retry, at once, covers a
+# connection that Redis closed while it sat in the pool.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2,
+    "max_retries": 1,
     "interval_start": 0,
-    "interval_step": 0.5,
-    "interval_max": 1,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
 }
-CELERY_BROKER_CONNECTION_TIMEOUT = 3
-# A task taken by a worker that then died is handed out again after this many seconds.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=5)
+    # A task taken by a worker that then died is handed out again after this many seconds.
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=5),
+    # Without these a connect to a host that drops packets, or a command to a Redis that
+    # accepted the connection but hangs, waits for the operating system's timeouts (minutes).
+    # socket_timeout stays above the workers' 1 s BRPOP.
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
 }
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -184,6 +185,9 @@ def _fresh_broker_pools() -> None:
     pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
+    # The result backend is built once per thread from result_backend: build it anew too.
+    app._backend_cache = None
+    app._local = threading.local()
 
 
 @pytest.fixture
@@ -203,14 +207,37 @@ def redis_server(tmp_path) -> Iterator[RedisServer]:
 
 @pytest.fixture
 def broker(redis_server) -> Iterator[RedisServer]:
-    """This process's Celery app sends to the test's own Redis, never in-process."""
-    saved = (app.conf.broker_url, app.conf.task_always_eager)
+    """This process's Celery app sends to the test's own Redis, never in-process; its result
+    store is there too, as in production (both are REDIS_URL)."""
+    saved = (app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager)
     _fresh_broker_pools()
-    app.conf.broker_url = redis_server.url
+    app.conf.broker_url = app.conf.result_backend = redis_server.url
     app.conf.task_always_eager = False
     yield redis_server
     _fresh_broker_pools()
-    app.conf.broker_url, app.conf.task_always_eager = saved
+    app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager = saved
+
+
+@pytest.fixture
+def dead_broker(settings) -> Iterator[str]:
+    """Redis down, as production sees it: broker, result store and cache all at an address of
+    127.0.0.1 where nothing listens."""
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    saved = (app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager)
+    _fresh_broker_pools()
+    app.conf.broker_url = app.conf.result_backend = url
+    app.conf.task_always_eager = False
+    settings.REDIS_URL = url
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "healthscore.cache.ResilientRedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    yield url
+    _fresh_broker_pools()
+    app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager = saved
 
 
 @pytest.fixture

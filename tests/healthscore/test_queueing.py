@@ -53,3 +53,18 @@ def test_enqueue_waits_for_the_commit(default_scorecard, django_capture_on_commi
     for callback in callbacks:
         callback()
     assert HealthSnapshot.objects.filter(account=account).exists()
+
+
+def test_any_error_from_the_broker_side_keeps_the_task(default_scorecard, monkeypatch):
+    # Not only kombu's errors: the result store's reconnect gave up with a RuntimeError.
+    def result_store_down(*args, **kwargs):
+        raise RuntimeError("Retry limit exceeded while trying to reconnect to the result store")
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    monkeypatch.setattr(app, "send_task", result_store_down)
+    try:
+        assert send_or_keep("healthscore.tasks.nightly_recompute", [str(DAY)]) is False
+    finally:
+        app.conf.task_always_eager = eager
+    assert PendingJob.objects.get().error.startswith("Retry limit exceeded")
