@@ -123,3 +123,21 @@ def test_a_source_that_leaves_the_book_is_said_to_be_not_measured_not_missing():
     assert changes(before, after)[-1] == (
         "email: 90/100 before, not measured now (no account has data from this source)."
     )
+
+
+@pytest.mark.parametrize(
+    ("scores", "expected"),
+    [
+        ([(69.9, 1), (70.0, 1)], 70.0),  # exactly 69.95: up, and green
+        ([(70.0, 1), (69.9, 1)], 70.0),  # the same in another order
+        ([(39.9, 1), (40.0, 1)], 40.0),  # 39.95
+        ([(60.1, 3), (89.5, 1)], 67.5),  # 67.45 from weights 3 and 1
+        ([(30.0, 1), (33.3, 1)], 31.7),  # 31.65, which the float sum puts a hair below
+        ([(30.0, 25), (34.4, 15)], 31.7),
+        ([(30.0, 1), (42.1, 1)], 36.1),
+        ([(60.1, 3), (89.4, 1)], 67.4),  # 67.425: not a half, nearest
+    ],
+)
+def test_a_mean_of_exactly_a_half_rounds_up_whatever_the_float_sum(scores, expected):
+    components = [comp(f"c{i}", s, w) for i, (s, w) in enumerate(scores)]
+    assert combine(components, bands=BANDS).score == expected
