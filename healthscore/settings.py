@@ -4,6 +4,7 @@ Without DATABASE_URL the app uses a SQLite file; without REDIS_URL Celery runs t
 in-process and the cache is local memory, so `make run` needs no services.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import plotly
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "csp",
+    "axes",
     "accounts",
     "surveys",
     "signals",
@@ -66,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as axes asks: turns a locked-out login into the lock-out page (healthscore/login.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "healthscore.urls"
@@ -94,6 +98,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -262,7 +271,8 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
-if env_bool("BEHIND_PROXY", default=False):
+BEHIND_PROXY = env_bool("BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -283,10 +293,27 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Password guessing: this many failed logins for one username from one address locks it out
-# for LOGIN_LOCKOUT_SECONDS.
+# Password guessing (healthscore/login.py, django-axes, counted in the database): this many
+# failed logins for one username from one address lock that pair out for LOGIN_LOCKOUT_SECONDS;
+# LOGIN_MAX_FAILURES_PER_ADDRESS failures from one address, whatever the usernames, lock the
+# address out.
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
+LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
+AXES_HANDLER = "healthscore.login.LoginAttempts"
+AXES_FAILURE_LIMIT = LOGIN_MAX_FAILURES
+# The order matters to LoginAttempts: the pair first, then the address alone.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_USERNAME_CALLABLE = "healthscore.login.login_username"
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_LOCKOUT_SECONDS)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "healthscore.login.lockout_response"
+# The client's address: REMOTE_ADDR, or with BEHIND_PROXY the one the proxy appended to
+# X-Forwarded-For (else every client would share the proxy's address, and its lock-outs).
+AXES_CLIENT_IP_CALLABLE = "healthscore.login.client_address"
+# Successful logins are not logged (users' last_login is kept); failures are what matter.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no banner on every start of every command
 
 # Healthscore's own knobs.
 HEALTHSCORE_COMPANY_NAME = env_str("HEALTHSCORE_COMPANY_NAME", "Healthscore")

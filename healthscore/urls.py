@@ -5,13 +5,13 @@ from django.urls import include, path
 from healthscore import import_views, views
 from healthscore import report_views as reports
 from healthscore.health_check import healthz
-from healthscore.login import ThrottledLoginView
 from healthscore.survey_triggers import answer_recorded
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
-    path("login/", ThrottledLoginView.as_view(), name="login"),
+    # Password guessing is braked by django-axes (healthscore/login.py).
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", views.account_list, name="account_list"),
     path("accounts/<int:pk>/", views.account_detail, name="account_detail"),

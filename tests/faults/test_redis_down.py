@@ -38,7 +38,7 @@ def test_pages_serve_without_redis_and_kept_work_runs_when_it_is_back(
 
     redis_server.stop()
 
-    # Login, with its brake on password guessing counting in the (absent) cache.
+    # Login, with its brake on password guessing (counted in the database).
     assert client.get("/login/").status_code == 200
     wrong = client.post("/login/", {"username": csm.username, "password": "wrong"})
     assert wrong.status_code == 200
@@ -81,3 +81,23 @@ def test_pages_serve_without_redis_and_kept_work_runs_when_it_is_back(
         {"key": c["key"], "raw": c["raw"]} for c in snapshot.components
     ]
     assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_brake_on_password_guessing_holds_with_redis_down(dead_broker, client, csm, settings):
+    """It counted in the cache and failed open: 8 wrong passwords, none refused."""
+    for attempt in range(settings.LOGIN_MAX_FAILURES):
+        wrong = client.post(
+            "/login/", {"username": csm.username, "password": f"wrong{attempt}"},
+            REMOTE_ADDR="10.0.0.1",
+        )  # fmt: skip
+        assert wrong.status_code == (429 if attempt == settings.LOGIN_MAX_FAILURES - 1 else 200)
+    right = {"username": csm.username, "password": "correct horse battery"}
+    refused = client.post("/login/", right, REMOTE_ADDR="10.0.0.1")
+    assert refused.status_code == 429
+    assert "_auth_user_id" not in client.session
+    admin = client.post("/admin/login/", right, REMOTE_ADDR="10.0.0.1")
+    assert admin.status_code == 429
+    # The same user, from another address, is not locked out.
+    assert client.post("/login/", right, REMOTE_ADDR="10.0.0.2").status_code == 302

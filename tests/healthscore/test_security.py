@@ -134,30 +134,6 @@ def test_user_text_is_escaped_on_every_page_it_appears(client, manager, default_
     assert "&lt;script&gt;" in client.get(f"/accounts/{account.pk}/").content.decode()
 
 
-def test_login_is_throttled_after_repeated_failures(client, csm, settings):
-    settings.LOGIN_MAX_FAILURES = 3
-    for _ in range(3):
-        response = client.post("/login/", {"username": "casey", "password": "wrong"})
-        assert response.status_code == 200
-    response = client.post("/login/", {"username": "casey", "password": "correct horse battery"})
-    assert response.status_code == 429
-    assert "Too many failed attempts" in response.content.decode()
-    assert "_auth_user_id" not in client.session
-    # Another username from the same address is not locked out.
-    other = client.post("/login/", {"username": "someone", "password": "wrong"})
-    assert other.status_code == 200
-
-
-def test_a_successful_login_resets_the_failure_count(client, csm, settings):
-    settings.LOGIN_MAX_FAILURES = 3
-    for _ in range(2):
-        client.post("/login/", {"username": "casey", "password": "wrong"})
-    client.post("/login/", {"username": "casey", "password": "correct horse battery"})
-    client.logout()
-    for _ in range(2):
-        assert client.post("/login/", {"username": "casey", "password": "wrong"}).status_code == 200
-
-
 def test_healthz_reports_the_database_and_redis(client, db, settings):
     settings.REDIS_URL = ""
     response = client.get("/healthz")
@@ -185,14 +161,6 @@ def test_an_unknown_page_is_a_friendly_404_without_a_traceback(client, manager):
     html = response.content.decode()
     assert "Not found" in html
     assert "Traceback" not in html
-
-
-def test_look_alike_spellings_of_a_username_share_one_failure_count(client, csm, settings):
-    settings.LOGIN_MAX_FAILURES = 2
-    for spelling in ("ｃasey", "𝐜asey"):  # fullwidth and mathematical bold "c"
-        client.post("/login/", {"username": spelling, "password": "wrong"})
-    response = client.post("/login/", {"username": "casey", "password": "correct horse battery"})
-    assert response.status_code == 429
 
 
 def test_a_finished_task_cannot_be_snoozed_back_to_life(client, csm, default_scorecard):
