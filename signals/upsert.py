@@ -4,10 +4,18 @@ new, else into a staging table and INSERT ... ON CONFLICT), SQLite multi-row INS
 Both paths are all-or-nothing inside the caller's transaction and leave rows whose values
 did not change untouched (no write, `updated_at` kept), so importing the same data twice
 changes nothing.
+
+Rows are written in the order of their key, so that two imports touching the same rows lock
+them in the same order: one waits for the other instead of each waiting for the other (a
+deadlock). What is left — a deadlock across chunks of two big files, or with another writer —
+PostgreSQL breaks by aborting one transaction; `retry_on_conflict` runs it again.
 """
 
 import io
 import json
+import logging
+import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,14 +23,20 @@ from functools import partial
 from operator import methodcaller
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import IntegrityError, OperationalError, connection, models, transaction
 from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 # Rows per COPY: big enough that per-statement costs vanish, small enough to bound the memory
 # of the text built for one COPY (~4 MB for usage rows).
 COPY_CHUNK = 100_000
 NULL = r"\N"
 UNIQUE_VIOLATION = "23505"  # SQLSTATE
+# SQLSTATEs of a transaction PostgreSQL aborted to let another one through: run it again.
+DEADLOCK_DETECTED = "40P01"
+SERIALIZATION_FAILURE = "40001"
+RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -74,11 +88,15 @@ class Upsert:
             for field in model._meta.concrete_fields
             if field.attname not in columns and not field.primary_key
         ]
+        given = [model._meta.get_field(name) for name in columns]
+        key_columns = [model._meta.get_field(name).column for name in key]
+        # Where the key's values are among the given columns, in key order.
+        self.key_positions = [[f.column for f in given].index(c) for c in key_columns]
         self.table = Table(
             model=model,
-            given=[model._meta.get_field(name) for name in columns],
+            given=given,
             filled=filled,
-            key=[model._meta.get_field(name).column for name in key],
+            key=key_columns,
             update=[model._meta.get_field(name).column for name in update],
             touch=[f.column for f, _ in filled if getattr(f, "auto_now", False)],
         )
@@ -102,6 +120,7 @@ class Upsert:
         time by C-level map() instead of a Python loop over rows."""
         if not columns or not columns[0]:
             return
+        columns = _in_key_order(columns, self.key_positions)
         if not self.started:
             self.started = True
             if not self.postgres:
@@ -134,6 +153,41 @@ class Upsert:
         else:  # SQLite counts inserted and updated rows alike; it has one writer, so count
             self.created = self.table.model._default_manager.count() - self.rows_before
         return UpsertCounts(created=self.created, updated=self.changed - self.created)
+
+
+def _in_key_order(
+    columns: Sequence[Sequence[Any]], positions: list[int]
+) -> Sequence[Sequence[Any]]:
+    """The rows (given column by column) sorted by their key, so that concurrent writers take
+    the rows' locks in one order."""
+    keys = [columns[position] for position in positions]
+    if any(None in values for values in keys):
+        return columns  # a NULL key conflicts with nothing (and does not compare): no order
+    order = sorted(range(len(columns[0])), key=list(zip(*keys, strict=True)).__getitem__)
+    return [list(map(column.__getitem__, order)) for column in columns]
+
+
+def retry_on_conflict(write: Callable[[], Any], *, what: str = "write") -> Any:
+    """Run `write` (which opens and commits its own transaction) again, up to RETRIES times in
+    all, when PostgreSQL aborts it for a deadlock or a serialisation failure, after a short
+    random pause so that the two writers do not meet again. Inside an outer transaction nothing
+    can be retried (it is aborted as a whole): the error goes up."""
+    for attempt in range(1, RETRIES + 1):
+        try:
+            return write()
+        except OperationalError as exc:
+            if not is_write_conflict(exc) or attempt == RETRIES or connection.in_atomic_block:
+                raise
+            pause = random.uniform(0.05, 0.15) * attempt  # jittered, growing
+            code = getattr(exc.__cause__, "pgcode", "")
+            logger.warning("%s aborted (%s), retrying in %.2f s", what, code, pause)
+            time.sleep(pause)
+    raise AssertionError("unreachable")
+
+
+def is_write_conflict(exc: Exception) -> bool:
+    """Whether PostgreSQL aborted the transaction for a deadlock or a serialisation failure."""
+    return getattr(exc.__cause__, "pgcode", None) in (DEADLOCK_DETECTED, SERIALIZATION_FAILURE)
 
 
 def _new_row_value(field: models.Field, now: datetime) -> Any:
@@ -243,16 +297,19 @@ def _copy_new_rows(table: Table, text: str) -> bool:
     """COPY rows straight into the table; False, and nothing written, if one exists already."""
     try:
         with transaction.atomic(), connection.cursor() as cursor:  # a savepoint to undo it
-            cursor.cursor.copy_expert(
-                f"COPY {table.db_table} ({table.column_list}) FROM STDIN",
-                io.StringIO(text),
-                size=1 << 20,
-            )
-    except Exception as exc:
-        if getattr(exc, "pgcode", None) == UNIQUE_VIOLATION:
+            _copy(cursor, f"COPY {table.db_table} ({table.column_list}) FROM STDIN", text)
+    except IntegrityError as exc:
+        if getattr(exc.__cause__, "pgcode", None) == UNIQUE_VIOLATION:
             return False
         raise
     return True
+
+
+def _copy(cursor, sql: str, text: str) -> None:
+    """COPY through psycopg2 itself (Django has no COPY); its errors become Django's, as for
+    any other statement, so that callers can tell a deadlock or a refused row."""
+    with connection.wrap_database_errors:
+        cursor.cursor.copy_expert(sql, io.StringIO(text), size=1 << 20)
 
 
 def _write_postgres(table: Table, text: str) -> tuple[int, int]:
@@ -260,9 +317,7 @@ def _write_postgres(table: Table, text: str) -> tuple[int, int]:
     statement. Returns (created, created + updated)."""
     columns = table.column_list
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(
-            f"COPY {table.stage} ({columns}) FROM STDIN", io.StringIO(text), size=1 << 20
-        )
+        _copy(cursor, f"COPY {table.stage} ({columns}) FROM STDIN", text)
         # xmax is 0 on a freshly inserted row version and set on an updated one; rows left
         # alone by the WHERE of the conflict clause are not returned at all.
         cursor.execute(

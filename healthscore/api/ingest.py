@@ -10,6 +10,7 @@ A request is all or nothing: any bad row refuses it whole, listing every bad row
 0), field and reason, and nothing is written.
 """
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import methodcaller
@@ -29,7 +30,9 @@ from signals.importing import (
     _upserter,
     check_header,
 )
-from signals.upsert import UpsertCounts
+from signals.upsert import UpsertCounts, is_write_conflict, retry_on_conflict
+
+logger = logging.getLogger(__name__)
 
 MAX_ROWS = 10_000
 CELL_TYPES = {str, int, float, bool, type(None)}
@@ -43,6 +46,11 @@ class BadRow:
     index: int | None  # None: about the request as a whole (e.g. an unknown field)
     field: str
     reason: str
+
+
+class WriteConflict(Exception):
+    """Other requests kept writing the same rows at the same moment, retries included; nothing
+    was written, and sending the request again is expected to work."""
 
 
 class RowsRefused(Exception):
@@ -197,7 +205,8 @@ def rows_ingest(
         return result
     fixed = [value for _, value in kind.fixed]
     columns.extend([value] * len(columns[0]) for value in fixed)
-    try:
+
+    def write_all() -> UpsertCounts:
         with transaction.atomic():
             if write is not None:
                 counts = write(header, columns, lines)
@@ -216,10 +225,20 @@ def rows_ingest(
                 )
             if result.account_ids:
                 recompute_on_commit(sorted(result.account_ids), timezone.localdate())
+        return counts
+
+    try:
+        # Concurrent writers of the same rows can still meet (the contacts writer, or other
+        # writers of the table): the one PostgreSQL aborts runs again.
+        counts = retry_on_conflict(write_all, what=f"{kind.name} ingest")
     except DatabaseError as exc:
-        # Validation mirrors the constraints, so this is unexpected; say so, as the CSV does.
+        if is_write_conflict(exc):
+            raise WriteConflict from None
+        # Validation mirrors the constraints, so this is unexpected. The details (SQL, table
+        # and constraint names) are for the log, not for the client.
+        logger.exception("%s ingest: the database refused %d rows", kind.name, len(rows))
         raise RowsRefused(
-            [BadRow(None, "(request)", f"the database refused the rows: {exc}")]
+            [BadRow(None, "(request)", "the database refused the rows; nothing was written")]
         ) from None
     result.created, result.updated = counts.created, counts.updated
     return result

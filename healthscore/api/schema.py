@@ -19,6 +19,8 @@ ERRORS = {
     "404-list": "A page number past the last page.",
     "415": "The body must be JSON (Content-Type: application/json).",
     "429": "Too many requests for this token; the Retry-After header says when to retry.",
+    "503": "Other requests were writing the same rows at that moment; nothing was written. "
+    "Send it again (after the Retry-After header's seconds).",
 }
 
 
@@ -29,7 +31,7 @@ class ApiSchema(AutoSchema):
         if self.method == "GET":
             codes += ["400", "404"] if self._is_list_view() else ["404"]
         elif self.method == "POST":
-            codes += ["400", "415"]
+            codes += ["400", "415", "503"]
         for code in sorted(codes):
             if code not in responses:
                 response = self._get_response_for_code(ErrorSerializer, code, direction=direction)

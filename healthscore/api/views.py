@@ -25,7 +25,14 @@ from healthscore.api import filters as api_filters
 from healthscore.api import serializers as api
 from healthscore.api.authentication import is_ingest
 from healthscore.api.contacts import CONTACTS, contacts_write
-from healthscore.api.ingest import MAX_ROWS, BadRow, RowsRefused, Writer, rows_ingest
+from healthscore.api.ingest import (
+    MAX_ROWS,
+    BadRow,
+    RowsRefused,
+    WriteConflict,
+    Writer,
+    rows_ingest,
+)
 from healthscore.api.parsers import JSONParser
 from healthscore.api.permissions import (
     NOBODY,
@@ -49,6 +56,12 @@ from signals.models import (
 from surveys.models import Contact, SurveyResponse, SurveyType
 
 BIGINT_MAX = 2**63 - 1
+# Retries used up against other requests writing the same rows (healthscore/api/ingest.py).
+CONFLICT_DETAIL = (
+    "Other requests were writing the same rows at the same moment; nothing was written. "
+    "Send the request again."
+)
+CONFLICT_RETRY = "1"  # seconds
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -191,6 +204,10 @@ class KindViewSet(ReadViewSet):
             rows = self.prepare_rows(rows)
             result = rows_ingest(
                 kind=self.import_kind, rows=rows, scope=self.write_scope(), write=self.writer
+            )
+        except WriteConflict:
+            return Response(
+                {"detail": CONFLICT_DETAIL}, status=503, headers={"Retry-After": CONFLICT_RETRY}
             )
         except RowsRefused as refused:
             return Response(
