@@ -4,11 +4,19 @@ from django.db import transaction
 from django.shortcuts import render
 from django.utils import timezone
 
+from healthscore.uploads import upload_limit_text, upload_stopped
 from healthscore.workspace import recompute_on_commit
 from signals.forms import ImportForm
 from signals.importing import KINDS, csv_import
 
 SHOWN_ERRORS = 500
+
+
+def too_large_message(kind: str) -> str:
+    return (
+        f"The file is larger than {upload_limit_text()}, the most the import page takes. "
+        f"Import it on the command line instead: python manage.py import_csv {kind} FILE"
+    )
 
 
 def _can_import(user) -> bool:
@@ -23,9 +31,16 @@ def _can_import(user) -> bool:
 def csv_import_page(request):
     """Upload a CSV file; same validation and result as `manage.py import_csv`."""
     result = None
+    status = 200
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
-        if form.is_valid():
+        if upload_stopped(request):  # the file was not kept: say why, and what to do instead
+            form.is_valid()
+            kind = request.POST.get("kind", "")
+            message = too_large_message(kind if kind in KINDS else "KIND")
+            form.errors["file"] = form.error_class([message])
+            status = 413
+        elif form.is_valid():
             upload = form.cleaned_data["file"]
             with transaction.atomic():
                 result = csv_import(
@@ -47,5 +62,6 @@ def csv_import_page(request):
         # the page shows the first ones; the command line lists them all.
         "error_lines": error_lines[:SHOWN_ERRORS],
         "errors_not_shown": max(len(error_lines) - SHOWN_ERRORS, 0),
+        "upload_limit": upload_limit_text(),
     }
-    return render(request, "signals/import.html", context)
+    return render(request, "signals/import.html", context, status=status)

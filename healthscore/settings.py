@@ -136,9 +136,15 @@ STORAGES = {
     },
 }
 WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS = DEBUG
-# Largest upload accepted by the CSV import page.
+# Largest file the CSV import page takes, and largest API request body. Django applies it to
+# bodies only; healthscore/uploads.py applies it to files, while they are being received.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+FILE_UPLOAD_HANDLERS = [
+    "healthscore.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # E-mail: printed on the console unless an SMTP host is configured.
 EMAIL_HOST = env_str("EMAIL_HOST")

@@ -17,6 +17,7 @@ ERRORS = {
     "403": "Signed in, but not allowed to do this.",
     "404": "Not found, or not visible to you.",
     "404-list": "A page number past the last page.",
+    "413": "The body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE (10 MB by default).",
     "415": "The body must be JSON (Content-Type: application/json).",
     "429": "Too many requests for this token; the Retry-After header says when to retry.",
     "503": "Other requests were writing the same rows at that moment; nothing was written. "
@@ -31,7 +32,7 @@ class ApiSchema(AutoSchema):
         if self.method == "GET":
             codes += ["400", "404"] if self._is_list_view() else ["404"]
         elif self.method == "POST":
-            codes += ["400", "415", "503"]
+            codes += ["400", "413", "415", "503"]
         for code in sorted(codes):
             if code not in responses:
                 response = self._get_response_for_code(ErrorSerializer, code, direction=direction)

@@ -9,6 +9,7 @@ and upsert.
 from datetime import date
 
 from django import forms
+from django.core.exceptions import RequestDataTooBig
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -44,6 +45,7 @@ from healthscore.api.rates import describe
 from healthscore.api.schema import bulk_body
 from healthscore.api.throttling import ApiRateThrottle
 from healthscore.models import HealthSnapshot, Task
+from healthscore.uploads import upload_limit_text
 from signals.importing import KINDS, ImportKind
 from signals.models import (
     EmailMessage,
@@ -111,6 +113,8 @@ class StableOrdering(filters.OrderingFilter):
 
 def api_exception_handler(exc, context):
     """DRF's answers, with validation errors in the one error shape: detail + errors."""
+    if isinstance(exc, RequestDataTooBig):  # Django's own answer is an HTML 400
+        return Response({"detail": too_big_detail()}, status=413)
     response = exception_handler(exc, context)
     if (
         response is not None
@@ -126,6 +130,13 @@ def api_exception_handler(exc, context):
             ],
         }
     return response
+
+
+def too_big_detail() -> str:
+    return (
+        f"The body is larger than {upload_limit_text()}, the most a request may carry; send "
+        "the rows in several requests."
+    )
 
 
 class ApiViewSet(viewsets.GenericViewSet):
