@@ -15,11 +15,12 @@ $(STAMP): pyproject.toml requirements.lock
 
 venv: $(STAMP)
 
-# Local demo: SQLite, Celery tasks in-process, demo data loaded once.
+# Local demo: SQLite, Celery tasks in-process, demo data loaded once. DEMO, not DEBUG: the
+# app's own error pages, not Django's debug pages (DEBUG=true make run for those).
 run: $(STAMP)
-	DEBUG=true $(PY) manage.py migrate --no-input
-	DEBUG=true $(PY) manage.py seed_demo --if-empty
-	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+	DEMO=true $(PY) manage.py migrate --no-input
+	DEMO=true $(PY) manage.py seed_demo --if-empty
+	DEMO=true $(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP)
 	SECRET_KEY=$${SECRET_KEY:-insecure-test-only} $(PY) -m pytest $(PYTEST_ARGS)

@@ -26,11 +26,16 @@ from healthscore.env import (
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", default=False)
+# The local demo (`make run`): the development defaults below, without DEBUG, so that it shows
+# the app's own 404 and 500 pages instead of Django's debug pages (which list every URL pattern,
+# and on an error the code and the settings).
+DEMO = env_bool("DEMO", default=False)
+LOCAL = DEBUG or DEMO  # on this machine only: no HTTPS, a development key, files from source
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105 - DEBUG only
+    if not LOCAL:
+        raise ImproperlyConfigured("SECRET_KEY must be set unless DEBUG or DEMO is on.")
+    SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105 - DEBUG / DEMO only
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if not DEBUG else ["*"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -131,11 +136,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
+        if LOCAL
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS = DEBUG
+# Locally, WhiteNoise serves the files straight from their folders (no collectstatic).
+WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS = LOCAL
 # Largest file the CSV import page takes, and largest API request body. Django applies it to
 # bodies only; healthscore/uploads.py applies it to files, while they are being received.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024, minimum=1024)
@@ -249,8 +255,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",  # tags by resource: accounts, usage, health, ...
 }
 
-# Logs: one JSON object per line in production (for a log collector), plain text with DEBUG.
-LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
+# Logs: one JSON object per line in production (for a log collector), plain text locally.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if LOCAL else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -271,11 +277,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_log_level("LOG_LEVEL", "INFO")},
 }
 
-# Security. Production defaults; `make run` (DEBUG) and `make serve` (plain HTTP on
+# Security. Production defaults; `make run` (DEMO) and `make serve` (plain HTTP on
 # 127.0.0.1) turn off what needs HTTPS. Behind a TLS proxy, set BEHIND_PROXY=true.
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600, minimum=0)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not LOCAL)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not LOCAL)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if LOCAL else 365 * 24 * 3600, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 BEHIND_PROXY = env_bool("BEHIND_PROXY", default=False)
 if BEHIND_PROXY:

@@ -27,6 +27,7 @@ def test_check_deploy_is_clean_under_production_settings():
         if k
         not in {
             "DEBUG",
+            "DEMO",
             "SECURE_SSL_REDIRECT",
             "SECURE_COOKIES",
             "SECURE_HSTS_SECONDS",

@@ -26,6 +26,7 @@ PYTHON = str(VENV_PYTHON if VENV_PYTHON.exists() else sys.executable)
 # Variables the settings read; the subprocess tests start from an environment without them.
 SETTINGS_VARS = {
     "DEBUG",
+    "DEMO",
     "SECRET_KEY",
     "DATABASE_URL",
     "REDIS_URL",
@@ -268,6 +269,11 @@ def test_start_up_without_secret_key_fails_when_debug_is_off(debug):
 
 def test_debug_start_up_without_secret_key_uses_a_development_key():
     result = check(DEBUG="true")
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_demo_starts_without_a_secret_key_too():
+    result = check(DEMO="true")  # as `make run` does
     assert result.returncode == 0, result.stderr
 
 
