@@ -15,6 +15,7 @@ import codecs
 import csv
 import gc
 import io
+import logging
 import math
 import queue
 import threading
@@ -44,8 +45,10 @@ from signals.models import (
     TicketPriority,
     UsageRecord,
 )
-from signals.upsert import Upsert, UpsertCounts
+from signals.upsert import Upsert, UpsertCounts, is_write_conflict
 from surveys.models import SurveyResponse, SurveyType
+
+logger = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------- cell parsers
 # Each takes a stripped, non-empty cell and returns a value or raises ValueError(reason).
@@ -826,7 +829,13 @@ def _csv_import(kind, raw, source, skip_invalid, progress) -> ImportResult:
         return result
     except DatabaseError as exc:
         # Validation mirrors the constraints, so this is unexpected; say so rather than fail.
-        result.errors.append(RowError(0, "(file)", f"the database refused the rows: {exc}"))
+        # The database's own words (SQL, tables, constraints) go to the log, not to the page.
+        if is_write_conflict(exc):
+            reason = "other imports were writing the same rows at that moment; import it again"
+        else:
+            logger.exception("%s: the database refused the rows of %s", kind.name, source)
+            reason = "the database refused the rows (the server log says why)"
+        result.errors.append(RowError(0, "(file)", reason))
         return result
     finally:
         result.rows = checker.count
