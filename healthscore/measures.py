@@ -121,11 +121,12 @@ def usage_aggregate(signal, day, account_ids, scope, starts) -> Values:
             if age is not None and age + 1 < 2 * window:
                 result[a] = None
             elif per_metric(signal):
+                # None where a change cannot be measured (from nothing to something); a metric
+                # idle in both windows is missing here and scores as no change (0 %).
                 now, before = current.get(a, {}), previous.get(a, {})
-                changes = {
+                result[a] = {
                     m: relative_change(now.get(m, 0.0), before.get(m, 0.0)) for m in now | before
                 }
-                result[a] = {m: c for m, c in changes.items() if c is not None}
             else:
                 result[a] = relative_change(current.get(a, 0.0), previous.get(a, 0.0))
         return result
@@ -181,23 +182,30 @@ def _idle_cap(signal: SignalDefinition, day: date, start: date | None) -> int:
 
 
 def revenue_trend(signal, day, account_ids, scope, starts) -> Values:
-    """% change of MRR on the day against MRR at the start of the window — or, for an account
-    younger than the window, against its MRR on its first day. No baseline = no data."""
+    """% change of MRR on the day against MRR at the start of the window — or, when there was
+    none then (an account younger than the window, or on a free trial), against the first
+    paying MRR inside the window. No baseline = no data."""
     now = mrr_by_account(day, scope=scope)
     window_start = day - timedelta(days=signal.window_days)
     before = mrr_by_account(window_start, scope=scope)
-    # The lines that began an account inside the window are its earliest MRR.
-    first_mrr: dict[int, Decimal] = defaultdict(Decimal)
-    lines = SubscriptionLine.objects.filter(
-        start_date__gt=window_start, start_date__lte=day, **scope
-    ).values_list("account_id", "start_date", "mrr")
+    # The earliest paying lines that began inside the window: their MRR is the baseline.
+    first_paid: dict[int, tuple[date, Decimal]] = {}
+    lines = (
+        SubscriptionLine.objects.filter(
+            start_date__gt=window_start, start_date__lte=day, mrr__gt=0, **scope
+        )
+        .order_by("account_id", "start_date")
+        .values_list("account_id", "start_date", "mrr")
+    )
     for account_id, start, mrr in lines:
-        if starts.get(account_id) == start:
-            first_mrr[account_id] += mrr
+        first = first_paid.get(account_id)
+        if first is None:
+            first_paid[account_id] = (start, mrr)
+        elif first[0] == start:
+            first_paid[account_id] = (start, first[1] + mrr)
     result: Values = {}
     for a in account_ids:
-        start = starts.get(a)
-        baseline = first_mrr.get(a, 0) if start and start > window_start else before.get(a, 0)
+        baseline = before.get(a) or (first_paid[a][1] if a in first_paid else 0)
         result[a] = relative_change(float(now.get(a, 0)), float(baseline))
     return result
 
@@ -346,6 +354,9 @@ def facts_in_window(signal: SignalDefinition, day: date) -> list | None:
         rows = UsageRecord.objects.filter(date__gte=first, date__lte=last)
         if signal.metric or source == Source.LICENCE_UTILISATION:
             rows = rows.filter(metric=signal.metric or "active_users")
+        if source == Source.LICENCE_UTILISATION:
+            # Utilisation needs seats too: without any, the book cannot measure it.
+            rows = rows.filter(account__licensed_seats__gt=0)
         return [rows]
     if source == Source.INVOICE_OVERDUE:
         still_open = Q(paid_on__isnull=True) | Q(paid_on__gt=day)

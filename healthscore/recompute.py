@@ -43,7 +43,7 @@ from healthscore.scoring import (
     drivers,
     percentile_against,
 )
-from signals.revenue import first_days, mrr_by_account
+from signals.revenue import customer_since, mrr_by_account
 from signals.upsert import bulk_upsert
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,9 @@ class RecomputeResult:
     accounts: int  # snapshots written
     removed: int  # stale snapshots of accounts no longer active that day
     colours: dict[str, int]
+    # A source came into the book or left it since the last recompute of the day: every
+    # account's score may have moved, not only those in scope (see `book_sources_record`).
+    sources_changed: bool = False
 
 
 # ---------------------------------------------------------------- choosing a scorecard
@@ -107,7 +110,10 @@ def populations_of(values: Values) -> dict[str, list[float]]:
     if not any(isinstance(v, dict) for v in present):
         return {"": sorted(present)}  # type: ignore[type-var]
     metrics = set().union(*(v.keys() for v in present if isinstance(v, dict)))
-    return {m: sorted(v.get(m, 0.0) for v in present if isinstance(v, dict)) for m in metrics}
+    return {
+        m: sorted(x for v in present if isinstance(v, dict) if (x := v.get(m, 0.0)) is not None)
+        for m in metrics
+    }
 
 
 def population(
@@ -125,7 +131,7 @@ def population(
         if cached is not None:
             return cached
     ids = list(Account.objects.active_on(day).values_list("pk", flat=True))
-    values = populations_of(measure(signal, day, ids, {}, first_days()))
+    values = populations_of(measure(signal, day, ids, {}, customer_since(day)))
     cache.set(key, values, POPULATION_TTL)
     return values
 
@@ -169,6 +175,23 @@ def sources_in_book(
     return {s.pk: known[(s.source, s.metric, s.window_days)] for s in signals}
 
 
+def _sources_key(day: date) -> str:
+    return f"healthscore:sources:{day.isoformat()}"
+
+
+def book_sources_record(day: date, scorecards: list[Scorecard], known: dict[tuple, bool]) -> bool:
+    """Record which sources the live scorecards find in the book on `day`, and say whether that
+    differs from what the last recompute of the day found — the first ticket or NPS answer of
+    the book, say. Nothing recorded yet counts as no change. `known` keeps the answers for the
+    recompute that follows."""
+    signals = [s for card in scorecards for s in signals_of(card)]
+    sources_in_book(signals, day, known=known)
+    present = sorted(fact for fact, has in known.items() if has)
+    before = cache.get(_sources_key(day))
+    cache.set(_sources_key(day), present, POPULATION_TTL)
+    return before is not None and [tuple(f) for f in before] != present
+
+
 def sources_missing(signals: Iterable[SignalDefinition], day: date) -> list[str]:
     """Labels of the signals the book cannot measure on `day`: no account has any data of
     their source yet. Pages say these once instead of showing rows of nothing."""
@@ -190,13 +213,15 @@ def _score(signal: SignalDefinition, value: float, population: list[float] | Non
 
 def _metric_scores(signal, value, pops) -> tuple[tuple[str, float, float], ...]:
     """(metric, raw, score) of each metric of a per-metric signal. Every metric the book used
-    counts (not using one is a 0), except in a trend, which needs a change to score."""
+    counts (not using one is a 0, or in a trend no change), except where a trend cannot be
+    measured (from nothing to something)."""
     if value is None:
         return ()
-    names = sorted(value) if signal.method == Method.TREND else sorted(pops)
+    raws = {m: value.get(m, 0.0) for m in sorted(pops.keys() | value.keys())}
     return tuple(
-        (m, round(value.get(m, 0.0), 2), round(_score(signal, value.get(m, 0.0), pops.get(m)), 1))
-        for m in names
+        (m, round(raw, 2), round(_score(signal, raw, pops.get(m)), 1))
+        for m, raw in raws.items()
+        if raw is not None
     )
 
 
@@ -294,6 +319,13 @@ def health_from_snapshot(snapshot: HealthSnapshot) -> Health:
     )
 
 
+def _changes(before: HealthSnapshot | None, health: Health, card: Scorecard) -> list[str]:
+    if before is None:
+        return changes(None, health)
+    same = before.scorecard_id == card.pk and before.scorecard_version == card.version
+    return changes(health_from_snapshot(before), health, new_scorecard=None if same else str(card))
+
+
 def _previous_snapshots(day: date, scope: Scope) -> dict[int, HealthSnapshot]:
     """Each account's snapshot on the book's latest snapshot day before `day`."""
     before = HealthSnapshot.objects.filter(date__lt=day, **scope)
@@ -303,7 +335,14 @@ def _previous_snapshots(day: date, scope: Scope) -> dict[int, HealthSnapshot]:
     return {
         s.account_id: s
         for s in before.filter(date=last_day).only(
-            "account_id", "score", "colour", "coverage", "components", "critical_override"
+            "account_id",
+            "score",
+            "colour",
+            "coverage",
+            "components",
+            "critical_override",
+            "scorecard_id",
+            "scorecard_version",
         )
     }
 
@@ -330,6 +369,7 @@ def health_compute(
     scorecards: list[Scorecard],
     refresh_populations: bool,
     describe_changes: bool = True,
+    sources: dict[tuple, bool] | None = None,
 ) -> tuple[list[int], list[dict]]:
     """Score the accounts in scope active on `as_of`; return their ids and the snapshot rows,
     writing nothing (the preview of a draft uses this as it is)."""
@@ -344,9 +384,10 @@ def health_compute(
         by_card.setdefault(scorecard_for(row, scorecards).pk, []).append(row["pk"])
 
     mrr = mrr_by_account(as_of, scope=scope)
-    starts = first_days(scope=scope)
+    starts = customer_since(as_of, scope=scope)
     previous = _previous_snapshots(as_of, scope) if describe_changes else {}
-    in_book: dict[tuple, bool] = {}  # (source, metric, window) -> the book has such facts
+    # (source, metric, window) -> the book has such facts; answers may come in with `sources`
+    in_book: dict[tuple, bool] = {} if sources is None else sources
     rows: list[dict] = []
     for card_id, ids in by_card.items():
         card = cards[card_id]
@@ -381,9 +422,7 @@ def health_compute(
                     "coverage": round(health.coverage, 4),
                     "components": health_to_json(health),
                     "drivers": drivers(health),
-                    "changes": changes(health_from_snapshot(before) if before else None, health)
-                    if describe_changes
-                    else [],
+                    "changes": _changes(before, health, card) if describe_changes else [],
                     "critical_override": health.critical_override or "",
                     "mrr": mrr.get(account_id, 0),
                     "scorecard_id": card.pk,
@@ -405,10 +444,15 @@ def health_recompute(
     upsert one snapshot per account for that day. Accounts in scope that are not active that
     day lose any snapshot they had for it. Idempotent."""
     scope = _scope(accounts, id_range)
+    scorecards = scorecards if scorecards is not None else load_scorecards()
+    # A chunk of the nightly run need not ask: the run scores everyone anyway.
+    known: dict[tuple, bool] = {}
+    changed = book_sources_record(as_of, scorecards, known) if id_range is None else False
     active, rows = health_compute(
         as_of=as_of,
         scope=scope,
-        scorecards=scorecards if scorecards is not None else load_scorecards(),
+        scorecards=scorecards,
+        sources=known,
         # A full run is the moment to refresh the cached percentile populations.
         refresh_populations=not scope if refresh_populations is None else refresh_populations,
     )
@@ -424,16 +468,23 @@ def health_recompute(
             )
         )
         removed, _ = stale.delete()
-        columns = list(rows[0]) if rows else []
-        bulk_upsert(
-            HealthSnapshot,
-            columns,
-            [tuple(row.values()) for row in rows],
-            key=["account_id", "date"],
-            update=[c for c in columns if c not in ("account_id", "date")],
-        )
+        if rows:
+            columns = list(rows[0])
+            bulk_upsert(
+                HealthSnapshot,
+                columns,
+                [tuple(row.values()) for row in rows],
+                key=["account_id", "date"],
+                update=[c for c in columns if c not in ("account_id", "date")],
+            )
     logger.debug("health_recompute %s scope=%s: %d snapshots", as_of, bool(scope), len(rows))
-    return RecomputeResult(day=as_of, accounts=len(rows), removed=removed, colours=colours)
+    return RecomputeResult(
+        day=as_of,
+        accounts=len(rows),
+        removed=removed,
+        colours=colours,
+        sources_changed=changed and bool(scope),
+    )
 
 
 def id_chunks(*, as_of: date, size: int) -> list[tuple[int, int]]:

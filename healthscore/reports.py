@@ -29,6 +29,7 @@ from accounts.models import Account, Segment
 from healthscore import quality, retention, versioning
 from healthscore.audit import audit_record
 from healthscore.book import active_override
+from healthscore.measures import USAGE_SOURCES
 from healthscore.models import Direction, HealthSnapshot, Scorecard, SignalDefinition, Source
 from healthscore.recompute import sources_missing
 from healthscore.retention import Customer, Line, Month
@@ -41,7 +42,7 @@ from healthscore.suggest import (
     suggest_weights,
 )
 from signals.models import SubscriptionLine, Ticket, TicketPriority, UsageRecord
-from signals.revenue import churn_dates, first_days
+from signals.revenue import churn_dates, customer_since
 from surveys.models import SurveyResponse, SurveyType
 
 COLOURS = ("red", "yellow", "green", "grey")
@@ -1121,6 +1122,7 @@ class Snapshot(NamedTuple):
     colour: str
     components: dict[str, float | None]
     critical: bool = False  # red because a critical signal was red, whatever the score
+    scorecard_id: int | None = None
 
 
 def sampled_days(first: date, last: date, *, step: int) -> list[date]:
@@ -1171,16 +1173,16 @@ def snapshots_load(days: Sequence[date], *, segment: str = "") -> list[Snapshot]
         extract[f"s{i}"] = KT(f"components__{i}__score")
     result = []
     values = rows.annotate(**extract).values_list(
-        "account_id", "date", "score", "colour", "critical_override", *extract
+        "account_id", "date", "score", "colour", "critical_override", "scorecard_id", *extract
     )
     for row in values.iterator(chunk_size=5000):
         components: dict[str, float | None] = {}
-        for key, score in zip(row[5::2], row[6::2], strict=True):
+        for key, score in zip(row[6::2], row[7::2], strict=True):
             if key is None:
                 break
             # A JSON null comes back as None (PostgreSQL) or the text "null" (SQLite).
             components[key] = None if score is None or score == "null" else float(score)
-        result.append(Snapshot(row[0], row[1], row[2], row[3], components, bool(row[4])))
+        result.append(Snapshot(row[0], row[1], row[2], row[3], components, bool(row[4]), row[5]))
     return result
 
 
@@ -1397,12 +1399,17 @@ def _recoloured(observations, bands: Bands) -> list[quality.Band]:
 
 
 def band_preview(observations, *, card: Scorecard | None, red_share: int, green_share: int):
+    """Bands for the default scorecard from the scores it gave (snapshots of other scorecards
+    are theirs to judge); None without any."""
+    if card is None:
+        return None
+    observations = [(s, y) for s, y in observations if s.scorecard_id == card.pk]
     cuts = quality.bands_from_shares(
         [s.score for s, _ in observations if s.score is not None],
         red_share=red_share / 100,
         green_share=green_share / 100,
     )
-    if cuts is None or card is None:
+    if cuts is None:
         return None
     yellow_min, green_min = cuts
     return BandPreview(
@@ -1518,7 +1525,10 @@ def quality_report(
         n=len(chosen),
         churned=sum(y for _, y in chosen),
         missing_sources=sources_missing(default_signals, min(filters.last_day, today)),
-        bands=band_preview(
+        # Bands are the whole book's: a segment's own distribution would set them for everyone.
+        bands=None
+        if filters.segment
+        else band_preview(
             chosen,
             card=default_signals[0].scorecard if default_signals else None,
             red_share=red_share,
@@ -1530,13 +1540,6 @@ def quality_report(
 # ---------------------------------------------------------------- suggested weights
 
 
-USAGE_SOURCES = {
-    Source.USAGE_VOLUME,
-    Source.USAGE_FREQUENCY,
-    Source.USAGE_BREADTH,
-    Source.LICENCE_UTILISATION,
-    Source.DAYS_SINCE_ACTIVITY,
-}
 CANDIDATE_WINDOW_DAYS = 30
 AGE_KEY = "account-age"
 AGE_GOOD_DAYS = 180  # as the default scorecard's account age
@@ -1598,15 +1601,21 @@ def _usage_candidates(
 
 def _age_candidate(snapshots: Sequence[Snapshot]) -> dict[tuple[int, date], float]:
     """Account age scored as the default scorecard does (0 on the first day, 100 from 180 days
-    on), for a scorecard without an account-age signal."""
-    starts = first_days()
-    return {
-        (s.account_id, s.day): round(
-            threshold_score((s.day - starts[s.account_id]).days, poor=0, good=AGE_GOOD_DAYS), 1
-        )
-        for s in snapshots
-        if s.account_id in starts
-    }
+    on), for a scorecard without an account-age signal. One query per snapshot day: an
+    account that left and came back is young again from its return."""
+    by_day: dict[date, list[int]] = defaultdict(list)
+    for s in snapshots:
+        by_day[s.day].append(s.account_id)
+    scores = {}
+    for day, accounts in by_day.items():
+        since = customer_since(day)
+        for account_id in accounts:
+            if account_id in since:
+                age = (day - since[account_id]).days
+                scores[(account_id, day)] = round(
+                    threshold_score(age, poor=0, good=AGE_GOOD_DAYS), 1
+                )
+    return scores
 
 
 def _feature_kind(result: FeatureResult) -> str:

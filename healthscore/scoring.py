@@ -363,11 +363,19 @@ def _score_sentence(previous: float | None, current: float | None) -> str | None
     return f"Score {verb} from {_fmt(previous)} to {_fmt(current)} ({_signed(delta)})."
 
 
-def changes(previous: Health | None, current: Health, *, min_points: float = 5.0) -> list[str]:
+def changes(
+    previous: Health | None,
+    current: Health,
+    *,
+    min_points: float = 5.0,
+    new_scorecard: str | None = None,
+) -> list[str]:
     """What changed since the previous snapshot, in words a CSM can repeat.
 
     Overall score and colour first, then components that moved by at least ``min_points``
-    (biggest first, ties by key), then components that gained or lost data (by key).
+    (biggest first, ties by key), then components that gained or lost data (by key). When a
+    different scorecard (or version) made the previous snapshot, ``new_scorecard`` says which
+    one makes this, and components are not compared: they were weighed by other rules.
     """
     if previous is None:
         return ["First snapshot."]
@@ -378,6 +386,9 @@ def changes(previous: Health | None, current: Health, *, min_points: float = 5.0
         sentences.append(overall)
     if current.colour != previous.colour:
         sentences.append(f"Turned {current.colour} (was {previous.colour}).")
+    if new_scorecard is not None:
+        sentences.append(f"Now scored by {new_scorecard}, so its components are not compared.")
+        return sentences
 
     before = {p.component.key: p.component for p in previous.parts}
     after = {p.component.key: p.component for p in current.parts}

@@ -17,7 +17,7 @@ the scorecard already has keeps the direction its admin gave it and gets 0.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -121,14 +121,22 @@ def suggest_weights(
     weights with the suggested ones (both combined as the scorecard does: a weighted mean of
     the components with data)."""
     result = Suggestion(horizon=horizon)
-    train_days, test_days = time_split([o.day for o in observations])
+    _, test_days = time_split([o.day for o in observations])
     if not test_days:
         result.problem = "Too few snapshot days with a known outcome to split into past and later."
         return result
     first_test = test_days[0]
-    train = [o for o in observations if o.day < first_test]
+    # A training day's outcome window must close before the first day judged on, or the same
+    # churn would be learnt from and then judged on ("purged" split).
+    train = [o for o in observations if o.day + timedelta(days=horizon) < first_test]
     test = [o for o in observations if o.day >= first_test]
-    result.train_days = (train_days[0], train_days[-1])
+    if not train:
+        result.problem = (
+            f"Too few snapshot days: none ends its {horizon}-day churn window before the days "
+            "judged on. Choose a longer period or a shorter horizon."
+        )
+        return result
+    result.train_days = (min(o.day for o in train), max(o.day for o in train))
     result.test_days = (test_days[0], test_days[-1])
     result.n_train, result.n_test = len(train), len(test)
     result.churned_train = sum(o.churned for o in train)

@@ -49,9 +49,11 @@ def recompute_accounts(account_ids: list[int], day: str | None = None) -> int:
     Retries on database errors; a second run changes nothing.
     """
     # Fresh book-wide percentiles: the change that triggered this may have moved them.
-    return health_recompute(
-        as_of=_day(day), accounts=account_ids, refresh_populations=True
-    ).accounts
+    result = health_recompute(as_of=_day(day), accounts=account_ids, refresh_populations=True)
+    if result.sources_changed:
+        # A source came into the book (or left it): it is now measured (or not) for everyone.
+        nightly_recompute.delay(result.day.isoformat())
+    return result.accounts
 
 
 @shared_task(**RETRY)

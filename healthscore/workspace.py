@@ -16,7 +16,7 @@ from healthscore.models import CheckIn, ColourOverride, HealthSnapshot, Scorecar
 from healthscore.queueing import enqueue, send_or_keep
 from healthscore.scoring import Bands, State
 from signals.models import SentimentEntry, UsageRecord
-from signals.revenue import first_days
+from signals.revenue import customer_since
 
 # Past this many accounts, one book-wide recompute (in chunks) beats a list of ids.
 MANY_ACCOUNTS = 1000
@@ -152,7 +152,8 @@ def account_overview(account: Account, *, today: date) -> Overview:
     bands = scorecard.bands if scorecard else Bands()
     # Per metric, as the score sees it: a day's average over the days the account existed in
     # the last 30 (a gauge such as active users is never summed over days or with a count).
-    days = days_in_window(today, 30, first_days(scope={"account_id": account.pk}).get(account.pk))
+    since = customer_since(today, scope={"account_id": account.pk}).get(account.pk)
+    days = days_in_window(today, 30, since)
     usage = [
         {**row, "per_day": row["total"] / days}
         for row in UsageRecord.objects.filter(

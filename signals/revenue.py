@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
-from django.db.models import Max, Min, Q, QuerySet, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 
 from accounts.models import Account
 from signals.models import SubscriptionLine
@@ -71,17 +71,34 @@ def mrr_by_account(
     return dict(rows)
 
 
-def first_days(*, scope: dict | None = None) -> dict[int, date]:
-    """Each account's first subscription day, from which its age counts, in one query.
+def customer_since(day: date, *, scope: dict | None = None) -> dict[int, date]:
+    """The day each account's current run of subscription lines began, as of `day` — the day it
+    became a customer again, for an account that left and came back — from which its age
+    counts. Lines that touch or overlap make one run; a gap starts a new one. One query.
 
     `scope` is a filter on account_id, as for `mrr_by_account`."""
-    rows = (
-        SubscriptionLine.objects.filter(**(scope or {}))
-        .values("account_id")
-        .annotate(first=Min("start_date"))
-        .values_list("account_id", "first")
+    lines = (
+        SubscriptionLine.objects.filter(start_date__lte=day, **(scope or {}))
+        .order_by("account_id", "-start_date")
+        .values_list("account_id", "start_date", "end_date")
     )
-    return dict(rows)
+    since: dict[int, date] = {}
+    reach: dict[int, date | None] = {}  # the earliest start of the run found so far
+    broken: set[int] = set()
+    for account_id, start, end in lines.iterator(chunk_size=10_000):
+        if account_id in broken:
+            continue
+        if account_id not in since:
+            since[account_id] = start
+            reach[account_id] = start
+            continue
+        # Walking back in time: this line belongs to the run if it reaches its earliest start.
+        if end is None or end >= reach[account_id]:
+            since[account_id] = min(since[account_id], start)
+            reach[account_id] = since[account_id]
+        else:
+            broken.add(account_id)
+    return since
 
 
 def churn_dates(account_ids: Iterable[int] | None = None) -> dict[int, date]:

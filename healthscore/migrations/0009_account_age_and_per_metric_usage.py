@@ -18,25 +18,35 @@ class Migration(migrations.Migration):
     ]
 
 
-# The defaults as 0002 created them: (key, source, weight, window_days, poor, good, unit).
+# The defaults as 0002 created them, every field: (key, label, source, metric, method,
+# direction, poor, good, window_days, weight, critical, enabled, unit).
 OLD_DEFAULTS = {
-    ("usage", "usage_volume", 25.0, 30, None, None, "events"),
-    ("revenue_trend", "revenue_trend", 15.0, 90, -20.0, 10.0, "%"),
-    ("invoices", "invoice_overdue", 15.0, 365, 50.0, 0.0, "days overdue"),
-    ("tickets", "open_tickets", 10.0, 365, 14.0, 0.0, "ticket-days open"),
-    ("nps", "nps", 15.0, 180, 5.0, 10.0, ""),
-    ("email", "email_open_rate", 10.0, 90, 10.0, 50.0, "% opened"),
-    ("sentiment", "sentiment", 10.0, 90, 0.0, 100.0, "points"),
+    ("usage", "Product usage", "usage_volume", "", "percentile", "higher_better", None, None,
+     30, 25.0, False, True, "events"),
+    ("revenue_trend", "Revenue trend", "revenue_trend", "", "threshold", "higher_better",
+     -20.0, 10.0, 90, 15.0, False, True, "%"),
+    ("invoices", "Invoices", "invoice_overdue", "", "threshold", "lower_better", 50.0, 0.0,
+     365, 15.0, True, True, "days overdue"),
+    ("tickets", "Support tickets", "open_tickets", "", "threshold", "lower_better", 14.0, 0.0,
+     365, 10.0, False, True, "ticket-days open"),
+    ("nps", "NPS", "nps", "", "threshold", "higher_better", 5.0, 10.0, 180, 15.0, False, True,
+     ""),
+    ("email", "E-mail engagement", "email_open_rate", "", "threshold", "higher_better", 10.0,
+     50.0, 90, 10.0, False, True, "% opened"),
+    ("sentiment", "CSM sentiment", "sentiment", "", "threshold", "higher_better", 0.0, 100.0,
+     90, 10.0, False, True, "points"),
 }
 SIGNAL_FIELDS = ("label", "source", "metric", "method", "direction", "poor", "good",
                  "window_days", "weight", "critical", "enabled", "unit")
 
 
 def new_defaults(apps, schema_editor):
-    """An untuned default scorecard takes the new defaults (account age, usage per metric and
-    per day, weights summing to 100) as a new published version; a tuned one is left as its
-    admin made it, but a usage volume is now a rate per day whatever the scorecard, so its
-    unit says so."""
+    """A usage volume is now a rate per day whatever the scorecard: its unit says so, and the
+    thresholds of a volume scored by thresholds become per day too (a tuned 300 → 3,000 events
+    in 30 days is 10 → 100 a day), so a tuned scorecard scores as it did.
+
+    An untuned default scorecard (every field as 0002 made it, no draft open) takes the new
+    defaults — account age, usage per metric, weights summing to 100 — as a new version."""
     from django.utils import timezone
 
     from healthscore.defaults import DEFAULT_SIGNALS, FIELDS
@@ -44,20 +54,22 @@ def new_defaults(apps, schema_editor):
     Scorecard = apps.get_model("healthscore", "Scorecard")
     SignalDefinition = apps.get_model("healthscore", "SignalDefinition")
     ScorecardVersion = apps.get_model("healthscore", "ScorecardVersion")
-    SignalDefinition.objects.filter(source="usage_volume", unit="events").update(unit="a day")
+    for signal in SignalDefinition.objects.filter(source="usage_volume", method="threshold"):
+        signal.poor = None if signal.poor is None else signal.poor / signal.window_days
+        signal.good = None if signal.good is None else signal.good / signal.window_days
+        signal.save(update_fields=["poor", "good"])
     card = Scorecard.objects.filter(is_default=True, draft_of__isnull=True).first()
-    if card is None:
+    if card is None or Scorecard.objects.filter(draft_of=card).exists():
+        SignalDefinition.objects.filter(source="usage_volume", unit="events").update(unit="a day")
         return
-    signals = list(SignalDefinition.objects.filter(scorecard=card))
     current = {
-        (s.key, s.source, s.weight, s.window_days, s.poor, s.good,
-         "events" if s.key == "usage" and s.unit == "a day" else s.unit)
-        for s in signals if s.enabled and not s.metric
+        (s.key, *(getattr(s, f) for f in SIGNAL_FIELDS))
+        for s in SignalDefinition.objects.filter(scorecard=card)
     }
-    untuned = (
-        current == OLD_DEFAULTS and len(signals) == len(OLD_DEFAULTS)
-        and (card.green_min, card.yellow_min, card.min_coverage) == (70.0, 40.0, 0.5)
-    )
+    untuned = current == OLD_DEFAULTS and (
+        card.green_min, card.yellow_min, card.min_coverage
+    ) == (70.0, 40.0, 0.5)
+    SignalDefinition.objects.filter(source="usage_volume", unit="events").update(unit="a day")
     if not untuned:
         return
     SignalDefinition.objects.filter(scorecard=card).delete()

@@ -141,3 +141,15 @@ def test_a_source_that_leaves_the_book_is_said_to_be_not_measured_not_missing():
 def test_a_mean_of_exactly_a_half_rounds_up_whatever_the_float_sum(scores, expected):
     components = [comp(f"c{i}", s, w) for i, (s, w) in enumerate(scores)]
     assert combine(components, bands=BANDS).score == expected
+
+
+def test_after_a_scorecard_change_components_are_not_compared():
+    from healthscore.scoring import changes
+
+    before = combine([comp("usage", 50, 30)], bands=BANDS)
+    after = combine([comp("usage", 50, 30), comp("age", 100, 10)], bands=BANDS)
+    assert changes(before, after, new_scorecard="Default (v2)") == [
+        "Score rose from 50 to 62.5 (+12.5).",
+        "Now scored by Default (v2), so its components are not compared.",
+    ]
+    assert "age: no data before, now 100/100." in changes(before, after)

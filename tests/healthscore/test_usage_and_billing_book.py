@@ -102,3 +102,112 @@ def test_the_account_page_says_the_missing_sources_once(client, book, django_use
         "Not measured in this book yet: Invoices, NPS, CSM sentiment, Support tickets, "
         "E-mail engagement." in html
     )
+
+
+def test_the_first_sentiment_of_the_book_rescores_everyone(book, default_scorecard):
+    """Sentiment was not measured for anyone; once a CSM records the first entry it is, and
+    every other account now lacks it — a rescore of that one account alone would leave the
+    rest of the book scored by the old rule."""
+    from healthscore.tasks import recompute_accounts
+    from tests.factories import SentimentEntryFactory
+
+    quiet = book["quiet"].account
+    SentimentEntryFactory(account=quiet, recorded_on=DAY, sentiment="red")
+    recompute_accounts([quiet.pk], DAY.isoformat())
+    busy = HealthSnapshot.objects.get(account=book["busy"].account, date=DAY)
+    assert component(busy, "sentiment")["state"] == "no_data"
+    assert busy.coverage == pytest.approx(50 / 60, abs=1e-4)  # sentiment now counts, without data
+
+
+def test_a_second_rescore_with_no_new_source_stays_with_its_accounts(book, default_scorecard):
+    from healthscore.recompute import health_recompute as recompute
+
+    result = recompute(as_of=DAY, accounts=[book["quiet"].account_id])
+    assert not result.sources_changed
+
+
+def test_an_account_that_left_and_came_back_is_young_again(default_scorecard):
+    account = AccountFactory()
+    SubscriptionLineFactory(account=account, start_date=date(2024, 1, 1), end_date=date(2025, 1, 1))
+    SubscriptionLineFactory(account=account, start_date=DAY - timedelta(days=5))
+    # A renewal that follows straight on keeps the run going.
+    steady = AccountFactory()
+    SubscriptionLineFactory(account=steady, start_date=date(2025, 1, 1), end_date=date(2026, 1, 1))
+    SubscriptionLineFactory(account=steady, start_date=date(2026, 1, 1))
+    for a in (account, steady):
+        UsageRecordFactory(account=a, date=DAY, metric="logins", value=5)
+    health_recompute(as_of=DAY)
+    back = HealthSnapshot.objects.get(account=account, date=DAY)
+    assert component(back, "account_age")["raw"] == 5
+    assert component(back, "revenue_trend")["state"] == "scored"  # from its first paying day
+    kept = HealthSnapshot.objects.get(account=steady, date=DAY)
+    assert component(kept, "account_age")["raw"] == (DAY - date(2025, 1, 1)).days
+
+
+def test_a_trial_is_no_revenue_baseline_the_first_paid_month_is(default_scorecard):
+    account = AccountFactory()
+    start = DAY - timedelta(days=40)
+    SubscriptionLineFactory(
+        account=account, start_date=start, end_date=start + timedelta(days=14), mrr=0, is_trial=True
+    )
+    SubscriptionLineFactory(
+        account=account,
+        start_date=start + timedelta(days=14),
+        end_date=start + timedelta(days=30),
+        mrr=Decimal(500),
+    )
+    SubscriptionLineFactory(
+        account=account, start_date=start + timedelta(days=30), mrr=Decimal(600)
+    )
+    UsageRecordFactory(account=account, date=DAY, metric="logins", value=5)
+    health_recompute(as_of=DAY)
+    trend = component(HealthSnapshot.objects.get(account=account, date=DAY), "revenue_trend")
+    assert trend["raw"] == 20.0  # 500 → 600, not "no data" for a trial that began at 0
+
+
+def test_licence_utilisation_without_seats_anywhere_is_not_measured(default_scorecard):
+    from healthscore.models import SignalDefinition
+
+    SignalDefinition.objects.create(
+        scorecard=default_scorecard,
+        key="seats",
+        label="Licence utilisation",
+        source="licence_utilisation",
+        method="threshold",
+        poor=20,
+        good=80,
+        window_days=30,
+        weight=10,
+    )
+    account = customer(age_days=400, logins_a_day=5, active_users=3)
+    account.licensed_seats = 0
+    account.save()
+    health_recompute(as_of=DAY)
+    snap = HealthSnapshot.objects.get(account=account, date=DAY)
+    assert component(snap, "seats")["state"] == "not_measured"
+    assert snap.coverage == 1.0
+
+
+def test_an_old_account_idle_in_both_windows_scores_no_change_in_a_per_metric_trend(
+    default_scorecard,
+):
+    from healthscore.models import SignalDefinition
+
+    SignalDefinition.objects.create(
+        scorecard=default_scorecard,
+        key="usage_trend",
+        label="Usage trend",
+        source="usage_volume",
+        method="trend",
+        poor=-50,
+        good=50,
+        window_days=30,
+        weight=10,
+    )
+    customer(age_days=400, logins_a_day=5, active_users=3)
+    idle = AccountFactory()
+    SubscriptionLineFactory(account=idle, start_date=date(2025, 1, 1))
+    health_recompute(as_of=DAY)
+    trend = component(HealthSnapshot.objects.get(account=idle, date=DAY), "usage_trend")
+    assert trend["state"] == "scored"
+    assert [m[1] for m in trend["metrics"]] == [0.0, 0.0]  # no change in either metric
