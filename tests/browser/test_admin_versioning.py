@@ -41,7 +41,10 @@ def test_admin_drafts_previews_and_publishes_a_weight_change(page, book, live_se
     page.get_by_role("link", name="Preview this draft").click()
     changes = page.locator("#preview-changes")
     expect(changes).to_contain_text("Greenleaf Foods")
-    expect(changes.locator("tbody tr")).to_have_count(1)
+    # Greenleaf falls to red; Bluebird, least used but with a happy CSM, rises to green.
+    expect(changes.locator("tbody tr")).to_have_count(2)
+    expect(changes.locator("tr:has-text('Greenleaf Foods')")).to_contain_text("red")
+    expect(changes.locator("tr:has-text('Bluebird Travel')")).to_contain_text("green")
     page.locator("#publish-from-preview").click()
     expect(page.locator(".messagelist")).to_contain_text("v2 is live")
 
