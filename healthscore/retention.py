@@ -8,14 +8,17 @@ are PRODUCT.md's ("Definitions"):
 
 - an account is *active on s* when a line covers s (start <= s < end) and no churn recorded by
   a person has taken effect by s;
-- it *churned in [s, e)* when its churn date falls in [s, e) — the churn date being the one a
-  person recorded, else the end of its last line when no line is open; only churn dates on or
-  before "today" count (billing may already know an annual contract ends next month);
+- its *churn date* is the first day it is not active: the date a person recorded, else the end
+  date of its last line when no line is open and none starts later;
+- it *churned in [s, e)* when it was active on s and its churn date is in (s, e] — that is,
+  active on s, not active on e, and no later line. An account whose last line ends on 1 April
+  was a customer through 31 March: it churned in March. Only churn dates on or before
+  "today" count (billing may already know an annual contract ends next month);
 - logo churn of [s, e) = churned in [s, e) among the active on s ÷ active on s;
 - GRR = Σ min(MRR on e, MRR on s) ÷ Σ MRR on s over the accounts active on s; NRR the same
   without the cap;
-- renewal rate = lines due to end in the period followed by a new line of the same account ÷
-  all lines due, × 100;
+- renewal rate = lines due to end in the period — their end date in (s, e], the same edge as
+  churn — followed by a new line of the same account ÷ all lines due, × 100;
 - NPS = % promoters (9–10) − % detractors (0–6).
 """
 
@@ -163,8 +166,14 @@ class Customer:
         return max(line.end for line in self.lines if line.end is not None)
 
     def churned_in(self, start: date, end: date, *, today: date) -> bool:
+        """Active on `start`, and its churn date (its first day not active) in (start, end]."""
         churned = self.churn_date()
-        return churned is not None and start <= churned < end and churned <= today
+        return (
+            churned is not None
+            and start < churned <= end
+            and churned <= today
+            and self.active_on(start)
+        )
 
     @property
     def first_start(self) -> date | None:
@@ -323,13 +332,13 @@ def _followed(line: Line, others: Sequence[Line], *, same_product: bool, grace: 
 def renewal_outcome(
     customers: Iterable[Customer], start: date, end: date, *, today: date, grace: int = GRACE_DAYS
 ) -> Outcome:
-    """Paid lines whose end date is in [start, end) and on or before today are due; each is
-    renewed when a paid line of the same account starts on its end date or within `grace` days
-    after it."""
+    """Paid lines whose end date is in (start, end] and on or before today are due (a line
+    ending on 1 April last covers 31 March: due in March); each is renewed when a paid line of
+    the same account starts on its end date or within `grace` days after it."""
     due = followed = pending = 0
     for c in customers:
         for line in c.lines:
-            if line.is_trial or line.end is None or not (start <= line.end < end):
+            if line.is_trial or line.end is None or not (start < line.end <= end):
                 continue
             if line.end > today:
                 continue
@@ -344,12 +353,13 @@ def renewal_outcome(
 def trial_outcome(
     customers: Iterable[Customer], start: date, end: date, *, today: date, grace: int = GRACE_DAYS
 ) -> Outcome:
-    """Trial lines that ended in [start, end) (and by today); each converted when a paid line of
-    the same account and product starts during the trial or within `grace` days after it."""
+    """Trial lines that ended in (start, end] (and by today), the edge of churn and renewals;
+    each converted when a paid line of the same account and product starts during the trial
+    or within `grace` days after it."""
     due = followed = pending = 0
     for c in customers:
         for line in c.lines:
-            if not line.is_trial or line.end is None or not (start <= line.end < end):
+            if not line.is_trial or line.end is None or not (start < line.end <= end):
                 continue
             if line.end > today:
                 continue

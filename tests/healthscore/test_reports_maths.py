@@ -291,3 +291,70 @@ def test_spread_gives_median_and_mean():
     s = spread([2.0, 6.0, 1.0])
     assert (s.n, s.median, s.mean) == (3, 2.0, 3.0)
     assert spread([]).median is None
+
+
+# ---------------------------------------------------------------- churn at month edges
+
+
+MARCH, APRIL, MAY = date(2026, 3, 1), date(2026, 4, 1), date(2026, 5, 1)
+TODAY_EDGE = date(2026, 6, 30)
+
+
+@pytest.mark.parametrize(
+    ("last_end", "churned_in_march", "churned_in_april"),
+    [
+        # Last line ends 1 April: a customer through 31 March, gone on 1 April -> March.
+        (date(2026, 4, 1), True, False),
+        # Ends 31 March: its last day was 30 March -> March.
+        (date(2026, 3, 31), True, False),
+        # Ends 2 April: still a customer on 1 April -> April.
+        (date(2026, 4, 2), False, True),
+        # Ends 1 March: gone on the first day of March, so it was not active on 1 March; its
+        # last day was 28 February -> February, neither March nor April.
+        (date(2026, 3, 1), False, False),
+    ],
+)
+def test_churn_date_is_the_first_day_not_active(last_end, churned_in_march, churned_in_april):
+    from healthscore.retention import Customer, Line
+
+    c = Customer(1, [Line("Core", D(100), date(2025, 1, 1), last_end)])
+    assert c.churn_date() == last_end
+    assert c.churned_in(MARCH, APRIL, today=TODAY_EDGE) is churned_in_march
+    assert c.churned_in(APRIL, MAY, today=TODAY_EDGE) is churned_in_april
+
+
+def test_logo_churn_counts_the_first_of_the_month_leaver_once():
+    from healthscore.retention import Customer, Line, retention
+
+    leaves_1_april = Customer(1, [Line("Core", D(100), date(2025, 1, 1), APRIL)])
+    stays = Customer(2, [Line("Core", D(100), date(2025, 1, 1), None)])
+    march = retention([leaves_1_april, stays], MARCH, APRIL, today=TODAY_EDGE)
+    april = retention([leaves_1_april, stays], APRIL, MAY, today=TODAY_EDGE)
+    assert (march.active, march.churned) == (2, 1)
+    assert (april.active, april.churned) == (1, 0)
+
+
+def test_an_account_that_starts_and_leaves_inside_the_period_was_not_active_on_its_start():
+    from healthscore.retention import Customer, Line
+
+    c = Customer(1, [Line("Core", D(100), date(2026, 3, 10), date(2026, 3, 20))])
+    assert not c.churned_in(MARCH, APRIL, today=TODAY_EDGE)
+
+
+def test_a_line_ending_on_the_first_is_due_for_renewal_in_the_month_before():
+    from healthscore.retention import Customer, Line, renewal_outcome
+
+    renewed = Customer(
+        1, [Line("Core", D(100), date(2025, 4, 1), APRIL), Line("Core", D(100), APRIL, None)]
+    )
+    march = renewal_outcome([renewed], MARCH, APRIL, today=TODAY_EDGE)
+    april = renewal_outcome([renewed], APRIL, MAY, today=TODAY_EDGE)
+    assert (march.due, march.followed) == (1, 1)
+    assert april.due == 0
+
+
+def test_survival_counts_whole_months_to_the_first_day_not_active():
+    from healthscore.retention import Customer, Line, tenure
+
+    c = Customer(1, [Line("Core", D(100), date(2026, 1, 1), APRIL)])
+    assert tenure(c, cutoff=TODAY_EDGE) == (3, True)  # January, February, March
