@@ -114,8 +114,8 @@ def build_book(accounts: int, reuse: bool) -> None:
     use_scratch_database(DATABASE)
     from django.utils import timezone
 
-    from healthscore.demo import demo_seed
-    from healthscore.recompute import health_recompute, load_scorecards
+    from demo.generator import demo_seed
+    from scoring.recompute import health_recompute, load_scorecards
 
     demo_seed(accounts=accounts, days=35)
     seeded = time.perf_counter()
@@ -143,7 +143,7 @@ def read_book() -> Book:
     from django.utils import timezone
 
     from accounts.models import Account
-    from healthscore.models import HealthSnapshot
+    from scoring.models import HealthSnapshot
 
     today = timezone.localdate()
     scored = list(HealthSnapshot.objects.filter(date=today).values_list("account_id", flat=True))
@@ -338,7 +338,7 @@ def report(samples: list[Sample], seconds: float) -> None:
 def main() -> int:
     args = parse_args()
     build_book(args.accounts, args.reuse)
-    from healthscore.demo import DEMO_PASSWORD
+    from demo.generator import DEMO_PASSWORD
 
     book = read_book()
     logs = Path(tempfile.mkdtemp(prefix="healthscore-load-"))

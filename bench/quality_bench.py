@@ -64,7 +64,7 @@ def timed(timings: dict[str, float], label: str, step: Callable):
 def decile_lift(scores: np.ndarray, churned: np.ndarray, *, seed: int) -> float | None:
     """Churn rate of the lowest-scored tenth ÷ the overall churn rate; ties at the cut broken
     at random (seeded), not by account id."""
-    from healthscore.quality import Band, lift
+    from scoring.quality import Band, lift
 
     if not len(scores):
         return None
@@ -109,8 +109,8 @@ class Judge:
         return (self.day - self.first_line[account_id]).days < YOUNG_DAYS
 
     def snapshots(self, name: str) -> tuple[Figures, list]:
-        from healthscore.quality import churn_by_colour, score_auc
-        from healthscore.reports import snapshots_load
+        from scoring.quality import churn_by_colour, score_auc
+        from reports.selectors_all import snapshots_load
 
         rows = snapshots_load([self.day])
         if not rows:
@@ -135,7 +135,7 @@ class Judge:
         """Percentile of the total of every usage metric over the 30 days to the day."""
         from django.db.models import Sum
 
-        from healthscore.quality import score_auc
+        from scoring.quality import score_auc
         from signals.models import UsageRecord
 
         totals = dict(
@@ -159,7 +159,7 @@ class Judge:
 
     def ceiling(self, rows: list, satisfaction: dict[int, float]) -> Figures:
         """The simulation's hidden satisfaction on the day: what no scorer can see."""
-        from healthscore.quality import score_auc
+        from scoring.quality import score_auc
 
         ids = [s.account_id for s in rows]
         x = np.array([satisfaction[a] for a in ids], dtype=float)
@@ -251,9 +251,9 @@ def main() -> int:
         counts = timed(timings, "load it (accounts ORM, lines and usage COPY)", lambda: load(book))
         describe(book, counts)
 
-        from healthscore import versioning
-        from healthscore.recompute import health_recompute
-        from healthscore.reports import ReportFilters, suggestion_apply, weights_suggestion
+        from scoring import versioning
+        from scoring.recompute import health_recompute
+        from reports.selectors_all import ReportFilters, suggestion_apply, weights_suggestion
 
         held_out = CALENDAR.held_out
         judge = Judge(held_out, args.seed)

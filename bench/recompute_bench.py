@@ -164,7 +164,7 @@ FLOOR_BANDS = (70, 40, 0.5)  # green_min, yellow_min, min_coverage
 
 def check_floor_card() -> None:
     """Exit unless the default scorecard is the one FLOOR_SQL computes."""
-    from healthscore.models import Scorecard
+    from scoring.models import Scorecard
 
     card = Scorecard.objects.get(is_default=True)
     signals = {
@@ -184,7 +184,7 @@ def check_floor_card() -> None:
 # The default scorecard's figures in one statement, materialised as a table (as snapshots
 # are). Component scores are rounded to 1 decimal before the weighted mean, the score to 1
 # decimal, and the colour comes from the rounded score (the critical rule from the rounded
-# invoice score), as in healthscore.scoring.combine. Exact decimal arithmetic, except where
+# invoice score), as in scoring.maths.combine. Exact decimal arithmetic, except where
 # the app's binary doubles decide: the per-day usage rates (float8 as in Python, so that both
 # sides see the same ties in the ranks) and the metric percentiles (the same double, rounded
 # as Python rounds it). The other components' exact values are never halfway between two
@@ -412,8 +412,8 @@ def naive_recompute(account_ids: list[int]) -> None:
     """What a first draft would do: the service run for one account at a time (each account's
     own queries for every signal; the book's percentile populations from the cache the full
     run filled) and one save per account."""
-    from healthscore.models import HealthSnapshot
-    from healthscore.recompute import health_compute, load_scorecards
+    from scoring.models import HealthSnapshot
+    from scoring.recompute import health_compute, load_scorecards
 
     scorecards = load_scorecards()
     for pk in account_ids:
@@ -429,7 +429,7 @@ def naive_recompute(account_ids: list[int]) -> None:
 
 
 def snapshot_figures(account_ids: list[int]) -> dict[int, tuple]:
-    from healthscore.models import HealthSnapshot
+    from scoring.models import HealthSnapshot
 
     rows = HealthSnapshot.objects.filter(date=DAY, account_id__in=account_ids)
     return {
@@ -456,9 +456,9 @@ def main() -> None:
     use_scratch_database(DB)
     from django.db import connection
 
-    from healthscore.measures import end_of
-    from healthscore.models import HealthSnapshot
-    from healthscore.recompute import health_recompute
+    from scoring.measures import end_of
+    from scoring.models import HealthSnapshot
+    from scoring.recompute import health_recompute
 
     check_floor_card()
     print(f"Building a book of {args.accounts:,} accounts in {DB} ...", flush=True)

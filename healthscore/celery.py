@@ -14,6 +14,6 @@ app.autodiscover_tasks()
 
 @worker_ready.connect
 def _send_work_kept_while_the_broker_was_down(**kwargs):
-    from healthscore.queueing import outbox_flush
+    from jobs.queueing import outbox_flush
 
     outbox_flush()

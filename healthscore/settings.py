@@ -11,7 +11,7 @@ import plotly
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from healthscore.api.rates import env_rate
+from api.rates import env_rate
 from healthscore.env import (
     env_bool,
     env_database,
@@ -56,10 +56,17 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "csp",
     "axes",
+    # The apps, bottom layer first (the import contract in pyproject.toml keeps this order).
     "accounts",
+    "audit",
+    "jobs",
     "surveys",
     "signals",
-    "healthscore",
+    "scoring",
+    "workspace",
+    "reports",
+    "api",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -143,11 +150,11 @@ STORAGES = {
 # Locally, WhiteNoise serves the files straight from their folders (no collectstatic).
 WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS = LOCAL
 # Largest file the CSV import page takes, and largest API request body. Django applies it to
-# bodies only; healthscore/uploads.py applies it to files, while they are being received.
+# bodies only; signals/uploads.py applies it to files, while they are being received.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 FILE_UPLOAD_HANDLERS = [
-    "healthscore.uploads.SizeLimitedUploadHandler",
+    "signals.uploads.SizeLimitedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
@@ -181,14 +188,14 @@ else:
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 # Results are stored for the workers' own use (the chord of the nightly recompute). The web
-# never reads one: healthscore/queueing.py sends with ignore_result, so that publishing never
+# never reads one: jobs/queueing.py sends with ignore_result, so that publishing never
 # touches the result store (whose reconnect loop held a request for 19 s with Redis down).
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 # With Redis down, give up publishing within about 2 s: the work is kept in the database
-# instead (healthscore/queueing.py) and sent when Redis is back. One retry, at once, covers a
+# instead (jobs/queueing.py) and sent when Redis is back. One retry, at once, covers a
 # connection that Redis closed while it sat in the pool.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
@@ -225,16 +232,16 @@ REST_FRAMEWORK = {
     # Tokens for machines (personal or ingest-only, see accounts/tokens.py), the session for the
     # browser. The token class comes first so that a request without credentials gets a 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "healthscore.api.authentication.TokenAuthentication",
+        "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
-        "healthscore.api.parsers.JSONParser",  # a deeply nested body is a 400, not a 500
+        "api.parsers.JSONParser",  # a deeply nested body is a 400, not a 500
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "healthscore.api.schema.ApiSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,

@@ -102,8 +102,8 @@ def _eager_celery_and_clean_cache(request):
 
 @pytest.fixture
 def default_scorecard(db):
-    from healthscore.defaults import create_default_scorecard
-    from healthscore.models import Scorecard, SignalDefinition
+    from scoring.defaults import create_default_scorecard
+    from scoring.models import Scorecard, SignalDefinition
 
     return create_default_scorecard(Scorecard, SignalDefinition)
 

@@ -6,7 +6,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.tokens import TokenKind, token_issue
-from healthscore.models import HealthSnapshot, Scorecard, Task
+from scoring.models import HealthSnapshot, Scorecard
+from workspace.models import Task
 from surveys.models import Contact
 from tests.factories import (
     AccountFactory,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from healthscore.api.contacts import TWO_PRIMARIES
+from api.contacts import TWO_PRIMARIES
 from surveys.models import Contact
 from tests.factories import AccountFactory
 

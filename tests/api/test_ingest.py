@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Account
-from healthscore.api.ingest import MAX_ROWS
+from api.ingest import MAX_ROWS
 from signals.importing import csv_import
 from signals.models import Invoice, SentimentEntry, SubscriptionLine, Ticket, UsageRecord
 from surveys.models import SurveyResponse
@@ -333,10 +333,10 @@ def test_a_body_that_is_not_json_is_a_415(manager_client):
 
 @pytest.fixture
 def rescored(monkeypatch):
-    """The rescoring each request asked for (workspace.recompute_on_commit: after the commit)."""
+    """The rescoring each request asked for (scoring.rescoring.recompute_on_commit: after the commit)."""
     calls = []
     monkeypatch.setattr(
-        "healthscore.api.ingest.recompute_on_commit", lambda ids, day: calls.append((ids, day))
+        "api.ingest.recompute_on_commit", lambda ids, day: calls.append((ids, day))
     )
     return calls
 

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from healthscore.models import HealthSnapshot, Scorecard
+from scoring.models import HealthSnapshot, Scorecard
 from tests.factories import AccountFactory, UsageRecordFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -135,7 +135,7 @@ def test_list_queries_do_not_grow_with_the_rows(history, manager_client, django_
 
 
 def test_tasks_and_usage_filters(history, manager_client):
-    from healthscore.models import Task
+    from workspace.models import Task
 
     Task.objects.create(
         account=history["acme"], reason="turned_red", opened_on=DAY, due_on=DAY, status="open"

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.settings import api_settings
 
-from healthscore.api.rates import env_rate
+from api.rates import env_rate
 from tests.api.conftest import client_with_token, ingest_token, personal_token
 
 pytestmark = pytest.mark.django_db

@@ -113,9 +113,10 @@ def book(transactional_db, default_scorecard):
     the task rules run, so the red account has a "Turned red" task."""
     from django.utils import timezone
 
-    from healthscore.followups import tasks_open
-    from healthscore.models import HealthSnapshot, Task
-    from healthscore.recompute import health_recompute
+    from workspace.followups import tasks_open
+    from scoring.models import HealthSnapshot
+    from workspace.models import Task
+    from scoring.recompute import health_recompute
     from tests.factories import InvoiceFactory, UserFactory
 
     today = timezone.localdate()

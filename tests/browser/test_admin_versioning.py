@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from healthscore.models import Scorecard
-from healthscore.recompute import health_recompute
+from scoring.models import Scorecard
+from scoring.recompute import health_recompute
 from tests.browser.conftest import PASSWORD
 from tests.factories import SentimentEntryFactory, UserFactory
 
@@ -30,7 +30,7 @@ def test_admin_drafts_previews_and_publishes_a_weight_change(page, book, live_se
     page.fill("#id_password", PASSWORD)
     page.get_by_role("button", name="Log in").click()
 
-    page.goto(f"/admin/healthscore/scorecard/{live.pk}/change/")
+    page.goto(f"/admin/scoring/scorecard/{live.pk}/change/")
     page.locator("#edit-as-draft").click()
     expect(page.locator("#content")).to_contain_text("This is a draft of")
     weight = page.locator("tr:has(input[value=sentiment]) input[name$='-weight']")

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from healthscore.recompute import health_recompute
+from scoring.recompute import health_recompute
 from tests.browser.conftest import PASSWORD
 
 pytestmark = [

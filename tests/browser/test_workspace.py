@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from healthscore.models import CheckIn, Task, TaskStatus
+from workspace.models import CheckIn, Task, TaskStatus
 from tests.browser.conftest import PASSWORD
 
 pytestmark = [

@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.tokens import TokenKind, token_issue
-from healthscore.models import PendingJob
+from jobs.models import PendingJob
 from signals.models import SentimentEntry, UsageRecord
 from tests.healthscore.test_recompute import healthy_account
 
@@ -50,7 +50,7 @@ def test_writes_answer_quickly_and_keep_the_rescoring_when_the_broker_port_is_de
     assert seconds < QUICK, f"recording sentiment took {seconds:.1f} s"
     assert SentimentEntry.objects.filter(account=account, recorded_on=today).exists()
     kept = PendingJob.objects.get()
-    assert kept.task == "healthscore.tasks.recompute_accounts"
+    assert kept.task == "scoring.tasks.recompute_accounts"
     assert kept.args == [[account.pk], today.isoformat()]
 
     row = {"account": account.external_id, "date": str(today), "metric": "logins", "value": 7}

@@ -9,9 +9,9 @@ from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.db.models import Count
 
-from healthscore import versioning
-from healthscore.models import BackfillJob, HealthSnapshot, JobStatus
-from healthscore.tasks import backfill
+from scoring import backfills, rescoring
+from scoring.models import BackfillJob, HealthSnapshot, JobStatus
+from scoring.tasks import backfill
 from tests.faults.conftest import wait_until
 from tests.healthscore.test_recompute import DAY, book
 
@@ -76,9 +76,9 @@ def test_a_backfill_cut_off_from_the_database_resumes_or_fails_loudly_and_reruns
 ):
     accounts = book(6)
     # Each day takes a little while, so the connections can be cut mid-way.
-    worker = start_worker("a", slow="healthscore.versioning.health_recompute=0.25")
+    worker = start_worker("a", slow="scoring.backfills.health_recompute=0.25")
     with transaction.atomic():
-        job = versioning.backfill_request(start=FIRST, end=DAY, actor=None)
+        job = rescoring.backfill_request(start=FIRST, end=DAY, actor=None)
 
     wait_until(
         lambda: BackfillJob.objects.get(pk=job.pk).days_done >= 5,
@@ -121,7 +121,7 @@ def test_a_backfill_out_of_retries_is_marked_failed_and_a_rerun_completes_it(
 ):
     accounts = book(3)
     job = BackfillJob.objects.create(start=FIRST, end=DAY)
-    real = versioning.health_recompute
+    real = backfills.health_recompute
     days_seen = []
 
     def recompute_with_the_database_cut_on_day_4(**kwargs):
@@ -130,7 +130,7 @@ def test_a_backfill_out_of_retries_is_marked_failed_and_a_rerun_completes_it(
             terminate_session(connection.connection.get_backend_pid())
         return real(**kwargs)
 
-    monkeypatch.setattr(versioning, "health_recompute", recompute_with_the_database_cut_on_day_4)
+    monkeypatch.setattr(backfills, "health_recompute", recompute_with_the_database_cut_on_day_4)
     with pytest.raises(OperationalError):
         # As the last allowed retry: no more retries, so the job must say it failed.
         backfill.apply(args=[job.pk], retries=backfill.max_retries, throw=True)

@@ -4,7 +4,8 @@ Redis is back and a worker starts."""
 import pytest
 from django.utils import timezone
 
-from healthscore.models import HealthSnapshot, PendingJob
+from jobs.models import PendingJob
+from scoring.models import HealthSnapshot
 from signals.models import SentimentEntry
 from tests.faults.conftest import wait_until
 from tests.healthscore.test_recompute import healthy_account
@@ -63,7 +64,7 @@ def test_pages_serve_without_redis_and_kept_work_runs_when_it_is_back(
     assert recorded.status_code == 302
     assert SentimentEntry.objects.filter(account=account, recorded_on=today).exists()
     kept = PendingJob.objects.get()
-    assert kept.task == "healthscore.tasks.recompute_accounts"
+    assert kept.task == "scoring.tasks.recompute_accounts"
     assert kept.args == [[account.pk], today.isoformat()]
     assert not HealthSnapshot.objects.filter(account=account, date=today).exists()
 

@@ -7,7 +7,7 @@ import time
 import pytest
 from django.db.models import Count
 
-from healthscore.models import HealthSnapshot
+from scoring.models import HealthSnapshot
 from tests.faults.conftest import wait_until
 from tests.healthscore.test_recompute import DAY, book
 
@@ -22,7 +22,7 @@ VISIBILITY = 5  # seconds before a message taken by a dead worker is handed out 
 def test_a_worker_killed_mid_recompute_leaves_no_snapshot_missing_or_doubled(
     start_worker, broker, default_scorecard
 ):
-    from healthscore.tasks import nightly_recompute
+    from workspace.tasks import nightly_recompute
 
     accounts = book(ACCOUNTS)
     env = {
@@ -30,7 +30,7 @@ def test_a_worker_killed_mid_recompute_leaves_no_snapshot_missing_or_doubled(
         "HEALTHSCORE_RECOMPUTE_CHUNK": str(CHUNK),
     }
     # Worker A takes its time over each chunk, so that it can be caught in the middle.
-    worker_a = start_worker("a", slow="healthscore.tasks.health_recompute=0.4", **env)
+    worker_a = start_worker("a", slow="scoring.tasks.health_recompute=0.4", **env)
     nightly_recompute.apply_async(args=[DAY.isoformat()])
 
     def a_chunk_is_in_hand_and_some_are_done() -> bool:

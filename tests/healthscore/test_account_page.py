@@ -9,8 +9,9 @@ import pytest
 import time_machine
 
 from accounts.models import Role
-from healthscore.models import CheckIn, ColourOverride, HealthSnapshot, Task, TaskReason
-from healthscore.recompute import health_recompute
+from scoring.models import HealthSnapshot
+from workspace.models import CheckIn, ColourOverride, Task, TaskReason
+from scoring.recompute import health_recompute
 from signals.models import SentimentEntry
 from tests.factories import (
     InvoiceFactory,

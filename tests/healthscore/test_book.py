@@ -15,8 +15,9 @@ import pytest
 import time_machine
 
 from accounts.models import Account, Role
-from healthscore.models import ColourOverride, HealthSnapshot, Scorecard, Task, TaskReason
-from healthscore.scoring import Bands
+from scoring.models import HealthSnapshot, Scorecard
+from workspace.models import ColourOverride, Task, TaskReason
+from scoring.maths import Bands
 from signals.models import SubscriptionLine
 from tests.factories import AccountFactory, SubscriptionLineFactory, UserFactory
 

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import F
 
 from accounts.models import Account, Role, User
-from healthscore.demo import DEMO_PASSWORD, DEMO_USERS, demo_seed
+from demo.generator import DEMO_PASSWORD, DEMO_USERS, demo_seed
 from signals.models import (
     EmailMessage,
     Invoice,
@@ -240,8 +240,8 @@ def test_brand_new_accounts_have_only_a_subscription_and_a_few_days_of_usage():
 
 
 def test_demo_book_scores_in_every_colour_and_new_accounts_are_not_grey():
-    from healthscore.models import HealthSnapshot
-    from healthscore.recompute import health_recompute
+    from scoring.models import HealthSnapshot
+    from scoring.recompute import health_recompute
 
     summary = demo_seed(**SMALL)
     result = health_recompute(as_of=TODAY)

@@ -11,8 +11,8 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from healthscore.exporting import csv_safe
-from healthscore.models import HealthSnapshot, Scorecard
+from scoring.exporting import csv_safe
+from scoring.models import HealthSnapshot, Scorecard
 from tests.factories import AccountFactory, SubscriptionLineFactory, SurveyResponseFactory
 
 TODAY = date(2026, 6, 30)

@@ -5,9 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from healthscore.followups import task_complete, task_snooze, tasks_open
-from healthscore.models import Task, TaskReason, TaskStatus
-from healthscore.recompute import health_recompute
+from workspace.followups import task_complete, task_snooze, tasks_open
+from workspace.models import Task, TaskReason, TaskStatus
+from scoring.recompute import health_recompute
 from tests.factories import InvoiceFactory, SurveyResponseFactory, TicketFactory, UserFactory
 from tests.healthscore.test_book import (
     TODAY,
@@ -276,7 +276,7 @@ def test_snoozed_task_reopens_even_when_the_rule_no_longer_fires(owner, db):
 
 
 def test_nightly_run_opens_a_task_for_an_account_that_turned_red(default_scorecard):
-    from healthscore.tasks import nightly_recompute
+    from workspace.tasks import nightly_recompute
 
     account = healthy_account(usage=100)
     healthy_account(usage=10)

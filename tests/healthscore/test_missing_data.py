@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from healthscore.measures import age_days, days_in_window
-from healthscore.scoring import Bands, Component, State, combine, component_state, drivers
+from scoring.measures import age_days, days_in_window
+from scoring.maths import Bands, Component, State, combine, component_state, drivers
 
 BANDS = Bands()
 
@@ -114,7 +114,7 @@ def test_age_counts_from_the_first_subscription_day():
 
 
 def test_a_source_that_leaves_the_book_is_said_to_be_not_measured_not_missing():
-    from healthscore.scoring import changes
+    from scoring.maths import changes
 
     before = combine([comp("usage", 50, 30), comp("email", 90, 10)], bands=BANDS)
     after = combine(

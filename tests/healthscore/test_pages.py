@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Role
-from healthscore.models import CheckIn, ColourOverride, Task, TaskReason
+from workspace.models import CheckIn, ColourOverride, Task, TaskReason
 from signals.models import SentimentEntry
 from tests.factories import AccountFactory, SubscriptionLineFactory, UserFactory
 from tests.healthscore.test_book import (

@@ -6,7 +6,7 @@ import random
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from healthscore.quality import (
+from scoring.quality import (
     Band,
     calibration,
     churn_by_colour,
@@ -127,14 +127,14 @@ def test_normalised_weights_clip_negatives_and_sum_to_100():
     ],
 )
 def test_bands_from_shares(scores, red, green, expected):
-    from healthscore.quality import bands_from_shares
+    from scoring.quality import bands_from_shares
 
     assert bands_from_shares(scores, red_share=red, green_share=green) == expected
 
 
 @pytest.mark.parametrize(("red", "green"), [(-0.1, 0.5), (0.6, 0.6), (0.1, 0.0), (1.0, 0.1)])
 def test_bands_from_shares_refuses_shares_that_cannot_be(red, green):
-    from healthscore.quality import bands_from_shares
+    from scoring.quality import bands_from_shares
 
     with pytest.raises(ValueError, match="Shares"):
         bands_from_shares([1, 2, 3], red_share=red, green_share=green)

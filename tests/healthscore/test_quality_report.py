@@ -161,7 +161,8 @@ def test_shares_a_user_typed_wrongly_fall_back_to_the_defaults(client, manager, 
 
 
 def test_an_admin_puts_the_proposed_bands_in_a_draft(client, admin_user, manager, scored_book):
-    from healthscore.models import AuditEntry, Scorecard
+    from audit.models import AuditEntry
+    from scoring.models import Scorecard
 
     client.force_login(manager)
     refused = client.post("/reports/score-quality/bands/apply/", {**PERIOD, "red_share": 20})
@@ -173,7 +174,7 @@ def test_an_admin_puts_the_proposed_bands_in_a_draft(client, admin_user, manager
     live = Scorecard.objects.get(is_default=True)
     draft = Scorecard.objects.get(draft_of=live)
     assert response.status_code == 302
-    assert response["Location"] == f"/admin/healthscore/scorecard/{draft.pk}/change/"
+    assert response["Location"] == f"/admin/scoring/scorecard/{draft.pk}/change/"
     assert (draft.yellow_min, draft.green_min) == (35.0, 80.0)
     assert (live.yellow_min, live.green_min) == (40.0, 70.0)  # live colours untouched
     entry = AuditEntry.objects.get(action="bands from distribution")

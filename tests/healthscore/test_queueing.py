@@ -4,8 +4,9 @@ import pytest
 from kombu.exceptions import OperationalError as BrokerError
 
 from healthscore.celery import app
-from healthscore.models import HealthSnapshot, PendingJob
-from healthscore.queueing import enqueue, outbox_flush, send_or_keep
+from jobs.models import PendingJob
+from scoring.models import HealthSnapshot
+from jobs.queueing import enqueue, outbox_flush, send_or_keep
 from tests.healthscore.test_recompute import DAY, book
 
 
@@ -26,9 +27,9 @@ def broker_down(monkeypatch):
 
 def test_a_task_that_cannot_be_sent_is_kept_not_lost(default_scorecard, broker_down):
     [account] = book(1)
-    assert send_or_keep("healthscore.tasks.recompute_accounts", [[account.pk], str(DAY)]) is False
+    assert send_or_keep("scoring.tasks.recompute_accounts", [[account.pk], str(DAY)]) is False
     job = PendingJob.objects.get()
-    assert job.task == "healthscore.tasks.recompute_accounts"
+    assert job.task == "scoring.tasks.recompute_accounts"
     assert job.args == [[account.pk], str(DAY)]
     assert outbox_flush() == 0  # still down: kept
     assert PendingJob.objects.count() == 1
@@ -37,7 +38,7 @@ def test_a_task_that_cannot_be_sent_is_kept_not_lost(default_scorecard, broker_d
 def test_kept_work_runs_once_the_broker_is_back(default_scorecard):
     [account] = book(1)
     PendingJob.objects.create(
-        task="healthscore.tasks.recompute_accounts", args=[[account.pk], str(DAY)]
+        task="scoring.tasks.recompute_accounts", args=[[account.pk], str(DAY)]
     )
     assert outbox_flush() == 1  # in-process here: the task runs as it is sent
     assert not PendingJob.objects.exists()
@@ -48,7 +49,7 @@ def test_kept_work_runs_once_the_broker_is_back(default_scorecard):
 def test_enqueue_waits_for_the_commit(default_scorecard, django_capture_on_commit_callbacks):
     [account] = book(1)
     with django_capture_on_commit_callbacks() as callbacks:
-        enqueue("healthscore.tasks.recompute_accounts", [account.pk], str(DAY))
+        enqueue("scoring.tasks.recompute_accounts", [account.pk], str(DAY))
         assert not HealthSnapshot.objects.exists()
     for callback in callbacks:
         callback()
@@ -64,7 +65,7 @@ def test_any_error_from_the_broker_side_keeps_the_task(default_scorecard, monkey
     app.conf.task_always_eager = False
     monkeypatch.setattr(app, "send_task", result_store_down)
     try:
-        assert send_or_keep("healthscore.tasks.nightly_recompute", [str(DAY)]) is False
+        assert send_or_keep("scoring.tasks.nightly_recompute", [str(DAY)]) is False
     finally:
         app.conf.task_always_eager = eager
     assert PendingJob.objects.get().error.startswith("Retry limit exceeded")

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from healthscore.models import HealthSnapshot, Scorecard, SignalDefinition
-from healthscore.recompute import health_recompute, id_chunks, scorecard_for
+from scoring.models import HealthSnapshot, Scorecard, SignalDefinition
+from scoring.recompute import health_recompute, id_chunks, scorecard_for
 from tests.factories import (
     AccountFactory,
     EmailMessageFactory,

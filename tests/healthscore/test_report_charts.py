@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from healthscore.charts import escape_text
+from workspace.charts import escape_text
 from tests.factories import AccountFactory, SubscriptionLineFactory
 
 LINK = '<a href="https://evil.example/x">LINK</a>'

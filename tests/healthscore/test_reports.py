@@ -15,8 +15,9 @@ import time_machine
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role
-from healthscore.models import ColourOverride, HealthSnapshot, Scorecard
-from healthscore.scoring import Bands
+from scoring.models import HealthSnapshot, Scorecard
+from workspace.models import ColourOverride
+from scoring.maths import Bands
 from signals.revenue import churn_dates
 from tests.factories import (
     AccountFactory,

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from healthscore.retention import (
+from reports.retention import (
     Customer,
     Line,
     Month,

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from healthscore.scoring import (
+from scoring.maths import (
     Bands,
     Colour,
     Component,

@@ -82,7 +82,7 @@ def test_every_page_and_endpoint_refuses_an_anonymous_visitor(db, client, name, 
 
 
 def test_the_admin_refuses_an_anonymous_visitor(db, client):
-    response = client.get("/admin/healthscore/scorecard/")
+    response = client.get("/admin/scoring/scorecard/")
     assert response.status_code == 302
     assert "login/" in response.url
 
@@ -117,9 +117,9 @@ EVIL = '<script>alert("x")</script>'
 
 
 def test_user_text_is_escaped_on_every_page_it_appears(client, manager, default_scorecard):
-    from healthscore.followups import tasks_open
-    from healthscore.models import CheckIn
-    from healthscore.recompute import health_recompute
+    from workspace.followups import tasks_open
+    from workspace.models import CheckIn
+    from scoring.recompute import health_recompute
     from tests.healthscore.test_recompute import DAY
 
     account = healthy_account(owner=manager)
@@ -167,7 +167,7 @@ def test_an_unknown_page_is_a_friendly_404_without_a_traceback(client, manager):
 def test_a_finished_task_cannot_be_snoozed_back_to_life(client, csm, default_scorecard):
     from datetime import date, timedelta
 
-    from healthscore.models import Task
+    from workspace.models import Task
 
     account = healthy_account(owner=csm)
     task = Task.objects.create(

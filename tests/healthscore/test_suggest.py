@@ -11,11 +11,12 @@ from decimal import Decimal
 
 import pytest
 
-from healthscore.models import AuditEntry, HealthSnapshot, Scorecard
-from healthscore.quality import weighted_score
-from healthscore.recompute import load_scorecards, scorecard_for
-from healthscore.scoring import Bands
-from healthscore.suggest import Feature, Observation, suggest_weights, time_split
+from audit.models import AuditEntry
+from scoring.models import HealthSnapshot, Scorecard
+from scoring.quality import weighted_score
+from scoring.recompute import load_scorecards, scorecard_for
+from scoring.maths import Bands
+from scoring.suggest import Feature, Observation, suggest_weights, time_split
 from signals.models import UsageRecord
 from tests.healthscore.test_reports import TODAY, account, today  # noqa: F401
 
@@ -116,7 +117,7 @@ def test_an_admin_turns_the_suggestion_into_a_draft_of_the_default(client, admin
     response = client.post("/reports/score-quality/weights/apply/", PERIOD)
     draft = Scorecard.objects.get(draft_of=book)
     assert response.status_code == 302
-    assert response["Location"] == f"/admin/healthscore/scorecard/{draft.pk}/change/"
+    assert response["Location"] == f"/admin/scoring/scorecard/{draft.pk}/change/"
     assert not draft.is_default
     assert (draft.green_min, draft.yellow_min) == (book.green_min, book.yellow_min)
     weights = {s.key: s.weight for s in draft.signals.all()}
@@ -156,7 +157,7 @@ def test_a_suggestion_never_overwrites_a_draft_in_progress(client, admin_user, b
     assert "already has an unpublished draft" in page
     assert "Apply as a draft" not in page
     response = client.post("/reports/score-quality/weights/apply/", PERIOD)
-    assert response["Location"] == f"/admin/healthscore/scorecard/{draft.pk}/change/"
+    assert response["Location"] == f"/admin/scoring/scorecard/{draft.pk}/change/"
     assert Scorecard.objects.filter(draft_of=book).count() == 1
     assert draft.signals.get(key="nps").weight == 42.0
 

@@ -2,8 +2,10 @@
 
 from datetime import timedelta
 
-from healthscore.models import HealthSnapshot, Task
-from healthscore.tasks import nightly_recompute, recompute_accounts
+from scoring.models import HealthSnapshot
+from workspace.models import Task
+from scoring.tasks import recompute_accounts
+from workspace.tasks import nightly_recompute
 from tests.factories import InvoiceFactory
 from tests.healthscore.test_recompute import DAY, book, healthy_account
 

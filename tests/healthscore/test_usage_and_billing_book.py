@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from healthscore.models import HealthSnapshot
-from healthscore.recompute import health_recompute
+from scoring.models import HealthSnapshot
+from scoring.recompute import health_recompute
 from tests.factories import AccountFactory, SubscriptionLineFactory, UsageRecordFactory
 
 DAY = date(2026, 6, 30)

@@ -5,17 +5,10 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 
-from healthscore.models import (
-    AuditEntry,
-    BackfillJob,
-    HealthSnapshot,
-    JobStatus,
-    Scorecard,
-    ScorecardVersion,
-    SignalDefinition,
-)
-from healthscore.recompute import health_recompute
-from healthscore.versioning import (
+from audit.models import AuditEntry
+from scoring.models import BackfillJob, HealthSnapshot, JobStatus, Scorecard, ScorecardVersion, SignalDefinition
+from scoring.recompute import health_recompute
+from scoring.versioning import (
     backfill_run,
     draft_create,
     draft_discard,
@@ -151,7 +144,7 @@ def test_backfill_job_scores_each_day_and_resumes_where_it_stopped(live, admin_u
 
 
 def test_backfill_task_marks_a_job_failed_with_the_reason(db):
-    from healthscore.tasks import backfill
+    from scoring.tasks import backfill
 
     healthy_account()  # an account to score, but no scorecard at all: a real failure
     Scorecard.objects.all().delete()
@@ -216,7 +209,7 @@ def inline_data(card, **changes):
 
 
 def test_a_live_scorecard_is_read_only_in_the_admin(admin_client, live):
-    url = f"/admin/healthscore/scorecard/{live.pk}/change/"
+    url = f"/admin/scoring/scorecard/{live.pk}/change/"
     page = admin_client.get(url).content.decode()
     assert "Edit as draft" in page
     admin_client.post(url, inline_data(live, usage=99))
@@ -225,7 +218,7 @@ def test_a_live_scorecard_is_read_only_in_the_admin(admin_client, live):
 
 def test_the_scorecard_admin_says_which_sources_the_book_lacks(admin_client, live, today):
     healthy_account()  # every source
-    url = f"/admin/healthscore/scorecard/{live.pk}/change/"
+    url = f"/admin/scoring/scorecard/{live.pk}/change/"
     assert 'id="missing-sources"' not in admin_client.get(url).content.decode()
     from signals.models import EmailMessage, SentimentEntry
 
@@ -239,11 +232,11 @@ def test_the_scorecard_admin_says_which_sources_the_book_lacks(admin_client, liv
 def test_editing_a_weight_in_a_draft_is_audited_with_old_and_new_values(
     admin_client, live, admin_user
 ):
-    response = admin_client.post(f"/admin/healthscore/scorecard/{live.pk}/draft/")
+    response = admin_client.post(f"/admin/scoring/scorecard/{live.pk}/draft/")
     draft = Scorecard.objects.get(draft_of=live)
-    assert response.url == f"/admin/healthscore/scorecard/{draft.pk}/change/"
+    assert response.url == f"/admin/scoring/scorecard/{draft.pk}/change/"
     response = admin_client.post(
-        f"/admin/healthscore/scorecard/{draft.pk}/change/", inline_data(draft, usage=35)
+        f"/admin/scoring/scorecard/{draft.pk}/change/", inline_data(draft, usage=35)
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert draft.signals.get(key="usage").weight == 35
@@ -260,11 +253,11 @@ def test_preview_and_publish_pages(admin_client, live, admin_user, today):
     health_recompute(as_of=DAY)
     draft = draft_create(scorecard=live, actor=admin_user)
     make_sentiment_decisive(draft)
-    page = admin_client.get(f"/admin/healthscore/scorecard/{draft.pk}/preview/").content.decode()
+    page = admin_client.get(f"/admin/scoring/scorecard/{draft.pk}/preview/").content.decode()
     assert "Accounts that would change colour (1)" in page
     assert unhappy.name in page
-    assert admin_client.get(f"/admin/healthscore/scorecard/{draft.pk}/publish/").status_code == 403
-    response = admin_client.post(f"/admin/healthscore/scorecard/{draft.pk}/publish/")
+    assert admin_client.get(f"/admin/scoring/scorecard/{draft.pk}/publish/").status_code == 403
+    response = admin_client.post(f"/admin/scoring/scorecard/{draft.pk}/publish/")
     assert response.status_code == 302
     live.refresh_from_db()
     assert live.version == 2
@@ -273,7 +266,7 @@ def test_preview_and_publish_pages(admin_client, live, admin_user, today):
 def test_managers_and_csms_cannot_reach_the_scorecard_admin(client, manager, csm, live):
     for user in (manager, csm):
         client.force_login(user)
-        response = client.get(f"/admin/healthscore/scorecard/{live.pk}/change/")
+        response = client.get(f"/admin/scoring/scorecard/{live.pk}/change/")
         assert response.status_code == 302
         assert "/admin/login/" in response.url
 

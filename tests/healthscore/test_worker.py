@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection
 
 from healthscore.celery import app
-from healthscore.models import HealthSnapshot
+from scoring.models import HealthSnapshot
 from tests.healthscore.test_recompute import DAY, book
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,7 +61,7 @@ def worker(default_scorecard):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_runs_the_nightly_recompute_in_chunks(worker):
-    from healthscore.tasks import nightly_recompute
+    from workspace.tasks import nightly_recompute
 
     accounts = book(10)  # committed: the worker sees them
     nightly_recompute.apply_async(args=[DAY.isoformat()])

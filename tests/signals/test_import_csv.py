@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts.models import Account
-from healthscore.management.commands.import_csv import Command as ImportCommand
+from workspace.management.commands.import_csv import Command as ImportCommand
 from signals.importing import csv_import
 from signals.models import (
     EmailMessage,

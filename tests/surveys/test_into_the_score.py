@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
-from healthscore.models import HealthSnapshot, SignalDefinition, Task
-from healthscore.recompute import health_recompute
+from scoring.models import HealthSnapshot, SignalDefinition
+from workspace.models import Task
+from scoring.recompute import health_recompute
 from signals.importing import csv_import
 from surveys.models import SurveyResponse
 from tests.factories import ContactFactory, SurveyFactory, SurveySendFactory, UserFactory

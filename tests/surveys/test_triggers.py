@@ -10,14 +10,14 @@ import pytest
 from django.apps import apps
 from django_celery_beat.models import PeriodicTask
 
-from healthscore.survey_triggers import (
+from workspace.survey_triggers import (
     csat_after_tickets,
     exit_after_churn,
     onboarding_after_first_subscription,
     periodic_nps,
     surveys_send_due,
 )
-from healthscore.tasks import send_due_surveys
+from workspace.tasks import send_due_surveys
 from surveys.models import SurveySend
 from tests.factories import AccountFactory, ContactFactory, SubscriptionLineFactory, TicketFactory
 from tests.surveys.conftest import NOW
@@ -310,7 +310,7 @@ def test_beat_runs_the_survey_task_every_hour(db):
     schedule.create_schedule(apps, None)  # a second run adds nothing
 
     task = PeriodicTask.objects.get(name="Send due surveys")
-    assert task.task == "healthscore.tasks.send_due_surveys"
+    assert task.task == "workspace.tasks.send_due_surveys"
     assert (task.interval.every, task.interval.period) == (1, "hours")
     assert task.enabled and task.expire_seconds < 3600
 
@@ -318,4 +318,4 @@ def test_beat_runs_the_survey_task_every_hour(db):
 def test_the_survey_task_is_registered_under_the_name_beat_uses():
     from healthscore.celery import app
 
-    assert "healthscore.tasks.send_due_surveys" in app.tasks
+    assert "workspace.tasks.send_due_surveys" in app.tasks

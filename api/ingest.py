@@ -1,0 +1,280 @@
+"""Bulk writes through the API: JSON rows in, the CSV import's validation and upsert.
+
+A row is a JSON object named by the CSV columns of its kind (`signals.importing.KINDS`). Each
+value is turned into the text a CSV cell would hold (null -> empty, true -> "true", 12.5 ->
+"12.5") and then goes through exactly the code a CSV file goes through — the same parsers,
+cross-field rules, reference look-ups and upsert on the natural key — so an API row and a CSV
+row with the same content give the same result and the same error text.
+
+A request is all or nothing: any bad row refuses it whole, listing every bad row's index (from
+0), field and reason, and nothing is written.
+"""
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from operator import methodcaller
+from typing import Any
+
+from django.db import DatabaseError, connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import Account
+from scoring.rescoring import recompute_on_commit
+from signals.importing import (
+    ImportKind,
+    References,
+    RowChecker,
+    RowError,
+    _upserter,
+    check_header,
+)
+from signals.upsert import UpsertCounts, is_write_conflict, retry_on_conflict
+
+logger = logging.getLogger(__name__)
+
+MAX_ROWS = 10_000
+CELL_TYPES = {str, int, float, bool, type(None)}
+NOT_A_CELL = "must be text, a number, true, false or null"
+NUL = "contains a NUL character, which text cannot hold"
+NOT_UNICODE = "is not valid Unicode text"
+
+
+@dataclass(frozen=True)
+class BadRow:
+    index: int | None  # None: about the request as a whole (e.g. an unknown field)
+    field: str
+    reason: str
+
+
+class WriteConflict(Exception):
+    """Other requests kept writing the same rows at the same moment, retries included; nothing
+    was written, and sending the request again is expected to work."""
+
+
+class RowsRefused(Exception):
+    """The request had bad rows; nothing was written."""
+
+    def __init__(self, errors: list[BadRow]):
+        super().__init__(f"{len(errors)} error(s)")
+        self.errors = errors
+
+
+@dataclass
+class IngestResult:
+    kind: str
+    rows: int
+    created: int = 0
+    updated: int = 0
+    account_ids: set[int] = field(default_factory=set)
+
+    @property
+    def unchanged(self) -> int:
+        return self.rows - self.created - self.updated
+
+
+def _cell(value: Any) -> str | None:
+    """The CSV cell for a JSON value, or None when it cannot be one."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return None
+
+
+def _header(rows: Sequence[Any]) -> list[str]:
+    """Every field named by any row, in order of first appearance. A field left out of every
+    row is not touched on existing rows (as a column left out of a CSV file); one left out of
+    only some rows is blank on those."""
+    names: dict[str, None] = {}
+    for row in rows:
+        if isinstance(row, dict):
+            names.update(dict.fromkeys(row))
+    return list(names)
+
+
+def _cells(rows: Sequence[Any], header: list[str]) -> tuple[list[tuple[str, ...]], list[BadRow]]:
+    """Rows as tuples of CSV cells in header order; values that cannot be cells are reported.
+
+    Column by column, so that the common case (a column of strings, or of numbers) is a few
+    C-level passes rather than a Python loop over every value."""
+    errors = [
+        BadRow(index, "(row)", "must be an object of field: value")
+        for index, row in enumerate(rows)
+        if not isinstance(row, dict)
+    ]
+    if errors:  # check the other rows all the same, to report every bad row at once
+        rows = [row if isinstance(row, dict) else {} for row in rows]
+    columns: list[list[str]] = []
+    for name in header:
+        values = list(map(methodcaller("get", name), rows))
+        kinds = set(map(type, values))
+        if not kinds <= {str}:
+            values = list(map(_cell, values))
+            if not kinds <= CELL_TYPES:
+                errors.extend(
+                    BadRow(index, name, NOT_A_CELL)
+                    for index, value in enumerate(values)
+                    if value is None
+                )
+                continue
+        # Text the database cannot store (a CSV file with it is refused as a whole when read).
+        joined = "".join(values)
+        if "\x00" in joined or not _encodable(joined):
+            errors.extend(
+                BadRow(index, name, NUL if "\x00" in value else NOT_UNICODE)
+                for index, value in enumerate(values)
+                if "\x00" in value or not _encodable(value)
+            )
+        columns.append(values)
+    if errors:
+        return [], sorted(errors, key=lambda e: e.index or 0)
+    return list(zip(*columns, strict=True)), []
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate such as "\ud800", which JSON allows
+        return False
+    return True
+
+
+def _bad(error: RowError) -> BadRow:
+    # The CSV path numbers file lines; here `line` carries the row's index.
+    reason = error.reason.replace("repeats the key of line ", "repeats the key of row ")
+    return BadRow(error.line, error.column, reason)
+
+
+# A kind's own writer, for kinds the generic upsert cannot key (contacts): it gets the header,
+# the validated columns (references resolved) and the rows' indexes.
+Writer = Callable[[list[str], list[Sequence[Any]], list[int]], UpsertCounts]
+
+
+def rows_ingest(
+    *,
+    kind: ImportKind,
+    rows: Sequence[Any],
+    scope: QuerySet[Account] | None = None,
+    write: Writer | None = None,
+) -> IngestResult:
+    """Validate `rows` (JSON objects) of `kind` and upsert them, all or nothing.
+
+    `scope`: when given, every row's account must be in it (a CSM writes only to their own
+    accounts); a row naming another account is refused as if the account did not exist.
+    Raises RowsRefused listing every bad row. Touched accounts are rescored after the commit.
+    """
+    if len(rows) > MAX_ROWS:
+        raise RowsRefused(
+            [BadRow(None, "(request)", f"has {len(rows):,} rows; send at most {MAX_ROWS:,}")]
+        )
+    if not rows:
+        return IngestResult(kind=kind.name, rows=0)
+    header = _header(rows)
+    header_errors = [BadRow(None, e.column, e.reason) for e in check_header(kind, header)]
+    if header_errors:
+        raise RowsRefused(header_errors)
+    cells, errors = _cells(rows, header)
+    if errors:
+        raise RowsRefused(errors)
+
+    checker = RowChecker(kind, header)
+    references = References(header)
+    # One chunk: the whole request (at most MAX_ROWS rows).
+    lines, good = next(checker.chunks(enumerate(cells), size=len(cells) + 1), ([], []))
+    account_column = header.index("account") if "account" in header else None
+    columns: list[Sequence[Any]] = list(zip(*good, strict=True)) if good else []
+    if columns and account_column is not None:
+        _look_up_accounts_first(references, set(columns[account_column]))
+    columns = references.resolve(lines, columns) if columns else []
+    refused = [_bad(e) for e in checker.errors + references.errors]
+    if not refused and scope is not None and account_column is not None and columns:
+        refused = _outside_scope(scope, lines, cells, account_column, columns[account_column])
+    if refused:
+        raise RowsRefused(sorted(refused, key=lambda e: e.index or 0))  # stable: column order
+
+    result = IngestResult(kind=kind.name, rows=len(rows))
+    if not columns:
+        return result
+    fixed = [value for _, value in kind.fixed]
+    columns.extend([value] * len(columns[0]) for value in fixed)
+
+    def write_all() -> UpsertCounts:
+        with transaction.atomic():
+            if write is not None:
+                counts = write(header, columns, lines)
+            else:
+                upsert = _upserter(kind, header)
+                upsert.write_columns(columns)
+                counts = upsert.finish()
+            if account_column is not None:
+                result.account_ids = set(columns[account_column])
+            elif kind.model is Account:
+                external_ids = columns[header.index("external_id")]
+                result.account_ids = set(
+                    Account.objects.filter(external_id__in=external_ids).values_list(
+                        "pk", flat=True
+                    )
+                )
+            if result.account_ids:
+                recompute_on_commit(sorted(result.account_ids), timezone.localdate())
+        return counts
+
+    try:
+        # Concurrent writers of the same rows can still meet (the contacts writer, or other
+        # writers of the table): the one PostgreSQL aborts runs again.
+        counts = retry_on_conflict(write_all, what=f"{kind.name} ingest")
+    except DatabaseError as exc:
+        if is_write_conflict(exc):
+            raise WriteConflict from None
+        # Validation mirrors the constraints, so this is unexpected. The details (SQL, table
+        # and constraint names) are for the log, not for the client.
+        logger.exception("%s ingest: the database refused %d rows", kind.name, len(rows))
+        raise RowsRefused(
+            [BadRow(None, "(request)", "the database refused the rows; nothing was written")]
+        ) from None
+    result.created, result.updated = counts.created, counts.updated
+    return result
+
+
+def _look_up_accounts_first(references: References, external_ids: set[str]) -> None:
+    """Tell `references` the accounts' ids in one statement taking the names as one array
+    (PostgreSQL). Django's IN (...) binds and processes each of up to 10,000 names on its own,
+    a third of a request's time; the CSV import pays that once per file, a request each time.
+    Names not found are left to `references`, which reports them as it does for a CSV file."""
+    known = getattr(references, "found", {}).get("account")
+    if connection.vendor != "postgresql" or not isinstance(known, dict) or not external_ids:
+        return
+    table = connection.ops.quote_name(Account._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT external_id, id FROM {table} WHERE external_id = ANY(%s)",  # noqa: S608  # nosec B608
+            [list(external_ids)],
+        )
+        known.update(cursor.fetchall())
+
+
+def _outside_scope(
+    scope: QuerySet[Account],
+    lines: list[int],
+    cells: list[tuple[str, ...]],
+    account_column: int,
+    account_ids: Sequence[int],
+) -> list[BadRow]:
+    wanted = set(account_ids)
+    allowed = set(scope.filter(pk__in=wanted).values_list("pk", flat=True))
+    if allowed >= wanted:
+        return []
+    # Same words as for an account that does not exist: another CSM's book is not revealed.
+    return [
+        BadRow(line, "account", f"unknown account '{cells[line][account_column].strip()}'")
+        for line, account_id in zip(lines, account_ids, strict=True)
+        if account_id not in allowed
+    ]

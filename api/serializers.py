@@ -1,0 +1,243 @@
+"""What the API answers: read serializers of every kind, the result of a bulk write, errors.
+
+Accounts are named by their external id and users by their username, as in the CSV files, so
+what is read back can be written again unchanged.
+"""
+
+from rest_framework import serializers
+
+from accounts.models import Account
+from scoring.models import HealthSnapshot
+from workspace.models import Task
+from signals.models import (
+    EmailMessage,
+    Invoice,
+    SentimentEntry,
+    SubscriptionLine,
+    Ticket,
+    UsageRecord,
+)
+from surveys.models import Contact, SurveyResponse
+
+
+def _account():
+    return serializers.SlugRelatedField(slug_field="external_id", read_only=True)
+
+
+def _user():
+    return serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+
+class ReadOnly(serializers.ModelSerializer):
+    class Meta:
+        fields: tuple[str, ...] = ()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            field.read_only = True
+        return fields
+
+
+class AccountSerializer(ReadOnly):
+    owner = _user()
+
+    class Meta:
+        model = Account
+        fields = (
+            "id",
+            "external_id",
+            "name",
+            "owner",
+            "segment",
+            "lifecycle_stage",
+            "licensed_seats",
+            "churned_on",
+            "churn_reason",
+            "created_at",
+            "updated_at",
+        )
+
+
+class SubscriptionSerializer(ReadOnly):
+    account = _account()
+
+    class Meta:
+        model = SubscriptionLine
+        fields = (
+            "id",
+            "account",
+            "subscription_id",
+            "product",
+            "mrr",
+            "start_date",
+            "end_date",
+            "is_trial",
+        )
+
+
+class UsageSerializer(ReadOnly):
+    account = _account()
+
+    class Meta:
+        model = UsageRecord
+        fields = ("id", "account", "date", "metric", "value")
+
+
+class InvoiceSerializer(ReadOnly):
+    account = _account()
+
+    class Meta:
+        model = Invoice
+        fields = ("id", "account", "invoice_number", "issued_on", "due_on", "paid_on", "amount")
+
+
+class TicketSerializer(ReadOnly):
+    account = _account()
+
+    class Meta:
+        model = Ticket
+        fields = (
+            "id",
+            "account",
+            "ticket_id",
+            "subject",
+            "priority",
+            "opened_at",
+            "first_response_at",
+            "resolved_at",
+            "csat",
+        )
+
+
+class EmailSerializer(ReadOnly):
+    account = _account()
+
+    class Meta:
+        model = EmailMessage
+        fields = ("id", "account", "message_id", "subject", "sent_at", "opened_at", "clicked_at")
+
+
+class NpsSerializer(ReadOnly):
+    account = _account()
+
+    class Meta:
+        model = SurveyResponse
+        fields = ("id", "account", "respondent", "responded_on", "score", "comment")
+
+
+class ContactSerializer(ReadOnly):
+    account = _account()
+
+    class Meta:
+        model = Contact
+        fields = (
+            "id",
+            "account",
+            "email",
+            "name",
+            "role",
+            "is_primary",
+            "active",
+            "last_surveyed_at",
+            "created_at",
+        )
+
+
+class SurveyAnswerSerializer(ReadOnly):
+    account = _account()
+
+    class Meta:
+        model = SurveyResponse
+        fields = ("id", "account", "survey_type", "respondent", "responded_on", "score", "comment")
+
+
+class SentimentSerializer(ReadOnly):
+    account = _account()
+    author = _user()
+
+    class Meta:
+        model = SentimentEntry
+        fields = ("id", "account", "recorded_on", "sentiment", "note", "author")
+
+
+class HealthSnapshotSerializer(ReadOnly):
+    account = _account()
+    account_name = serializers.CharField(source="account.name", read_only=True)
+    owner = serializers.CharField(source="account.owner.username", read_only=True, allow_null=True)
+    segment = serializers.CharField(source="account.segment", read_only=True)
+    scorecard = serializers.CharField(source="scorecard.name", read_only=True)
+    components = serializers.JSONField(read_only=True)
+    drivers = serializers.JSONField(read_only=True)
+    changes = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = HealthSnapshot
+        fields = (
+            "id",
+            "account",
+            "account_name",
+            "owner",
+            "segment",
+            "date",
+            "score",
+            "colour",
+            "coverage",
+            "components",
+            "drivers",
+            "changes",
+            "critical_override",
+            "mrr",
+            "scorecard",
+            "scorecard_version",
+            "computed_at",
+        )
+
+
+class TaskSerializer(ReadOnly):
+    account = _account()
+    assignee = _user()
+
+    class Meta:
+        model = Task
+        fields = (
+            "id",
+            "account",
+            "reason",
+            "detail",
+            "assignee",
+            "opened_on",
+            "due_on",
+            "status",
+            "snoozed_until",
+            "closed_on",
+            "outcome",
+        )
+
+
+# ---------------------------------------------------------------- writes and errors
+
+
+class IngestResultSerializer(serializers.Serializer):
+    """What a bulk write did. This is all an ingest token can read."""
+
+    kind = serializers.CharField()
+    rows = serializers.IntegerField(help_text="Rows received.")
+    created = serializers.IntegerField(help_text="Rows that did not exist.")
+    updated = serializers.IntegerField(help_text="Rows that existed with other values.")
+    unchanged = serializers.IntegerField(help_text="Rows that existed with the same values.")
+
+
+class BadRowSerializer(serializers.Serializer):
+    index = serializers.IntegerField(
+        allow_null=True, help_text="Position of the row in the request, from 0; null: all rows."
+    )
+    field = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error answer: a sentence, and for refused rows each bad row."""
+
+    detail = serializers.CharField()
+    errors = BadRowSerializer(many=True, required=False)

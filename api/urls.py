@@ -1,0 +1,49 @@
+"""/api/v1/ endpoints, the OpenAPI schema at /api/schema/ and its docs at /api/docs/."""
+
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
+
+from api import views
+
+router = SimpleRouter()
+router.register("accounts", views.AccountViewSet, basename="api-account")
+router.register("subscriptions", views.SubscriptionViewSet, basename="api-subscription")
+router.register("usage", views.UsageViewSet, basename="api-usage")
+router.register("invoices", views.InvoiceViewSet, basename="api-invoice")
+router.register("tickets", views.TicketViewSet, basename="api-ticket")
+router.register("emails", views.EmailViewSet, basename="api-email")
+router.register("nps", views.NpsViewSet, basename="api-nps")
+router.register("sentiment", views.SentimentViewSet, basename="api-sentiment")
+router.register("contacts", views.ContactViewSet, basename="api-contact")
+router.register("survey-answers", views.SurveyAnswerViewSet, basename="api-survey-answer")
+router.register("health", views.HealthViewSet, basename="api-health")
+router.register("tasks", views.TaskViewSet, basename="api-task")
+
+
+@extend_schema_view(get=extend_schema(exclude=True))
+class SchemaView(SpectacularAPIView):
+    """The schema, left out of itself."""
+
+
+v1 = [
+    # Before the router, whose health/<pk>/ would take "latest" for a primary key.
+    path(
+        "health/latest/", views.LatestHealthView.as_view({"get": "list"}), name="api-health-latest"
+    ),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SchemaView.as_view(), name="api-schema"),
+    # The docs page is for people: anonymous visitors go to the login page, like everywhere.
+    # The split view serves its start-up script as a file: the pages allow no inline script.
+    path(
+        "docs/",
+        login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
+]

@@ -1,0 +1,499 @@
+"""Plotly figures of the manager reports, built on the server as plain JSON (like `charts`) and
+drawn by the bundled plotly.js through static/js/charts.js. Each takes a report result and
+returns a figure dict; the numbers behind every chart are also in the page's tables."""
+
+import json
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from reports.churn import ChurnReport
+from reports.nps import NpsReport
+from reports.portfolio import PortfolioReport
+from reports.quality import QualityReport
+from reports.renewals import RenewalsReport
+from reports.roi import RoiReport
+from reports.support import PRIORITIES, SupportReport
+from reports.tables import COLOURS
+from reports.weights import WeightsReport
+from workspace.charts import escape_text
+
+INK = "#1d2433"
+MUTED = "#5b6475"
+ACCENT = "#2c5fd4"
+FILL = {"red": "#c4302b", "yellow": "#e0a526", "green": "#1a7f4b", "grey": "#9aa1ad"}
+PRIORITY_COLOURS = {"low": "#9aa1ad", "normal": ACCENT, "high": "#e0a526", "critical": "#c4302b"}
+MOVES = {
+    "new": ("New", "#1a7f4b"),
+    "upsell": ("Upsell", "#4caf7a"),
+    "cross_sell": ("Cross-sell", "#8fd1a8"),
+    "downsell": ("Downsell", "#e0a526"),
+    "churned": ("Churned", "#c4302b"),
+}
+
+
+def _json(fig: go.Figure, *, height: int = 300, **layout) -> dict:
+    defaults = {
+        "margin": {"l": 50, "r": 20, "t": 40, "b": 40},
+        "plot_bgcolor": "#fff",
+        "paper_bgcolor": "#fff",
+        "font": {"color": INK, "size": 12},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        "hovermode": "x unified",
+    }
+    fig.update_layout(height=height, **{**defaults, **layout})
+    fig.update_xaxes(gridcolor="#eef0f3")
+    fig.update_yaxes(gridcolor="#eef0f3", rangemode="tozero")
+    return escape_text(json.loads(fig.to_json()))  # labels carry user text: churn reasons
+
+
+def _labels(months: Sequence) -> list[str]:
+    return [m.label for m in months]
+
+
+# ---------------------------------------------------------------- portfolio
+
+
+def portfolio_accounts(report: PortfolioReport) -> dict:
+    return _stacked_days(report, report.counts, "Accounts", "%{y:,} accounts")
+
+
+def portfolio_mrr(report: PortfolioReport) -> dict:
+    values = {c: [float(v) for v in report.mrr[c]] for c in COLOURS}
+    return _stacked_days(report, values, "MRR", "%{y:,.0f}")
+
+
+def _stacked_days(report: PortfolioReport, values: dict, title: str, hover: str) -> dict:
+    x = [d.isoformat() for d in report.days]
+    fig = go.Figure(
+        [
+            go.Scatter(
+                x=x,
+                y=values[c],
+                name=c.title(),
+                stackgroup="one",
+                mode="lines",
+                line={"width": 0.5, "color": FILL[c]},
+                fillcolor=FILL[c],
+                hovertemplate=f"{c.title()}: {hover}<extra></extra>",
+            )
+            for c in COLOURS
+        ]
+    )
+    return _json(fig, yaxis_title=title, xaxis={"type": "date", "tickformat": "%d %b"})
+
+
+# ---------------------------------------------------------------- churn and retention
+
+
+def churn_logo(report: ChurnReport) -> dict:
+    x = _labels([m for m, _ in report.months])
+    fig = go.Figure(
+        go.Bar(
+            x=x,
+            y=[r.logo_churn for _, r in report.months],
+            name="Logo churn",
+            marker_color=FILL["red"],
+            text=[f"{r.churned}/{r.active}" for _, r in report.months],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x}: %{y:.1f}% (%{text} accounts)<extra></extra>",
+        )
+    )
+    return _json(fig, yaxis_title="Logo churn (%)", hovermode="closest")
+
+
+def churn_revenue(report: ChurnReport) -> dict:
+    x = _labels([m for m, _ in report.months])
+    fig = go.Figure(
+        [
+            go.Scatter(
+                x=x,
+                y=[r.grr for _, r in report.months],
+                name="GRR",
+                mode="lines+markers",
+                line={"color": FILL["yellow"]},
+                hovertemplate="GRR %{y:.1f}%<extra></extra>",
+            ),
+            go.Scatter(
+                x=x,
+                y=[r.nrr for _, r in report.months],
+                name="NRR",
+                mode="lines+markers",
+                line={"color": ACCENT},
+                hovertemplate="NRR %{y:.1f}%<extra></extra>",
+            ),
+        ]
+    )
+    fig.add_hline(y=100, line_dash="dot", line_color=MUTED, line_width=1)
+    values = [v for _, r in report.months for v in (r.grr, r.nrr) if v is not None]
+    low = min([*values, 100.0]) - 2
+    high = max([*values, 100.0]) + 2
+    return _json(fig, yaxis_title="% of MRR at the month's start", yaxis={"range": [low, high]})
+
+
+def churn_segments(report: ChurnReport) -> dict:
+    fig = go.Figure(
+        go.Bar(
+            x=[label for label, _ in report.by_segment],
+            y=[r.logo_churn for _, r in report.by_segment],
+            marker_color=FILL["red"],
+            text=[f"{r.churned}/{r.active}" for _, r in report.by_segment],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x}: %{y:.1f}% (%{text} accounts)<extra></extra>",
+        )
+    )
+    return _json(fig, yaxis_title="Logo churn over the period (%)", hovermode="closest")
+
+
+def churn_reasons(report: ChurnReport) -> dict:
+    reasons = list(reversed(report.by_reason))
+    fig = go.Figure(
+        go.Bar(
+            y=[r for r, _, _ in reasons],
+            x=[n for _, n, _ in reasons],
+            orientation="h",
+            marker_color=MUTED,
+            hovertemplate="%{y}: %{x} accounts<extra></extra>",
+        )
+    )
+    return _json(
+        fig,
+        height=max(220, 40 + 32 * len(reasons)),
+        xaxis_title="Accounts churned",
+        margin={"l": 180, "r": 20, "t": 20, "b": 40},
+        hovermode="closest",
+    )
+
+
+def churn_survival(report: ChurnReport) -> dict:
+    points = report.survival
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(
+        go.Bar(
+            x=[p.month for p in points],
+            y=[p.hazard for p in points],
+            name="Share leaving in the month",
+            marker_color="#f2bfbc",
+            hovertemplate="At %{x} months: %{y:.1f}% of those at risk left<extra></extra>",
+        ),
+        secondary_y=True,
+    )
+    # Everyone is a customer at month 0; each step down is the leavers at that tenure.
+    fig.add_trace(
+        go.Scatter(
+            x=[0] + [p.month for p in points],
+            y=[100.0] + [p.survival * 100 for p in points],
+            name="Still customers",
+            mode="lines",
+            line={"shape": "hv", "color": ACCENT, "width": 2},
+            hovertemplate="%{x} months: %{y:.1f}% still customers<extra></extra>",
+        ),
+        secondary_y=False,
+    )
+    fig.update_yaxes(title_text="Still customers (%)", range=[0, 101], secondary_y=False)
+    fig.update_yaxes(
+        title_text="Leaving (%)", secondary_y=True, showgrid=False, tickmode="auto", nticks=5
+    )
+    return _json(fig, xaxis_title="Whole months since the first subscription", height=320)
+
+
+# ---------------------------------------------------------------- renewals
+
+
+def renewals_pipeline(report: RenewalsReport) -> dict:
+    x = [f"Next {w.days} days" for w in report.windows]
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=x,
+                y=[float(w.by_colour[c]) for w in report.windows],
+                name=c.title(),
+                marker_color=FILL[c],
+                hovertemplate=f"{c.title()}: %{{y:,.0f}} ARR<extra></extra>",
+            )
+            for c in COLOURS
+        ]
+    )
+    return _json(fig, barmode="stack", yaxis_title="ARR due")
+
+
+def renewals_rate(report: RenewalsReport) -> dict:
+    fig = go.Figure(
+        go.Bar(
+            x=_labels([m for m, _ in report.history]),
+            y=[o.rate for _, o in report.history],
+            marker_color=FILL["green"],
+            text=[f"{o.followed}/{o.due}" for _, o in report.history],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x}: %{y:.1f}% (%{text} lines)<extra></extra>",
+        )
+    )
+    return _json(
+        fig, yaxis_title="Renewal rate (%)", yaxis={"range": [0, 105]}, hovermode="closest"
+    )
+
+
+# ---------------------------------------------------------------- NPS
+
+
+def nps_months(report: NpsReport) -> dict:
+    x = _labels([m for m, _ in report.months])
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    for attr, name, colour in (
+        ("detractors", "Detractors", FILL["red"]),
+        ("passives", "Passives", FILL["grey"]),
+        ("promoters", "Promoters", FILL["green"]),
+    ):
+        fig.add_trace(
+            go.Bar(
+                x=x,
+                y=[getattr(n, attr) for _, n in report.months],
+                name=name,
+                marker_color=colour,
+            ),
+            secondary_y=False,
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=[n.score for _, n in report.months],
+            name="NPS",
+            mode="lines+markers",
+            line={"color": INK, "width": 2},
+            hovertemplate="NPS %{y:.0f}<extra></extra>",
+        ),
+        secondary_y=True,
+    )
+    fig.update_yaxes(title_text="Answers", secondary_y=False)
+    fig.update_yaxes(
+        title_text="NPS",
+        range=[-100, 100],
+        tickvals=[-100, -50, 0, 50, 100],
+        secondary_y=True,
+        showgrid=False,
+        rangemode="normal",
+    )
+    return _json(fig, barmode="stack", height=320)
+
+
+# ---------------------------------------------------------------- support
+
+
+def _support(report: SupportReport, attr: str, title: str) -> dict:
+    months = sorted({m for m, _ in report.by_month_priority}, key=lambda m: m.start)
+    x = _labels(months)
+    fig = go.Figure()
+    for priority in PRIORITIES:
+        rows = {m.start: r for m, r in report.by_month_priority if r.priority == priority}
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=[getattr(rows[m.start], attr).median for m in months],
+                name=priority.title(),
+                mode="lines+markers",
+                line={"color": PRIORITY_COLOURS[priority]},
+                hovertemplate=f"{priority}: %{{y:.1f}} h<extra></extra>",
+            )
+        )
+    return _json(fig, yaxis_title=title)
+
+
+def support_response(report: SupportReport) -> dict:
+    return _support(report, "response", "Median hours to first response")
+
+
+def support_resolution(report: SupportReport) -> dict:
+    return _support(report, "resolution", "Median hours to resolution")
+
+
+# ---------------------------------------------------------------- CS ROI
+
+
+def roi_movements(report: RoiReport) -> dict:
+    x = _labels([m for m, _ in report.months])
+    fig = go.Figure()
+    for kind, (name, colour) in MOVES.items():
+        sign = -1 if kind in ("downsell", "churned") else 1
+        fig.add_trace(
+            go.Bar(
+                x=x,
+                y=[sign * float(getattr(mv, kind)) for _, mv in report.months],
+                name=name,
+                marker_color=colour,
+                hovertemplate=f"{name}: %{{y:,.0f}}<extra></extra>",
+            )
+        )
+    return _json(fig, barmode="relative", yaxis_title="MRR moved", yaxis={"rangemode": "normal"})
+
+
+def roi_mrr(report: RoiReport) -> dict:
+    x = _labels([m for m, _ in report.months])
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=[float(mv.mrr_end) for _, mv in report.months],
+            name="MRR at month end",
+            mode="lines+markers",
+            line={"color": ACCENT, "width": 2},
+            hovertemplate="MRR %{y:,.0f}<extra></extra>",
+        ),
+        secondary_y=False,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=[float(mv.arr_end) for _, mv in report.months],
+            name="ARR (12 × MRR)",
+            mode="lines",
+            line={"color": MUTED, "dash": "dot"},
+            hovertemplate="ARR %{y:,.0f}<extra></extra>",
+        ),
+        secondary_y=True,
+    )
+    # ARR is 12 × MRR: with proportional ranges the two lines coincide and the right-hand
+    # axis reads the same points as ARR.
+    top = max([float(mv.mrr_end) for _, mv in report.months], default=0.0) * 1.1 or 1.0
+    fig.update_yaxes(title_text="MRR", range=[0, top], secondary_y=False)
+    fig.update_yaxes(
+        title_text="ARR", range=[0, top * 12], secondary_y=True, showgrid=False, tickmode="sync"
+    )
+    return _json(fig)
+
+
+def roi_trials(report: RoiReport) -> dict:
+    fig = go.Figure(
+        go.Bar(
+            x=_labels([m for m, _ in report.trials]),
+            y=[o.rate for _, o in report.trials],
+            marker_color=FILL["green"],
+            text=[f"{o.followed}/{o.due}" for _, o in report.trials],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x}: %{y:.1f}% (%{text} trials)<extra></extra>",
+        )
+    )
+    return _json(
+        fig, yaxis_title="Trials converted (%)", yaxis={"range": [0, 105]}, hovermode="closest"
+    )
+
+
+# ---------------------------------------------------------------- score quality
+
+
+def quality_auc(report: QualityReport) -> dict:
+    fig = go.Figure(
+        go.Bar(
+            x=[f"{a.horizon} days" for a in report.aucs],
+            y=[a.auc for a in report.aucs],
+            marker_color=ACCENT,
+            text=[f"{a.churned} churned of {a.n}" for a in report.aucs],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x}: AUC %{y:.2f} (%{text})<extra></extra>",
+        )
+    )
+    fig.add_hline(y=0.5, line_dash="dot", line_color=MUTED, annotation_text="coin toss")
+    return _json(
+        fig, yaxis_title="ROC AUC", yaxis={"range": [0, 1]}, hovermode="closest", height=260
+    )
+
+
+def quality_colours(report: QualityReport) -> dict:
+    fig = go.Figure(
+        go.Bar(
+            x=[b.name.title() for b in report.colours],
+            y=[b.rate for b in report.colours],
+            marker_color=[FILL[b.name] for b in report.colours],
+            text=[f"{b.churned}/{b.n}" for b in report.colours],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x}: %{y:.1f}% churned (%{text})<extra></extra>",
+        )
+    )
+    return _json(
+        fig,
+        yaxis_title=f"Churned within {report.horizon} days (%)",
+        hovermode="closest",
+        height=260,
+    )
+
+
+def quality_calibration(report: QualityReport) -> dict:
+    bins = report.calibration
+    fig = go.Figure(
+        go.Bar(
+            x=[b.name for b in bins],
+            y=[b.rate for b in bins],
+            marker_color=[
+                FILL["red"] if b.high <= 40 else FILL["yellow"] if b.high <= 70 else FILL["green"]
+                for b in bins
+            ],
+            text=[f"{b.churned}/{b.n}" for b in bins],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="Score %{x}: %{y:.1f}% churned (%{text})<extra></extra>",
+        )
+    )
+    return _json(
+        fig,
+        xaxis_title="Score",
+        yaxis_title=f"Churned within {report.horizon} days (%)",
+        hovermode="closest",
+    )
+
+
+def quality_signals(report: QualityReport) -> dict:
+    signals = list(reversed(report.signals))
+    fig = go.Figure(
+        go.Bar(
+            y=[s.label for s in signals],
+            x=[s.auc for s in signals],
+            orientation="h",
+            marker_color=ACCENT,
+            hovertemplate="%{y}: AUC %{x:.2f}<extra></extra>",
+        )
+    )
+    fig.add_vline(x=0.5, line_dash="dot", line_color=MUTED)
+    return _json(
+        fig,
+        height=max(220, 40 + 30 * len(signals)),
+        xaxis={"range": [0, 1], "title": "ROC AUC"},
+        margin={"l": 160, "r": 20, "t": 20, "b": 40},
+        hovermode="closest",
+    )
+
+
+def weights_compare(report: WeightsReport) -> dict:
+    rows = list(reversed(report.suggestion.features))
+    labels = [r.feature.label for r in rows]
+    fig = go.Figure(
+        [
+            go.Bar(
+                y=labels,
+                x=[r.feature.current_weight for r in rows],
+                name="Now (as set)",
+                orientation="h",
+                marker_color=FILL["grey"],
+            ),
+            go.Bar(
+                y=labels,
+                x=[r.suggested_weight for r in rows],
+                name="Suggested (of 100)",
+                orientation="h",
+                marker_color=ACCENT,
+            ),
+        ]
+    )
+    return _json(
+        fig,
+        barmode="group",
+        height=max(240, 60 + 44 * len(rows)),
+        xaxis_title="Weight",
+        margin={"l": 180, "r": 20, "t": 30, "b": 40},
+        hovermode="y unified",
+    )

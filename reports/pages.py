@@ -1,0 +1,168 @@
+"""The report pages: for each, its slug and menu label, its selector, its tables and its
+charts. The one report view (`reports.views.report_page`) and the URLs are built from this
+table, so a new report is one entry here."""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from reports import charts, table_specs
+from reports.churn import churn_report
+from reports.nps import nps_report
+from reports.portfolio import portfolio_report
+from reports.quality import band_shares, quality_report
+from reports.renewals import renewals_report
+from reports.roi import roi_report
+from reports.support import support_report
+from reports.tables import ReportFilters, Table
+from reports.weights import weights_suggestion
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A figure on a page: what the template draws."""
+
+    id: str
+    title: str
+    figure: dict
+    wide: bool = False
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    id: str
+    title: str
+    figure: Callable[[Any], dict]
+    wide: bool = False
+
+
+@dataclass(frozen=True)
+class Page:
+    slug: str
+    label: str
+    path: str
+    # The report for the filters; the query (or posted form) carries any option of its own.
+    select: Callable[[ReportFilters, Mapping], Any]
+    tables: Callable[[Any], list[Table]]
+    charts: tuple[ChartSpec, ...]
+    # Whether the report has anything to chart (a suggestion without features has not).
+    charted: Callable[[Any], bool] = lambda report: True
+
+    @property
+    def url_name(self) -> str:
+        return f"report_{self.slug}"
+
+    def chart_list(self, report) -> list[Chart]:
+        if not self.charted(report):
+            return []
+        return [Chart(c.id, c.title, c.figure(report), c.wide) for c in self.charts]
+
+
+def _quality(filters: ReportFilters, params: Mapping):
+    red_share, green_share = band_shares(params)
+    return quality_report(filters=filters, red_share=red_share, green_share=green_share)
+
+
+PAGES = (
+    Page(
+        "portfolio",
+        "Portfolio health",
+        "portfolio",
+        lambda filters, _: portfolio_report(filters=filters),
+        table_specs.portfolio_tables,
+        (
+            ChartSpec("chart-accounts", "Accounts per colour", charts.portfolio_accounts),
+            ChartSpec("chart-mrr", "MRR per colour", charts.portfolio_mrr),
+        ),
+    ),
+    Page(
+        "churn",
+        "Churn & retention",
+        "churn",
+        lambda filters, _: churn_report(filters=filters),
+        table_specs.churn_tables,
+        (
+            ChartSpec("chart-logo", "Logo churn by month", charts.churn_logo),
+            ChartSpec("chart-grr", "GRR and NRR by month", charts.churn_revenue),
+            ChartSpec("chart-segments", "Logo churn by segment", charts.churn_segments),
+            ChartSpec("chart-reasons", "Churn by reason", charts.churn_reasons),
+            ChartSpec(
+                "chart-survival",
+                "Survival by months since the first subscription",
+                charts.churn_survival,
+                wide=True,
+            ),
+        ),
+    ),
+    Page(
+        "renewals",
+        "Renewals",
+        "renewals",
+        lambda filters, _: renewals_report(filters=filters),
+        table_specs.renewals_tables,
+        (
+            ChartSpec("chart-pipeline", "ARR due by health", charts.renewals_pipeline),
+            ChartSpec("chart-rate", "Renewal rate by month", charts.renewals_rate),
+        ),
+    ),
+    Page(
+        "nps",
+        "NPS",
+        "nps",
+        lambda filters, _: nps_report(filters=filters),
+        table_specs.nps_tables,
+        (ChartSpec("chart-nps", "NPS by month", charts.nps_months, wide=True),),
+    ),
+    Page(
+        "support",
+        "Support",
+        "support",
+        lambda filters, _: support_report(filters=filters),
+        table_specs.support_tables,
+        (
+            ChartSpec("chart-response", "Time to first response", charts.support_response),
+            ChartSpec("chart-resolution", "Time to resolution", charts.support_resolution),
+        ),
+    ),
+    Page(
+        "roi",
+        "CS ROI",
+        "roi",
+        lambda filters, _: roi_report(filters=filters),
+        table_specs.roi_tables,
+        (
+            ChartSpec("chart-moves", "MRR movements by month", charts.roi_movements),
+            ChartSpec("chart-mrr", "MRR and ARR", charts.roi_mrr),
+            ChartSpec("chart-trials", "Trial-to-paid conversion", charts.roi_trials),
+        ),
+    ),
+    Page(
+        "quality",
+        "Score quality",
+        "score-quality",
+        _quality,
+        table_specs.quality_tables,
+        (
+            ChartSpec("chart-auc", "ROC AUC by horizon", charts.quality_auc),
+            ChartSpec("chart-colours", "Churn by colour", charts.quality_colours),
+            ChartSpec(
+                "chart-calibration", "Calibration: churn by score", charts.quality_calibration
+            ),
+            ChartSpec("chart-signals", "Each signal's own AUC", charts.quality_signals),
+        ),
+    ),
+    Page(
+        "weights",
+        "Suggested weights",
+        "score-quality/weights",
+        lambda filters, _: weights_suggestion(filters=filters),
+        table_specs.weights_tables,
+        (
+            ChartSpec(
+                "chart-weights", "Weights now and suggested", charts.weights_compare, wide=True
+            ),
+        ),
+        charted=lambda report: bool(report.suggestion.features),
+    ),
+)
+BY_SLUG = {page.slug: page for page in PAGES}

@@ -1,0 +1,206 @@
+"""Filters and tables shared by every report: the period a report covers, and the
+table spec (columns, kinds, rows) that a page renders and a CSV export writes."""
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.urls import reverse
+
+from accounts.models import Segment
+from reports import retention
+from reports.retention import Month
+
+COLOURS = ("red", "yellow", "green", "grey")
+HORIZONS = (30, 60, 90)
+DEFAULT_MONTHS = 6
+MAX_MONTHS = 60
+# Score quality samples one snapshot day a week (whole weeks apart over long periods, at most
+# 13 days): consecutive days of one account are nearly the same observation, and the sample
+# keeps a 10,000-account book to about a hundred thousand rows.
+SAMPLE_STEP_DAYS = 7
+MAX_OBSERVATION_DAYS = 13
+# Portfolio health is drawn day by day over up to two months, one day a week beyond.
+DAILY_UP_TO_DAYS = 62
+NOT_RECORDED = "not recorded"
+
+
+# ---------------------------------------------------------------- the period and the filters
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    """From/to months, a segment, and (score quality) a churn horizon, read from a query string
+    without ever failing: anything malformed falls back to the default."""
+
+    first: date  # first day of the first month
+    last: date  # first day of the last month
+    today: date
+    segment: str = ""
+    horizon: int | None = None
+
+    @classmethod
+    def from_query(cls, params, *, today: date, months: int = DEFAULT_MONTHS) -> "ReportFilters":
+        current = retention.month_start(today)
+        first = retention.parse_month(params.get("from")) or retention.add_months(
+            current, -(months - 1)
+        )
+        last = retention.parse_month(params.get("to")) or current
+        last = min(last, current)  # nothing after today has happened yet
+        first = min(first, current)
+        if first > last:
+            first, last = last, first
+        if (last.year - first.year) * 12 + last.month - first.month >= MAX_MONTHS:
+            first = retention.add_months(last, -(MAX_MONTHS - 1))
+        segment = params.get("segment", "")
+        horizon = params.get("horizon", "")
+        return cls(
+            first=first,
+            last=last,
+            today=today,
+            segment=segment if segment in Segment.values else "",
+            horizon=int(horizon) if horizon in {str(h) for h in HORIZONS} else None,
+        )
+
+    @property
+    def months(self) -> list[Month]:
+        return retention.months(self.first, self.last, today=self.today)
+
+    @property
+    def first_day(self) -> date:
+        return self.first
+
+    @property
+    def last_day(self) -> date:
+        """The period's last day: the last month's end, or today in the current month."""
+        return min(retention.add_months(self.last, 1) - timedelta(days=1), self.today)
+
+    def query(self, **changes: Any) -> dict[str, str]:
+        params = {
+            "from": f"{self.first:%Y-%m}",
+            "to": f"{self.last:%Y-%m}",
+            "segment": self.segment,
+            "horizon": str(self.horizon or ""),
+        }
+        params.update({k: str(v) for k, v in changes.items()})
+        return {k: v for k, v in params.items() if v}
+
+
+# ---------------------------------------------------------------- tables (page and CSV)
+
+
+NUMERIC_KINDS = ("int", "money", "pct", "ratio", "score", "delta", "hours")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    # text, int, money, pct, ratio, score, delta, hours, date, colour, account, flag
+    kind: str = "text"
+    on_page: bool = True  # False: in the CSV only
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in NUMERIC_KINDS
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    kind: str
+    value: Any = None
+    url: str = ""
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in NUMERIC_KINDS
+
+
+def _display(value: Any, kind: str) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if kind == "int":
+        return f"{value:,}"
+    if kind == "money":
+        return f"{value:,.0f}"
+    if kind == "pct":
+        return f"{value:.1f}%"
+    if kind == "ratio":
+        return f"{value:.2f}"
+    if kind == "score":
+        return f"{value:.1f}"
+    if kind == "delta":
+        return f"{value:+.1f}".replace("-", "−")
+    if kind == "hours":
+        return f"{value:,.1f} h"
+    if kind == "date":
+        return f"{value:%-d %b %Y}"
+    if kind == "flag":
+        return "yes" if value else ""
+    return str(value)
+
+
+def _csv_value(value: Any, kind: str) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, float):
+        return round(value, 4) if math.isfinite(value) else ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if kind == "flag":
+        return "yes" if value else ""
+    return value
+
+
+@dataclass
+class Table:
+    """Rows of a report as the page shows them and the CSV holds them (the CSV gets every row
+    and raw numbers; the page at most `limit` rows, formatted)."""
+
+    name: str
+    title: str
+    columns: list[Column]
+    rows: list[dict]
+    limit: int | None = None
+    note: str = ""
+
+    @property
+    def page_columns(self) -> list[Column]:
+        return [c for c in self.columns if c.on_page]
+
+    @property
+    def shown(self) -> list[list[Cell]]:
+        rows = self.rows if self.limit is None else self.rows[: self.limit]
+        return [
+            [
+                Cell(
+                    text=_display(row.get(c.key), c.kind),
+                    kind=c.kind,
+                    value=row.get(c.key),
+                    url=reverse("account_detail", args=[row["account_id"]])
+                    if c.kind == "account" and row.get("account_id")
+                    else "",
+                )
+                for c in self.page_columns
+            ]
+            for row in rows
+        ]
+
+    @property
+    def hidden_rows(self) -> int:
+        return 0 if self.limit is None else max(len(self.rows) - self.limit, 0)
+
+    def csv_rows(self) -> Iterable[list]:
+        yield [c.key for c in self.columns]
+        for row in self.rows:
+            yield [_csv_value(row.get(c.key), c.kind) for c in self.columns]
+
+
+def pct_or_none(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)

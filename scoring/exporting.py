@@ -1,0 +1,65 @@
+"""CSV exports: the one writer every CSV the app hands out goes through, and snapshots as rows
+(command and download buttons)."""
+
+import csv
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+
+from scoring.models import HealthSnapshot, SignalDefinition
+
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP, "CSV Injection"):
+# an account name or a survey comment like =HYPERLINK("http://evil.example","Open").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def csv_safe(value: Any) -> Any:
+    """The cell as a spreadsheet shows it but does not run it: text starting with =, +, -, @,
+    tab or carriage return gets a leading single quote. Numbers, and text that is just a
+    number such as "-5" or "-12.50", stay as they are, so a negative MRR still sums."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+class CsvWriter:
+    """csv.writer with every cell through `csv_safe`. Use it for every CSV the app writes."""
+
+    def __init__(self, file, **options):
+        self._writer = csv.writer(file, **options)
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self._writer.writerow([csv_safe(value) for value in row])
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def snapshot_rows(*, day: date, accounts=None) -> tuple[list[str], Iterator[list]]:
+    """Header and rows of the snapshots of `day`: account, owner, score, colour, coverage and
+    one column per signal key (the component scores)."""
+    snapshots = HealthSnapshot.objects.filter(date=day).select_related("account__owner")
+    if accounts is not None:
+        snapshots = snapshots.filter(account__in=accounts)
+    snapshots = snapshots.order_by("account__name")
+    keys = list(SignalDefinition.objects.order_by("key").values_list("key", flat=True).distinct())
+    header = ["external_id", "name", "owner", "score", "colour", "coverage", *keys]
+
+    def rows() -> Iterator[list]:
+        for snap in snapshots.iterator(chunk_size=2000):
+            scores = {c["key"]: c["score"] for c in snap.components}
+            owner = snap.account.owner.username if snap.account.owner else ""
+            yield [
+                snap.account.external_id,
+                snap.account.name,
+                owner,
+                "" if snap.score is None else snap.score,
+                snap.colour,
+                snap.coverage,
+                *("" if scores.get(k) is None else scores[k] for k in keys),
+            ]
+
+    return header, rows()

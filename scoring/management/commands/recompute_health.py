@@ -1,0 +1,55 @@
+import sys
+from datetime import date, timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from tqdm import tqdm
+
+from scoring.models import Scorecard
+from scoring.recompute import health_recompute, load_scorecards
+
+
+def iso_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"'{value}' is not a date; use YYYY-MM-DD") from None
+
+
+class Command(BaseCommand):
+    help = "Recompute health snapshots for one day (default today) or backfill a date range."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--date", type=str, help="the day to recompute (YYYY-MM-DD)")
+        parser.add_argument("--from", dest="start", type=str, help="first day of a backfill")
+        parser.add_argument("--to", dest="end", type=str, help="last day of a backfill")
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *, date=None, start=None, end=None, no_progress=False, **options):
+        if date and (start or end):
+            raise CommandError("Give either --date or --from/--to, not both.")
+        if bool(start) != bool(end):
+            raise CommandError("A backfill needs both --from and --to.")
+        if start:
+            first, last = iso_day(start), iso_day(end)
+            if last < first:
+                raise CommandError(f"--to {last} is before --from {first}.")
+        else:
+            first = last = iso_day(date) if date else timezone.localdate()
+        try:
+            scorecards = load_scorecards()
+            days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+            total = 0
+            for day in tqdm(
+                days, unit="day", disable=no_progress or len(days) < 2, file=sys.stderr
+            ):
+                # Each day refreshes its own percentile populations: a backfill is a full run.
+                result = health_recompute(as_of=day, scorecards=scorecards)
+                total += result.accounts
+                if len(days) == 1:
+                    colours = ", ".join(f"{n} {c}" for c, n in sorted(result.colours.items()))
+                    self.stdout.write(f"{day}: {result.accounts} snapshots ({colours or 'none'}).")
+        except Scorecard.DoesNotExist as exc:
+            raise CommandError(str(exc)) from None
+        if len(days) > 1:
+            self.stdout.write(f"{first} to {last}: {total} snapshots over {len(days)} days.")

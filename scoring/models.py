@@ -1,0 +1,268 @@
+"""Scorecards, the signal definitions they weigh, and the daily health snapshots they produce."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from accounts.models import Account, LifecycleStage, Segment
+from scoring.maths import Bands, Colour, Method
+
+
+class Scorecard(models.Model):
+    """A set of weighted signal definitions with colour bands and a missing-data policy.
+
+    A live scorecard is edited through a draft (a copy with `draft_of` set): live scores keep
+    using the published configuration until the draft is published, which copies it onto the
+    live scorecard and raises `version`. Every snapshot records the version that produced it.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    is_default = models.BooleanField(default=False)
+    segment = models.CharField(max_length=32, choices=Segment.choices, blank=True)
+    lifecycle_stage = models.CharField(max_length=32, choices=LifecycleStage.choices, blank=True)
+    green_min = models.FloatField(default=70.0, help_text="Scores from here up are green.")
+    yellow_min = models.FloatField(default=40.0, help_text="Scores from here up are yellow.")
+    min_coverage = models.FloatField(
+        default=0.5,
+        help_text="Share of the total weight that must have data, else the score is grey.",
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    draft_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.CASCADE,
+        related_name="drafts",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["draft_of"], name="one_draft_per_scorecard"),
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_scorecard"
+            ),
+            models.CheckConstraint(
+                condition=Q(yellow_min__gte=0)
+                & Q(green_min__gt=F("yellow_min"))
+                & Q(green_min__lte=100),
+                name="scorecard_bands_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_coverage__gte=0) & Q(min_coverage__lte=1),
+                name="scorecard_min_coverage_0_to_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.draft_of_id:
+            return f"{self.name} (draft)"
+        return f"{self.name} (v{self.version})"
+
+    def bump_version(self) -> None:
+        Scorecard.objects.filter(pk=self.pk).update(version=F("version") + 1)
+        self.refresh_from_db(fields=["version"])
+
+    @property
+    def is_draft(self) -> bool:
+        return self.draft_of_id is not None
+
+    @property
+    def bands(self) -> Bands:
+        return Bands(green_min=self.green_min, yellow_min=self.yellow_min)
+
+    def clean(self) -> None:
+        if not (0 <= self.yellow_min < self.green_min <= 100):
+            raise ValidationError("Bands must satisfy 0 ≤ yellow from < green from ≤ 100.")
+        if not (0 <= self.min_coverage <= 1):
+            raise ValidationError({"min_coverage": "Use a share between 0 and 1, e.g. 0.5."})
+
+
+class Source(models.TextChoices):
+    """Which facts a signal measures, and how they are aggregated over its window."""
+
+    USAGE_VOLUME = "usage_volume", "Usage: volume per day (every metric on its own if none named)"
+    USAGE_FREQUENCY = "usage_frequency", "Usage: days active"
+    USAGE_BREADTH = "usage_breadth", "Usage: distinct metrics used"
+    LICENCE_UTILISATION = "licence_utilisation", "Usage: latest active users ÷ licensed seats (%)"
+    DAYS_SINCE_ACTIVITY = "days_since_activity", "Usage: days since last activity"
+    REVENUE_TREND = "revenue_trend", "Revenue: MRR change against the window's start (%)"
+    ACCOUNT_AGE = "account_age", "Account age: days since the first subscription day"
+    INVOICE_OVERDUE = "invoice_overdue", "Invoices: days the oldest unpaid invoice is overdue"
+    OPEN_TICKETS = "open_tickets", "Support: days open of open high/critical tickets"
+    NPS = "nps", "NPS: mean of each contact's latest answer"
+    CSAT = "csat", "CSAT: mean rating of tickets and surveys"
+    EMAIL_OPEN_RATE = "email_open_rate", "E-mail: open rate (%)"
+    SENTIMENT = "sentiment", "CSM sentiment: latest entry"
+
+
+class Direction(models.TextChoices):
+    HIGHER_BETTER = "higher_better", "Higher is better"
+    LOWER_BETTER = "lower_better", "Lower is better"
+
+
+class SignalDefinition(models.Model):
+    """A weighted measure that turns signal data into a 0–100 component score."""
+
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="signals")
+    key = models.SlugField(max_length=50, help_text="Short name, unique in the scorecard.")
+    label = models.CharField(max_length=100)
+    source = models.CharField(max_length=32, choices=Source.choices)
+    metric = models.CharField(
+        max_length=64, blank=True, help_text="Usage metric to measure; empty = all metrics."
+    )
+    method = models.CharField(max_length=16, choices=[(m.value, m.name.title()) for m in Method])
+    direction = models.CharField(
+        max_length=16, choices=Direction.choices, default=Direction.HIGHER_BETTER
+    )
+    poor = models.FloatField(
+        null=True, blank=True, help_text="Raw value scoring 0 (threshold, trend)."
+    )
+    good = models.FloatField(
+        null=True, blank=True, help_text="Raw value scoring 100 (threshold, trend)."
+    )
+    window_days = models.PositiveIntegerField(default=30, help_text="Look-back window in days.")
+    weight = models.FloatField(default=10.0)
+    critical = models.BooleanField(
+        default=False, help_text="When this signal is red, the account is red whatever the mean."
+    )
+    enabled = models.BooleanField(default=True)
+    unit = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["scorecard", "-weight", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scorecard", "key"], name="signal_key_unique_in_scorecard"
+            ),
+            models.CheckConstraint(condition=Q(weight__gte=0), name="signal_weight_not_negative"),
+            models.CheckConstraint(condition=Q(window_days__gte=1), name="signal_window_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.weight:g})"
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction == Direction.HIGHER_BETTER
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.weight is not None and self.weight < 0:
+            errors["weight"] = "Weights are 0 or more."
+        if self.method in (Method.THRESHOLD, Method.TREND):
+            if self.poor is None or self.good is None:
+                errors["good"] = "Threshold and trend scoring need a poor and a good value."
+            elif self.poor == self.good:
+                errors["good"] = "The good value must differ from the poor value."
+            elif (self.good > self.poor) != self.higher_is_better:
+                errors["direction"] = (
+                    "The direction disagrees with the values: higher is better needs good > poor."
+                )
+        if self.method == Method.TREND and self.source == Source.REVENUE_TREND:
+            errors["method"] = "Revenue trend is already a change; score it with thresholds."
+        if errors:
+            raise ValidationError(errors)
+
+
+class HealthSnapshot(models.Model):
+    """One account's health on one day, with every component that made it."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="snapshots")
+    date = models.DateField()
+    score = models.FloatField(null=True, blank=True)
+    colour = models.CharField(max_length=8, choices=[(c.value, c.name.title()) for c in Colour])
+    coverage = models.FloatField()
+    # [{key, label, raw, score, weight, share, contribution, critical, unit}, ...]
+    components = models.JSONField(default=list)
+    drivers = models.JSONField(default=list)
+    changes = models.JSONField(default=list)
+    critical_override = models.CharField(max_length=50, blank=True)
+    mrr = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.PROTECT, related_name="+")
+    scorecard_version = models.PositiveIntegerField()
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "date"], name="one_snapshot_per_account_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=100)),
+                name="snapshot_score_0_to_100",
+            ),
+        ]
+        indexes = [models.Index(fields=["date", "colour"])]
+        get_latest_by = "date"
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.date}: {self.score} {self.colour}"
+
+
+# ---------------------------------------------------------------- configuration history
+
+
+class ScorecardVersion(models.Model):
+    """A published configuration of a scorecard: what was live from `published_at` on."""
+
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    config = models.JSONField(help_text="Bands, coverage and every signal, as published.")
+
+    class Meta:
+        ordering = ["scorecard", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["scorecard", "version"], name="one_row_per_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scorecard.name} v{self.version}"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class BackfillJob(models.Model):
+    """A backfill of a date range, run by a Celery worker one day at a time with its progress
+    recorded, so that the admin can watch it and a rerun resumes where it stopped."""
+
+    start = models.DateField()
+    end = models.DateField()
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    days_done = models.PositiveIntegerField(default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gte=F("start")), name="backfill_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Backfill {self.start} to {self.end} ({self.status})"
+
+    @property
+    def days_total(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.days_done / self.days_total)

@@ -1,0 +1,503 @@
+"""Compute and store the daily health snapshots: the one service behind the nightly task, the
+per-account task, the backfill command and the benchmark.
+
+Set-based: for a day it loads the active accounts, then one or two aggregate queries per signal
+for all of them, scores in memory with the pure functions of `scoring`, and upserts the
+snapshots in bulk. Running it twice for the same day and data changes nothing.
+"""
+
+import logging
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Exists, Max
+
+from accounts.models import Account
+from scoring.measures import (
+    Scope,
+    Values,
+    account_scope,
+    age_days,
+    facts_in_window,
+    measure,
+    needs_days,
+    per_metric,
+)
+from scoring.models import HealthSnapshot, Scorecard, SignalDefinition
+from scoring.maths import (
+    Bands,
+    Colour,
+    Component,
+    Health,
+    Method,
+    Part,
+    State,
+    changes,
+    combine,
+    component_score,
+    component_state,
+    drivers,
+    percentile_against,
+)
+from signals.revenue import customer_since, mrr_by_account
+from signals.upsert import bulk_upsert
+
+logger = logging.getLogger(__name__)
+
+POPULATION_TTL = 24 * 3600
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    day: date
+    accounts: int  # snapshots written
+    removed: int  # stale snapshots of accounts no longer active that day
+    colours: dict[str, int]
+    # A source came into the book or left it since the last recompute of the day: every
+    # account's score may have moved, not only those in scope (see `book_sources_record`).
+    sources_changed: bool = False
+
+
+# ---------------------------------------------------------------- choosing a scorecard
+
+
+def scorecard_for(account: Account | dict, scorecards: list[Scorecard]) -> Scorecard:
+    """The scorecard that scores an account: the most specific match wins — one bound to both
+    the account's segment and lifecycle stage, then segment only, then stage only, then the
+    default. Ties go to the lowest id, so the choice is deterministic."""
+    segment = account["segment"] if isinstance(account, dict) else account.segment
+    stage = account["lifecycle_stage"] if isinstance(account, dict) else account.lifecycle_stage
+    best: tuple[int, int] | None = None
+    chosen: Scorecard | None = None
+    for card in scorecards:
+        if card.segment and card.segment != segment:
+            continue
+        if card.lifecycle_stage and card.lifecycle_stage != stage:
+            continue
+        if not (card.segment or card.lifecycle_stage or card.is_default):
+            continue
+        rank = (2 if card.segment else 0) + (1 if card.lifecycle_stage else 0)
+        candidate = (-rank, card.pk)
+        if best is None or candidate < best:
+            best, chosen = candidate, card
+    if chosen is None:
+        raise Scorecard.DoesNotExist("No default scorecard: create one in the admin.")
+    return chosen
+
+
+def load_scorecards() -> list[Scorecard]:
+    """The live (published) scorecards; drafts never score anyone."""
+    return list(
+        Scorecard.objects.filter(draft_of__isnull=True).prefetch_related("signals").order_by("pk")
+    )
+
+
+# ---------------------------------------------------------------- percentile populations
+
+
+def _population_key(signal: SignalDefinition, day: date, version: int) -> str:
+    return f"healthscore:population:v2:{signal.pk}:{version}:{day.isoformat()}"
+
+
+def populations_of(values: Values) -> dict[str, list[float]]:
+    """Sorted values per usage metric of a per-metric signal (an account without a metric used
+    none of it: 0), or under "" the sorted values of any other signal."""
+    present = [v for v in values.values() if v is not None]
+    if not any(isinstance(v, dict) for v in present):
+        return {"": sorted(present)}  # type: ignore[type-var]
+    metrics = set().union(*(v.keys() for v in present if isinstance(v, dict)))
+    return {
+        m: sorted(x for v in present if isinstance(v, dict) if (x := v.get(m, 0.0)) is not None)
+        for m in metrics
+    }
+
+
+def population(
+    signal: SignalDefinition, day: date, version: int, *, refresh: bool = False
+) -> dict[str, list[float]]:
+    """Sorted values of a percentile (or per-metric) signal over every account active on `day`.
+
+    Percentiles rank an account against the whole book, so a chunk or a single account needs
+    the book's values too. They are computed once and cached for a day; a full recompute
+    refreshes them.
+    """
+    key = _population_key(signal, day, version)
+    if not refresh:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    ids = list(Account.objects.active_on(day).values_list("pk", flat=True))
+    values = populations_of(measure(signal, day, ids, {}, customer_since(day)))
+    cache.set(key, values, POPULATION_TTL)
+    return values
+
+
+# ---------------------------------------------------------------- sources the book has
+
+
+def sources_in_book(
+    signals: Iterable[SignalDefinition], day: date, *, known: dict[tuple, bool] | None = None
+) -> dict[int, bool]:
+    """{signal pk: whether the book has facts of its source in its window on `day`}, asked in
+    one query of EXISTS for every (source, metric, window) not already in `known` (which
+    carries answers across scorecards)."""
+    signals = list(signals)
+    known = {} if known is None else known
+    asks: dict[str, Exists] = {}
+    keys: dict[tuple, list[str]] = {}
+    for s in signals:
+        fact = (s.source, s.metric, s.window_days)
+        if fact in known or fact in keys:
+            continue
+        facts = facts_in_window(s, day)
+        if facts is None:  # revenue and age: every active account has subscription lines
+            known[fact] = True
+            continue
+        keys[fact] = []
+        for rows in facts:
+            name = f"e{len(asks)}"
+            asks[name] = Exists(rows)
+            keys[fact].append(name)
+    if asks:
+        # Any one-row table carries the EXISTS columns; the signals' own scorecard is at hand.
+        row = (
+            Scorecard.objects.filter(pk=signals[0].scorecard_id)
+            .annotate(**asks)
+            .values(*asks)
+            .first()
+        ) or dict.fromkeys(asks, False)
+        for fact, names in keys.items():
+            known[fact] = any(row[name] for name in names)
+    return {s.pk: known[(s.source, s.metric, s.window_days)] for s in signals}
+
+
+def _sources_key(day: date) -> str:
+    return f"healthscore:sources:{day.isoformat()}"
+
+
+def book_sources_record(day: date, scorecards: list[Scorecard], known: dict[tuple, bool]) -> bool:
+    """Record which sources the live scorecards find in the book on `day`, and say whether that
+    differs from what the last recompute of the day found — the first ticket or NPS answer of
+    the book, say. Nothing recorded yet counts as no change. `known` keeps the answers for the
+    recompute that follows."""
+    signals = [s for card in scorecards for s in signals_of(card)]
+    sources_in_book(signals, day, known=known)
+    present = sorted(fact for fact, has in known.items() if has)
+    before = cache.get(_sources_key(day))
+    cache.set(_sources_key(day), present, POPULATION_TTL)
+    return before is not None and [tuple(f) for f in before] != present
+
+
+def sources_missing(signals: Iterable[SignalDefinition], day: date) -> list[str]:
+    """Labels of the signals the book cannot measure on `day`: no account has any data of
+    their source yet. Pages say these once instead of showing rows of nothing."""
+    signals = list(signals)
+    has = sources_in_book(signals, day)
+    return [s.label for s in signals if not has[s.pk]]
+
+
+# ---------------------------------------------------------------- the service
+
+
+def _score(signal: SignalDefinition, value: float, population: list[float] | None) -> float:
+    if signal.method == Method.PERCENTILE:
+        return percentile_against(value, population or [], higher_is_better=signal.higher_is_better)
+    score = component_score(Method(signal.method), value, poor=signal.poor, good=signal.good)
+    assert score is not None  # a value was given
+    return score
+
+
+def _metric_scores(signal, value, pops) -> tuple[tuple[str, float, float], ...]:
+    """(metric, raw, score) of each metric of a per-metric signal. Every metric the book used
+    counts (not using one is a 0, or in a trend no change), except where a trend cannot be
+    measured (from nothing to something)."""
+    if value is None:
+        return ()
+    raws = {m: value.get(m, 0.0) for m in sorted(pops.keys() | value.keys())}
+    return tuple(
+        (m, round(raw, 2), round(_score(signal, raw, pops.get(m)), 1))
+        for m, raw in raws.items()
+        if raw is not None
+    )
+
+
+def _components(
+    signals: list[SignalDefinition],
+    raw: dict[int, Values],
+    pops: dict[int, dict[str, list[float]]],
+    in_book: dict[int, bool],
+    age: int | None,
+    account_id: int,
+) -> list[Component]:
+    components = []
+    for signal in signals:
+        value = raw[signal.pk].get(account_id)
+        metrics: tuple[tuple[str, float, float], ...] = ()
+        shown: float | None = None
+        score: float | None = None
+        if per_metric(signal):
+            metrics = _metric_scores(signal, value, pops.get(signal.pk, {}))
+            if metrics:
+                score = round(math.fsum(m[2] for m in metrics) / len(metrics), 1)
+        elif value is not None:
+            shown = round(value, 2)
+            score = round(_score(signal, value, pops.get(signal.pk, {}).get("")), 1)
+        state = component_state(
+            book_has_source=in_book[signal.pk],
+            has_value=score is not None,
+            account_age_days=age,
+            needs_days=needs_days(signal),
+        )
+        if state is not State.SCORED:
+            score, metrics = None, ()
+        components.append(
+            Component(
+                key=signal.key,
+                label=signal.label,
+                raw=shown if state is State.SCORED else None,
+                score=score,
+                weight=signal.weight,
+                critical=signal.critical,
+                unit=signal.unit,
+                state=state,
+                metrics=metrics,
+            )
+        )
+    return components
+
+
+def health_to_json(health: Health) -> list[dict]:
+    return [
+        {
+            "key": part.component.key,
+            "label": part.component.label,
+            "raw": part.component.raw,
+            "score": part.component.score,
+            "weight": part.component.weight,
+            "share": round(part.share, 4),
+            "contribution": round(part.contribution, 2),
+            "critical": part.component.critical,
+            "unit": part.component.unit,
+            "state": part.component.state.value,
+            "metrics": [list(m) for m in part.component.metrics],
+        }
+        for part in health.parts
+    ]
+
+
+def health_from_snapshot(snapshot: HealthSnapshot) -> Health:
+    """Rebuild the explanation of a stored snapshot (to say what changed since)."""
+    parts = tuple(
+        Part(
+            component=Component(
+                key=c["key"],
+                label=c["label"],
+                raw=c["raw"],
+                score=c["score"],
+                weight=c["weight"],
+                critical=c["critical"],
+                unit=c.get("unit", ""),
+                # Snapshots from before states were kept: a score means scored.
+                state=State(c["state"]) if c.get("state") else None,
+                metrics=tuple(tuple(m) for m in c.get("metrics", ())),
+            ),
+            share=c["share"],
+            contribution=c["contribution"],
+        )
+        for c in snapshot.components
+    )
+    return Health(
+        score=snapshot.score,
+        colour=Colour(snapshot.colour),
+        coverage=snapshot.coverage,
+        parts=parts,
+        critical_override=snapshot.critical_override or None,
+    )
+
+
+def _changes(before: HealthSnapshot | None, health: Health, card: Scorecard) -> list[str]:
+    if before is None:
+        return changes(None, health)
+    same = before.scorecard_id == card.pk and before.scorecard_version == card.version
+    return changes(health_from_snapshot(before), health, new_scorecard=None if same else str(card))
+
+
+def _previous_snapshots(day: date, scope: Scope) -> dict[int, HealthSnapshot]:
+    """Each account's snapshot on the book's latest snapshot day before `day`."""
+    before = HealthSnapshot.objects.filter(date__lt=day, **scope)
+    last_day = before.aggregate(d=Max("date"))["d"]
+    if last_day is None or last_day < day - timedelta(days=31):
+        return {}
+    return {
+        s.account_id: s
+        for s in before.filter(date=last_day).only(
+            "account_id",
+            "score",
+            "colour",
+            "coverage",
+            "components",
+            "critical_override",
+            "scorecard_id",
+            "scorecard_version",
+        )
+    }
+
+
+def _scope(accounts: Iterable[int] | None, id_range: tuple[int, int] | None) -> Scope:
+    scope: Scope = {}
+    if accounts is not None:
+        scope["account_id__in"] = sorted(set(accounts))
+    if id_range is not None:
+        scope["account_id__gte"], scope["account_id__lt"] = id_range
+    return scope
+
+
+def signals_of(
+    card: Scorecard, signals: dict[int, list[SignalDefinition]] | None = None
+) -> list[SignalDefinition]:
+    """The enabled signals of a scorecard: those `signals` gives for its pk (a draft's, in a
+    preview), else its own."""
+    chosen = signals.get(card.pk) if signals else None
+    return [s for s in (chosen if chosen is not None else card.signals.all()) if s.enabled]
+
+
+def health_compute(
+    *,
+    as_of: date,
+    scope: Scope,
+    scorecards: list[Scorecard],
+    refresh_populations: bool,
+    describe_changes: bool = True,
+    sources: dict[tuple, bool] | None = None,
+    signals: dict[int, list[SignalDefinition]] | None = None,
+) -> tuple[list[int], list[dict]]:
+    """Score the accounts in scope active on `as_of`; return their ids and the snapshot rows,
+    writing nothing (the preview of a draft uses this as it is). `signals` replaces the saved
+    signals of the scorecards it names (by pk): a draft's, scored as if it were live."""
+    active = list(
+        Account.objects.active_on(as_of)
+        .filter(**account_scope(scope))
+        .values("pk", "segment", "lifecycle_stage")
+    )
+    by_card: dict[int, list[int]] = {}
+    cards = {card.pk: card for card in scorecards}
+    for row in active:
+        by_card.setdefault(scorecard_for(row, scorecards).pk, []).append(row["pk"])
+
+    mrr = mrr_by_account(as_of, scope=scope)
+    starts = customer_since(as_of, scope=scope)
+    previous = _previous_snapshots(as_of, scope) if describe_changes else {}
+    # (source, metric, window) -> the book has such facts; answers may come in with `sources`
+    in_book: dict[tuple, bool] = {} if sources is None else sources
+    rows: list[dict] = []
+    for card_id, ids in by_card.items():
+        card = cards[card_id]
+        card_signals = signals_of(card, signals)
+        raw = {s.pk: measure(s, as_of, ids, scope, starts) for s in card_signals}
+        has = sources_in_book(card_signals, as_of, known=in_book)
+        pops = {}
+        for s in card_signals:
+            if s.method != Method.PERCENTILE and not per_metric(s):
+                continue
+            if not scope and len(by_card) == 1:
+                # Every active account is in `raw` already: it is the population.
+                pops[s.pk] = populations_of(raw[s.pk])
+                cache.set(_population_key(s, as_of, card.version), pops[s.pk], POPULATION_TTL)
+            else:
+                pops[s.pk] = population(s, as_of, card.version, refresh=refresh_populations)
+        bands = Bands(green_min=card.green_min, yellow_min=card.yellow_min)
+        for account_id in ids:
+            age = age_days(as_of, starts.get(account_id))
+            health = combine(
+                _components(card_signals, raw, pops, has, age, account_id),
+                bands=bands,
+                min_coverage=card.min_coverage,
+            )
+            before = previous.get(account_id)
+            rows.append(
+                {
+                    "account_id": account_id,
+                    "date": as_of,
+                    "score": health.score,
+                    "colour": health.colour.value,
+                    "coverage": round(health.coverage, 4),
+                    "components": health_to_json(health),
+                    "drivers": drivers(health),
+                    "changes": _changes(before, health, card) if describe_changes else [],
+                    "critical_override": health.critical_override or "",
+                    "mrr": mrr.get(account_id, 0),
+                    "scorecard_id": card.pk,
+                    "scorecard_version": card.version,
+                }
+            )
+    return [row["pk"] for row in active], rows
+
+
+def health_recompute(
+    *,
+    as_of: date,
+    accounts: Iterable[int] | None = None,
+    id_range: tuple[int, int] | None = None,
+    scorecards: list[Scorecard] | None = None,
+    refresh_populations: bool | None = None,
+) -> RecomputeResult:
+    """Score every account active on `as_of` (or only `accounts`, or ids in `id_range`) and
+    upsert one snapshot per account for that day. Accounts in scope that are not active that
+    day lose any snapshot they had for it. Idempotent."""
+    scope = _scope(accounts, id_range)
+    scorecards = scorecards if scorecards is not None else load_scorecards()
+    # A chunk of the nightly run need not ask: the run scores everyone anyway.
+    known: dict[tuple, bool] = {}
+    changed = book_sources_record(as_of, scorecards, known) if id_range is None else False
+    active, rows = health_compute(
+        as_of=as_of,
+        scope=scope,
+        scorecards=scorecards,
+        sources=known,
+        # A full run is the moment to refresh the cached percentile populations.
+        refresh_populations=not scope if refresh_populations is None else refresh_populations,
+    )
+    colours: dict[str, int] = {}
+    for row in rows:
+        colours[row["colour"]] = colours.get(row["colour"], 0) + 1
+    with transaction.atomic():
+        stale = (
+            HealthSnapshot.objects.filter(date=as_of, **scope).exclude(account_id__in=active)
+            if scope
+            else HealthSnapshot.objects.filter(date=as_of).exclude(
+                account__in=Account.objects.active_on(as_of)
+            )
+        )
+        removed, _ = stale.delete()
+        if rows:
+            columns = list(rows[0])
+            bulk_upsert(
+                HealthSnapshot,
+                columns,
+                [tuple(row.values()) for row in rows],
+                key=["account_id", "date"],
+                update=[c for c in columns if c not in ("account_id", "date")],
+            )
+    logger.debug("health_recompute %s scope=%s: %d snapshots", as_of, bool(scope), len(rows))
+    return RecomputeResult(
+        day=as_of,
+        accounts=len(rows),
+        removed=removed,
+        colours=colours,
+        sources_changed=changed and bool(scope),
+    )
+
+
+def id_chunks(*, as_of: date, size: int) -> list[tuple[int, int]]:
+    """Split the accounts active on `as_of` into pk ranges of about `size` accounts, so that
+    several workers can share a day."""
+    ids = list(Account.objects.active_on(as_of).order_by("pk").values_list("pk", flat=True))
+    # Contiguous from 0 to past any id, so an account created or activated meanwhile still
+    # falls in a chunk (and loses a stale snapshot there).
+    starts = [0, *(ids[i] for i in range(size, len(ids), size))] if ids else []
+    ends = [*starts[1:], 2**62]
+    return list(zip(starts, ends, strict=True))

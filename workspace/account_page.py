@@ -1,0 +1,168 @@
+"""What a CSM does on an account — check-ins, sentiment, colour overrides, reassignment — and
+the read of everything the account page shows."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import Count, F, Q, Sum
+
+from accounts.models import Account
+from audit.trail import audit_record
+from workspace.book import active_override
+from scoring.measures import days_in_window
+from scoring.models import HealthSnapshot, Scorecard
+from workspace.models import CheckIn, ColourOverride, Task, TaskStatus
+from scoring.maths import Bands, State
+from scoring.rescoring import recompute_on_commit
+from signals.models import SentimentEntry, UsageRecord
+from signals.revenue import customer_since
+
+def checkin_log(*, account: Account, author, day: date, channel: str, note: str) -> CheckIn:
+    return CheckIn.objects.create(
+        account=account, author=author, date=day, channel=channel, note=note
+    )
+
+
+@transaction.atomic
+def sentiment_record(*, account: Account, author, day: date, sentiment: str, note: str):
+    entry, _ = SentimentEntry.objects.update_or_create(
+        account=account,
+        recorded_on=day,
+        defaults={"sentiment": sentiment, "note": note, "author": author},
+    )
+    recompute_on_commit([account.pk], day)
+    return entry
+
+
+@transaction.atomic
+def override_set(
+    *, account: Account, author, day: date, colour: str, reason: str, expires_on: date
+):
+    """A new override replaces any one in force (which is cleared, not deleted: kept for audit)."""
+    active_override(day).filter(account=account).update(cleared_on=day)
+    override = ColourOverride.objects.create(
+        account=account,
+        colour=colour,
+        reason=reason,
+        expires_on=expires_on,
+        created_by=author,
+        created_on=day,
+    )
+    audit_record(
+        actor=author,
+        action="colour overridden",
+        obj=account,
+        changes={
+            "colour": [None, colour],
+            "reason": [None, reason],
+            "expires_on": [None, expires_on],
+        },
+    )
+    return override
+
+
+def override_clear(*, account: Account, day: date, actor=None) -> int:
+    cleared = active_override(day).filter(account=account).update(cleared_on=day)
+    if cleared:
+        audit_record(actor=actor, action="override removed", obj=account, changes={})
+    return cleared
+
+
+@transaction.atomic
+def account_reassign(*, account: Account, owner, actor=None) -> Account:
+    """Give the account to another CSM, with its open tasks."""
+    audit_record(
+        actor=actor, action="reassigned", obj=account, changes={"owner": [account.owner, owner]}
+    )
+    account.owner = owner
+    account.save(update_fields=["owner", "updated_at"])
+    Task.objects.filter(account=account).exclude(status=TaskStatus.DONE).update(assignee=owner)
+    return account
+
+
+@dataclass
+class Overview:
+    snapshot: HealthSnapshot | None
+    history: list[tuple[date, float | None, int]]
+    bands: Bands
+    scorecard: Scorecard | None
+    override: ColourOverride | None
+    usage: list[dict]
+    subscriptions: list
+    invoices: list
+    tickets: list
+    answers: list
+    sentiments: list
+    check_ins: list
+    tasks: list
+
+    @property
+    def components(self) -> list[dict]:
+        """The snapshot's components from the sources the book has (see `not_measured`)."""
+        if self.snapshot is None:
+            return []
+        return [c for c in self.snapshot.components if c.get("state") != State.NOT_MEASURED]
+
+    @property
+    def not_measured(self) -> list[str]:
+        """Labels of the components whose source no account of the book has data of yet."""
+        if self.snapshot is None:
+            return []
+        return [
+            c["label"] for c in self.snapshot.components if c.get("state") == State.NOT_MEASURED
+        ]
+
+
+def account_overview(account: Account, *, today: date) -> Overview:
+    """Everything the account page shows, one query per section."""
+    history = list(
+        account.snapshots.filter(date__gt=today - timedelta(days=180), date__lte=today)
+        .order_by("date")
+        .values_list("date", "score", "scorecard_version")
+    )
+    snapshot = (
+        account.snapshots.filter(date__lte=today)
+        .select_related("scorecard")
+        .order_by("-date")
+        .first()
+    )
+    scorecard = snapshot.scorecard if snapshot else None
+    bands = scorecard.bands if scorecard else Bands()
+    # Per metric, as the score sees it: a day's average over the days the account existed in
+    # the last 30 (a gauge such as active users is never summed over days or with a count).
+    since = customer_since(today, scope={"account_id": account.pk}).get(account.pk)
+    days = days_in_window(today, 30, since)
+    usage = [
+        {**row, "per_day": row["total"] / days}
+        for row in UsageRecord.objects.filter(
+            account=account, date__gt=today - timedelta(days=30), date__lte=today
+        )
+        .values("metric")
+        .annotate(total=Sum("value"), days_used=Count("date", distinct=True, filter=Q(value__gt=0)))
+        .order_by("metric")
+    ]
+    return Overview(
+        snapshot=snapshot,
+        history=history,
+        bands=bands,
+        scorecard=scorecard,
+        override=active_override(today)
+        .filter(account=account)
+        .select_related("created_by")
+        .first(),
+        usage=usage,
+        subscriptions=list(account.subscription_lines.order_by("-start_date")[:20]),
+        invoices=list(account.invoices.order_by("-issued_on")[:12]),
+        tickets=list(account.tickets.order_by("-opened_at")[:10]),
+        answers=list(account.survey_responses.order_by("-responded_on")[:10]),
+        sentiments=list(
+            account.sentiment_entries.select_related("author").order_by("-recorded_on")[:5]
+        ),
+        check_ins=list(account.check_ins.select_related("author")[:20]),
+        tasks=list(
+            account.tasks.select_related("assignee").order_by(
+                F("closed_on").desc(nulls_first=True), "due_on"
+            )[:20]
+        ),
+    )

@@ -1,0 +1,68 @@
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+
+from accounts.dates import validate_in_window
+from accounts.models import Role, User
+from workspace.models import Channel
+from signals.models import Sentiment
+
+OVERRIDE_COLOURS = [("green", "Green"), ("yellow", "Yellow"), ("red", "Red")]
+
+
+class CheckInForm(forms.Form):
+    date = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_in_window]
+    )
+    channel = forms.ChoiceField(choices=Channel.choices)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("A check-in cannot be in the future.")
+        return day
+
+
+class SentimentForm(forms.Form):
+    sentiment = forms.ChoiceField(choices=Sentiment.choices)
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+    )
+
+
+class OverrideForm(forms.Form):
+    colour = forms.ChoiceField(choices=OVERRIDE_COLOURS)
+    reason = forms.CharField(max_length=300)
+    expires_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_expires_on(self):
+        day = self.cleaned_data["expires_on"]
+        today = timezone.localdate()
+        if day < today:
+            raise forms.ValidationError("The expiry date has passed.")
+        if day > today + timedelta(days=180):
+            raise forms.ValidationError("An override lasts at most 180 days.")
+        return day
+
+
+class TaskCompleteForm(forms.Form):
+    outcome = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+
+
+class TaskSnoozeForm(forms.Form):
+    until = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_until(self):
+        day = self.cleaned_data["until"]
+        today = timezone.localdate()
+        if not today < day <= today + timedelta(days=90):
+            raise forms.ValidationError("Snooze to a day within the next 90 days.")
+        return day
+
+
+class ReassignForm(forms.Form):
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.filter(role=Role.CSM, is_active=True).order_by("username")
+    )

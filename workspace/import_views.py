@@ -1,0 +1,67 @@
+from django.contrib.auth.decorators import user_passes_test
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import render
+from django.utils import timezone
+
+from scoring.rescoring import recompute_on_commit
+from signals.uploads import upload_limit_text, upload_stopped
+from signals.forms import ImportForm
+from signals.importing import KINDS, csv_import
+
+SHOWN_ERRORS = 500
+
+
+def too_large_message(kind: str) -> str:
+    return (
+        f"The file is larger than {upload_limit_text()}, the most the import page takes. "
+        f"Import it on the command line instead: python manage.py import_csv {kind} FILE"
+    )
+
+
+def _can_import(user) -> bool:
+    if not user.is_authenticated:
+        return False  # to the login page (AnonymousUser has no role to ask about)
+    if not user.sees_all_accounts:
+        raise PermissionDenied("Only managers and admins import data.")
+    return True
+
+
+@user_passes_test(_can_import)
+def csv_import_page(request):
+    """Upload a CSV file; same validation and result as `manage.py import_csv`."""
+    result = None
+    status = 200
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if upload_stopped(request):  # the file was not kept: say why, and what to do instead
+            form.is_valid()
+            kind = request.POST.get("kind", "")
+            message = too_large_message(kind if kind in KINDS else "KIND")
+            form.errors["file"] = form.error_class([message])
+            status = 413
+        elif form.is_valid():
+            upload = form.cleaned_data["file"]
+            with transaction.atomic():
+                result = csv_import(
+                    kind=form.cleaned_data["kind"],
+                    raw=upload.read(),
+                    source=upload.name,
+                    skip_invalid=form.cleaned_data["skip_invalid"],
+                )
+                if result.account_ids:
+                    recompute_on_commit(sorted(result.account_ids), timezone.localdate())
+    else:
+        form = ImportForm()
+    error_lines = result.error_lines() if result else []
+    context = {
+        "form": form,
+        "result": result,
+        "kinds": KINDS.values(),
+        # A file of the wrong date format can have an error on every one of 100,000 rows:
+        # the page shows the first ones; the command line lists them all.
+        "error_lines": error_lines[:SHOWN_ERRORS],
+        "errors_not_shown": max(len(error_lines) - SHOWN_ERRORS, 0),
+        "upload_limit": upload_limit_text(),
+    }
+    return render(request, "signals/import.html", context, status=status)

@@ -1,0 +1,126 @@
+"""What a CSM works with on an account: check-ins, follow-up tasks and colour overrides."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from accounts.models import Account
+from scoring.maths import Colour
+
+
+class Channel(models.TextChoices):
+    CALL = "call", "Call"
+    MEETING = "meeting", "Meeting"
+    EMAIL = "email", "E-mail"
+    CHAT = "chat", "Chat"
+
+
+class CheckIn(models.Model):
+    """A conversation the CSM logged with the customer."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="check_ins")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    date = models.DateField()
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.CALL)
+    note = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-created_at"]
+        indexes = [models.Index(fields=["account", "-date"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} with {self.account_id} on {self.date}"
+
+
+class TaskReason(models.TextChoices):
+    TURNED_RED = "turned_red", "Turned red"
+    SCORE_DROP = "score_drop", "Fell 15+ points in 30 days"
+    DETRACTOR = "detractor", "Detractor NPS answer"
+    CRITICAL_TICKET = "critical_ticket", "Critical ticket open over a week"
+    RENEWAL_RISK = "renewal_risk", "Renews within 60 days and not green"
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    SNOOZED = "snoozed", "Snoozed"
+    DONE = "done", "Done"
+
+
+class Task(models.Model):
+    """A check-in task for the account's CSM, opened by a rule after the nightly recompute.
+
+    At most one task per account and reason is open (or snoozed) at a time; the database
+    enforces it, so a rerun of the rules never duplicates.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="tasks")
+    reason = models.CharField(max_length=32, choices=TaskReason.choices)
+    detail = models.CharField(max_length=300, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+    )
+    opened_on = models.DateField()
+    due_on = models.DateField()
+    status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    snoozed_until = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+    outcome = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "reason"],
+                condition=Q(status__in=["open", "snoozed"]),
+                name="one_open_task_per_account_and_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_on__gte=F("opened_on")), name="task_due_after_open"
+            ),
+        ]
+        indexes = [models.Index(fields=["assignee", "status", "due_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} — {self.account_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != TaskStatus.DONE
+
+
+class ColourOverride(models.Model):
+    """A CSM's override of an account's colour: always with a reason and an expiry date, shown
+    as an override, and ignored from the day after it expires."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="overrides")
+    colour = models.CharField(
+        max_length=8, choices=[(c.value, c.name.title()) for c in Colour if c != Colour.GREY]
+    )
+    reason = models.CharField(max_length=300)
+    expires_on = models.DateField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_on = models.DateField()
+    cleared_on = models.DateField(null=True, blank=True, help_text="Set when removed by hand.")
+
+    class Meta:
+        ordering = ["-created_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_on__gte=F("created_on")), name="override_expires_after_creation"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.colour} until {self.expires_on}"
+
+    def is_active_on(self, day) -> bool:
+        return self.cleared_on is None and self.created_on <= day <= self.expires_on

@@ -1,0 +1,51 @@
+"""Celery tasks of the workspace: the nightly run, the check-in task rules, the survey run.
+
+The nightly run is here, not in scoring, because it ends by opening the day's check-in tasks:
+the flow goes from the workspace down into scoring, never back up.
+"""
+
+from datetime import datetime
+
+from celery import chord, shared_task
+
+from scoring.tasks import RETRY, TRANSIENT, book_chunks, task_day
+from workspace.followups import tasks_open
+from workspace.survey_triggers import surveys_send_due
+
+
+@shared_task(**RETRY)
+def nightly_recompute(day: str | None = None) -> dict:
+    """Recompute today's snapshot of every active account, in chunks shared by the workers.
+
+    First it refreshes the book-wide percentile populations (so every chunk ranks against the
+    same figures), then fans out one `recompute_chunk` per range of account ids, and when all
+    are done opens the day's check-in tasks (`open_followups`). If it fails
+    before fanning out it retries; a chunk that fails retries on its own. Running it twice
+    rewrites identical snapshots.
+    """
+    as_of = task_day(day)
+    chunks = book_chunks(as_of)
+    if chunks:
+        # The task rules compare today's snapshots with earlier ones: run them once every
+        # chunk is done.
+        chord(chunks)(open_followups.si(as_of.isoformat()))
+    return {"day": as_of.isoformat(), "chunks": len(chunks)}
+
+
+@shared_task(**RETRY)
+def open_followups(day: str | None = None) -> int:
+    """Open check-in tasks for the day's rules (turned red, score drop, detractor, critical
+    ticket, renewal risk). Retries on database errors; a second run opens nothing new."""
+    return tasks_open(day=task_day(day))
+
+
+@shared_task(**{**RETRY, "autoretry_for": (*TRANSIENT, OSError)})
+def send_due_surveys(now: str | None = None) -> dict:
+    """Send the surveys that are due (exit, post-ticket CSAT, onboarding, periodic NPS); run
+    hourly by beat. Returns how many of each went out.
+
+    Each contact is claimed, recorded and e-mailed in one transaction, so on a database or
+    mail-server error (OSError covers SMTP) the contact in hand is rolled back and the task
+    retries with backoff; what was sent stays sent. A second run sends nothing twice.
+    """
+    return surveys_send_due(now=datetime.fromisoformat(now) if now else None)

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from workspace import import_views, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", views.account_list, name="account_list"),
+    path("accounts/<int:pk>/", views.account_detail, name="account_detail"),
+    path("accounts/<int:pk>/check-ins/", views.checkin_create, name="checkin_create"),
+    path("accounts/<int:pk>/sentiment/", views.sentiment_create, name="sentiment_create"),
+    path("accounts/<int:pk>/override/", views.override_create, name="override_create"),
+    path("accounts/<int:pk>/override/remove/", views.override_delete, name="override_delete"),
+    path("accounts/<int:pk>/reassign/", views.account_reassign, name="account_reassign"),
+    path("tasks/", views.task_list, name="task_list"),
+    path("tasks/<int:pk>/done/", views.task_done, name="task_done"),
+    path("tasks/<int:pk>/snooze/", views.task_snoozed, name="task_snooze"),
+    path("import/", import_views.csv_import_page, name="csv_import"),
+]

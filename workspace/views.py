@@ -1,0 +1,294 @@
+"""Pages: thin views over the selectors in `book` and `workspace` and the services they name."""
+
+from dataclasses import replace
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import Account, Role, Segment, User
+from workspace import account_page as workspace
+from workspace.book import COLOURS, BookFilters, book_queryset, book_summary, latest_snapshot_day
+from workspace.charts import score_history, version_marks
+from scoring.exporting import CsvWriter
+from workspace.followups import task_complete, task_snooze
+from workspace.forms import (
+    CheckInForm,
+    OverrideForm,
+    ReassignForm,
+    SentimentForm,
+    TaskCompleteForm,
+    TaskSnoozeForm,
+)
+from workspace.models import Task, TaskStatus
+from workspace.templatetags.health import BADGES
+
+PAGE_SIZE = 50
+
+
+def home(request):
+    return redirect("account_list")
+
+
+def account_list(request):
+    """The book: "My book" for a CSM, "All accounts" for managers, as a traffic-light list."""
+    today = timezone.localdate()
+    day = latest_snapshot_day(today)
+    filters = BookFilters.from_query(request.GET)
+    visible = book_queryset(request.user, today=today, day=day)
+    accounts = filters.apply(visible, today=today)
+    if request.GET.get("format") == "csv":
+        return _book_csv(accounts, day)
+    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "day": day,
+        # The strip counts every colour under the other filters, so it doubles as colour tabs.
+        "summary": book_summary(replace(filters, colour="").apply(visible, today=today)),
+        "colour_labels": [(c, f"{BADGES[c][1]} ({c})") for c in COLOURS],
+        "segments": Segment.choices,
+        "owners": User.objects.filter(role=Role.CSM, is_active=True).order_by("username")
+        if request.user.sees_all_accounts
+        else [],
+        "query": filters.without("page"),
+        "sort_params": filters.without("sort"),
+    }
+    return render(request, "workspace/account_list.html", context)
+
+
+def _book_csv(accounts, day) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="book-{day or "empty"}.csv"'
+    writer = CsvWriter(response)
+    writer.writerow(
+        [
+            "external_id",
+            "name",
+            "owner",
+            "segment",
+            "colour",
+            "override",
+            "score",
+            "trend_7d",
+            "trend_30d",
+            "coverage",
+            "mrr",
+            "renewal_on",
+            "open_tasks",
+        ]
+    )
+    for a in accounts.iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                a.external_id,
+                a.name,
+                a.owner.username if a.owner else "",
+                a.segment,
+                a.colour,
+                "yes" if a.override_colour else "",
+                _blank(a.score),
+                _blank(a.trend7),
+                _blank(a.trend30),
+                _blank(a.coverage),
+                # SQLite hands back Decimal("1000") where PostgreSQL gives "1000.00".
+                "" if a.mrr is None else f"{a.mrr:.2f}",
+                a.renewal_on or "",
+                a.open_tasks,
+            ]
+        )
+    return response
+
+
+def _blank(value):
+    return "" if value is None else (round(value, 1) if isinstance(value, float) else value)
+
+
+def _account_for(request, pk) -> Account:
+    # Another CSM's account is a 404, not a 403: its existence is not theirs to know.
+    return get_object_or_404(
+        Account.objects.visible_to(request.user).select_related("owner"), pk=pk
+    )
+
+
+def account_detail(request, pk):
+    account = _account_for(request, pk)
+    today = timezone.localdate()
+    overview = workspace.account_overview(account, today=today)
+    chart = score_history(
+        [(d, s) for d, s, _ in overview.history],
+        bands=overview.bands,
+        version_changes=version_marks([(d, v) for d, _, v in overview.history]),
+    )
+    context = {
+        "account": account,
+        "o": overview,
+        "chart": chart,
+        "today": today,
+        "checkin_form": CheckInForm(initial={"date": today}),
+        "sentiment_form": SentimentForm(),
+        "override_form": OverrideForm(),
+        "reassign_form": ReassignForm(initial={"owner": account.owner_id})
+        if request.user.sees_all_accounts
+        else None,
+    }
+    return render(request, "workspace/account_detail.html", context)
+
+
+def _form_errors(request, form) -> None:
+    for field, errors in form.errors.items():
+        label = field.replace("_", " ").capitalize() if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
+@require_POST
+def checkin_create(request, pk):
+    account = _account_for(request, pk)
+    form = CheckInForm(request.POST)
+    if form.is_valid():
+        workspace.checkin_log(
+            account=account,
+            author=request.user,
+            day=form.cleaned_data["date"],
+            channel=form.cleaned_data["channel"],
+            note=form.cleaned_data["note"],
+        )
+        messages.success(request, "Check-in logged.")
+    else:
+        _form_errors(request, form)
+    return redirect("account_detail", pk=account.pk)
+
+
+@require_POST
+def sentiment_create(request, pk):
+    account = _account_for(request, pk)
+    form = SentimentForm(request.POST)
+    if form.is_valid():
+        workspace.sentiment_record(
+            account=account,
+            author=request.user,
+            day=timezone.localdate(),
+            sentiment=form.cleaned_data["sentiment"],
+            note=form.cleaned_data["note"],
+        )
+        messages.success(request, "Sentiment recorded; the score is being updated.")
+    else:
+        _form_errors(request, form)
+    return redirect("account_detail", pk=account.pk)
+
+
+@require_POST
+def override_create(request, pk):
+    account = _account_for(request, pk)
+    form = OverrideForm(request.POST)
+    if form.is_valid():
+        workspace.override_set(
+            account=account, author=request.user, day=timezone.localdate(), **form.cleaned_data
+        )
+        messages.success(
+            request, f"Colour overridden until {form.cleaned_data['expires_on']:%d %b %Y}."
+        )
+    else:
+        _form_errors(request, form)
+    return redirect("account_detail", pk=account.pk)
+
+
+@require_POST
+def override_delete(request, pk):
+    account = _account_for(request, pk)
+    workspace.override_clear(account=account, day=timezone.localdate(), actor=request.user)
+    messages.success(request, "Override removed; the computed colour applies again.")
+    return redirect("account_detail", pk=account.pk)
+
+
+@require_POST
+def account_reassign(request, pk):
+    if not request.user.sees_all_accounts:
+        raise PermissionDenied("Only managers reassign accounts.")
+    account = _account_for(request, pk)
+    form = ReassignForm(request.POST)
+    if form.is_valid():
+        workspace.account_reassign(
+            account=account, owner=form.cleaned_data["owner"], actor=request.user
+        )
+        messages.success(request, f"{account.name} now belongs to {form.cleaned_data['owner']}.")
+    else:
+        _form_errors(request, form)
+    return redirect("account_detail", pk=account.pk)
+
+
+def _task_for(request, pk) -> Task:
+    # A finished task is done with: completing or snoozing it again is a 404, not a revival.
+    return get_object_or_404(
+        Task.objects.filter(account__in=Account.objects.visible_to(request.user)).exclude(
+            status=TaskStatus.DONE
+        ),
+        pk=pk,
+    )
+
+
+def _back(request, task):
+    target = request.POST.get("next", "")
+    return (
+        redirect("task_list")
+        if target == "tasks"
+        else redirect("account_detail", pk=task.account_id)
+    )
+
+
+@require_POST
+def task_done(request, pk):
+    task = _task_for(request, pk)
+    form = TaskCompleteForm(request.POST)
+    if form.is_valid():
+        task_complete(task=task, outcome=form.cleaned_data["outcome"], day=timezone.localdate())
+        messages.success(request, "Task completed.")
+    else:
+        _form_errors(request, form)
+    return _back(request, task)
+
+
+@require_POST
+def task_snoozed(request, pk):
+    task = _task_for(request, pk)
+    form = TaskSnoozeForm(request.POST)
+    if form.is_valid():
+        task_snooze(task=task, until=form.cleaned_data["until"])
+        messages.success(request, f"Task snoozed until {form.cleaned_data['until']:%d %b}.")
+    else:
+        _form_errors(request, form)
+    return _back(request, task)
+
+
+def task_list(request):
+    """Open and snoozed tasks on the accounts the user sees (a manager may pick one CSM)."""
+    tasks = (
+        Task.objects.filter(account__in=Account.objects.visible_to(request.user))
+        .exclude(status=TaskStatus.DONE)
+        .select_related("account", "assignee")
+        .order_by("status", "due_on", "pk")
+    )
+    assignee = request.GET.get("assignee", "")
+    # isdigit() alone accepts "²"; past 18 digits SQLite overflows: ignore such values.
+    well_formed = assignee.isascii() and assignee.isdigit() and len(assignee) <= 18
+    if request.user.sees_all_accounts and well_formed:
+        tasks = tasks.filter(assignee_id=int(assignee))
+    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "workspace/task_list.html",
+        {
+            "page": page,
+            "today": timezone.localdate(),
+            "snooze_form": TaskSnoozeForm(),
+            "owners": User.objects.filter(role=Role.CSM).order_by("username")
+            if request.user.sees_all_accounts
+            else [],
+            "assignee": assignee,
+        },
+    )
