@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from api.ingest import BadRow, RowsRefused
-from signals.importing import ACCOUNT, Column, ImportKind, boolean, email, text
+from signals.cells import boolean, email, text
+from signals.kinds import ACCOUNT, Column, ImportKind
 from signals.upsert import UpsertCounts
 from surveys.models import Contact
 

@@ -7,9 +7,8 @@ import django_filters as filters
 from django import forms
 
 from accounts.models import Account, LifecycleStage, Segment
-from scoring.models import HealthSnapshot
-from workspace.models import Task, TaskReason, TaskStatus
 from scoring.maths import Colour
+from scoring.models import HealthSnapshot
 from signals.models import (
     EmailMessage,
     Invoice,
@@ -21,6 +20,7 @@ from signals.models import (
     UsageRecord,
 )
 from surveys.models import Contact, SurveyResponse, SurveyType
+from workspace.models import Task, TaskReason, TaskStatus
 
 OUT_OF_RANGE = "Enter a date-time between the years 1 and 9999."
 

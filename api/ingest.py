@@ -1,17 +1,17 @@
 """Bulk writes through the API: JSON rows in, the CSV import's validation and upsert.
 
-A row is a JSON object named by the CSV columns of its kind (`signals.importing.KINDS`). Each
+A row is a JSON object named by the CSV columns of its kind (`signals.kinds.KINDS`). Each
 value is turned into the text a CSV cell would hold (null -> empty, true -> "true", 12.5 ->
-"12.5") and then goes through exactly the code a CSV file goes through — the same parsers,
-cross-field rules, reference look-ups and upsert on the natural key — so an API row and a CSV
-row with the same content give the same result and the same error text.
+"12.5") and then goes through exactly the code a CSV file goes through (`signals.ingest`) —
+the same parsers, cross-field rules, reference look-ups and upsert on the natural key — so an
+API row and a CSV row with the same content give the same result and the same error text.
 
 A request is all or nothing: any bad row refuses it whole, listing every bad row's index (from
 0), field and reason, and nothing is written.
 """
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import methodcaller
 from typing import Any
@@ -22,15 +22,11 @@ from django.utils import timezone
 
 from accounts.models import Account
 from scoring.rescoring import recompute_on_commit
-from signals.importing import (
-    ImportKind,
-    References,
-    RowChecker,
-    RowError,
-    _upserter,
-    check_header,
-)
+from signals.ingest import Ingest, Writer
+from signals.kinds import ImportKind
+from signals.reading import RowError
 from signals.upsert import UpsertCounts, is_write_conflict, retry_on_conflict
+from signals.validating import check_header
 
 logger = logging.getLogger(__name__)
 
@@ -153,9 +149,7 @@ def _bad(error: RowError) -> BadRow:
     return BadRow(error.line, error.column, reason)
 
 
-# A kind's own writer, for kinds the generic upsert cannot key (contacts): it gets the header,
-# the validated columns (references resolved) and the rows' indexes.
-Writer = Callable[[list[str], list[Sequence[Any]], list[int]], UpsertCounts]
+__all__ = ["MAX_ROWS", "BadRow", "RowsRefused", "WriteConflict", "Writer", "rows_ingest"]
 
 
 def rows_ingest(
@@ -185,16 +179,14 @@ def rows_ingest(
     if errors:
         raise RowsRefused(errors)
 
-    checker = RowChecker(kind, header)
-    references = References(header)
+    ingest = Ingest(kind, header, writer=write)
     # One chunk: the whole request (at most MAX_ROWS rows).
-    lines, good = next(checker.chunks(enumerate(cells), size=len(cells) + 1), ([], []))
-    account_column = header.index("account") if "account" in header else None
-    columns: list[Sequence[Any]] = list(zip(*good, strict=True)) if good else []
-    if columns and account_column is not None:
-        _look_up_accounts_first(references, set(columns[account_column]))
-    columns = references.resolve(lines, columns) if columns else []
-    refused = [_bad(e) for e in checker.errors + references.errors]
+    lines, good = next(ingest.check(enumerate(cells), size=len(cells) + 1), ([], []))
+    account_column = ingest.account_column
+    if good and account_column is not None:
+        _look_up_accounts_first(ingest, {row[account_column] for row in good})
+    columns = ingest.resolve(lines, good) if good else []
+    refused = [_bad(e) for e in ingest.errors]
     if not refused and scope is not None and account_column is not None and columns:
         refused = _outside_scope(scope, lines, cells, account_column, columns[account_column])
     if refused:
@@ -203,19 +195,14 @@ def rows_ingest(
     result = IngestResult(kind=kind.name, rows=len(rows))
     if not columns:
         return result
-    fixed = [value for _, value in kind.fixed]
-    columns.extend([value] * len(columns[0]) for value in fixed)
 
     def write_all() -> UpsertCounts:
         with transaction.atomic():
-            if write is not None:
-                counts = write(header, columns, lines)
-            else:
-                upsert = _upserter(kind, header)
-                upsert.write_columns(columns)
-                counts = upsert.finish()
+            ingest.start()  # again, after an attempt the database aborted
+            ingest.write(columns, lines)
+            counts = ingest.finish()
             if account_column is not None:
-                result.account_ids = set(columns[account_column])
+                result.account_ids = set(ingest.account_ids)
             elif kind.model is Account:
                 external_ids = columns[header.index("external_id")]
                 result.account_ids = set(
@@ -244,13 +231,12 @@ def rows_ingest(
     return result
 
 
-def _look_up_accounts_first(references: References, external_ids: set[str]) -> None:
-    """Tell `references` the accounts' ids in one statement taking the names as one array
+def _look_up_accounts_first(ingest: Ingest, external_ids: set[str]) -> None:
+    """Tell the ingest the accounts' ids in one statement taking the names as one array
     (PostgreSQL). Django's IN (...) binds and processes each of up to 10,000 names on its own,
     a third of a request's time; the CSV import pays that once per file, a request each time.
-    Names not found are left to `references`, which reports them as it does for a CSV file."""
-    known = getattr(references, "found", {}).get("account")
-    if connection.vendor != "postgresql" or not isinstance(known, dict) or not external_ids:
+    Names not found are left to the ingest, which reports them as it does for a CSV file."""
+    if connection.vendor != "postgresql" or not external_ids:
         return
     table = connection.ops.quote_name(Account._meta.db_table)
     with connection.cursor() as cursor:
@@ -258,7 +244,7 @@ def _look_up_accounts_first(references: References, external_ids: set[str]) -> N
             f"SELECT external_id, id FROM {table} WHERE external_id = ANY(%s)",  # noqa: S608  # nosec B608
             [list(external_ids)],
         )
-        known.update(cursor.fetchall())
+        ingest.references.accounts_known(dict(cursor.fetchall()))
 
 
 def _outside_scope(

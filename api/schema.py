@@ -9,7 +9,7 @@ from drf_spectacular.openapi import AutoSchema
 from accounts.dates import EARLIEST, LATEST
 from api.ingest import MAX_ROWS
 from api.serializers import ErrorSerializer
-from signals.importing import ImportKind
+from signals.kinds import ImportKind
 
 ERRORS = {
     "400": "Invalid query parameters or request body; `errors` lists each problem.",

@@ -8,7 +8,6 @@ from rest_framework import serializers
 
 from accounts.models import Account
 from scoring.models import HealthSnapshot
-from workspace.models import Task
 from signals.models import (
     EmailMessage,
     Invoice,
@@ -18,6 +17,7 @@ from signals.models import (
     UsageRecord,
 )
 from surveys.models import Contact, SurveyResponse
+from workspace.models import Task
 
 
 def _account():

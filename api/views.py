@@ -45,9 +45,7 @@ from api.rates import describe
 from api.schema import bulk_body
 from api.throttling import ApiRateThrottle
 from scoring.models import HealthSnapshot
-from workspace.models import Task
-from signals.uploads import upload_limit_text
-from signals.importing import KINDS, ImportKind
+from signals.kinds import KINDS, ImportKind
 from signals.models import (
     EmailMessage,
     Invoice,
@@ -56,10 +54,12 @@ from signals.models import (
     Ticket,
     UsageRecord,
 )
+from signals.uploads import upload_limit_text
 from surveys.models import Contact, SurveyResponse, SurveyType
+from workspace.models import Task
 
 BIGINT_MAX = 2**63 - 1
-# Retries used up against other requests writing the same rows (healthscore/api/ingest.py).
+# Retries used up against other requests writing the same rows (api/ingest.py).
 CONFLICT_DETAIL = (
     "Other requests were writing the same rows at the same moment; nothing was written. "
     "Send the request again."

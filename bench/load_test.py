@@ -89,7 +89,7 @@ def kept_book(accounts: int) -> bool:
         with conn.cursor() as cursor:
             cursor.execute(
                 "SELECT (SELECT count(*) FROM accounts_account),"
-                " (SELECT count(*) FROM healthscore_healthsnapshot WHERE date = current_date)"
+                " (SELECT count(*) FROM scoring_healthsnapshot WHERE date = current_date)"
             )
             count, scored = cursor.fetchone()
         return count == accounts and scored > 0

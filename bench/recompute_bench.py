@@ -365,7 +365,7 @@ FROM rounded
 # colours differ (likewise), or the coverages differ by more than the app's rounding to 4
 # decimals.
 DISAGREEING = """
-FROM floor f FULL JOIN (SELECT * FROM healthscore_healthsnapshot WHERE date = %(d)s) h
+FROM floor f FULL JOIN (SELECT * FROM scoring_healthsnapshot WHERE date = %(d)s) h
   ON h.account_id = f.id
 WHERE h.account_id IS NULL OR f.id IS NULL
    OR abs(h.coverage - f.coverage) > 0.0001
@@ -490,7 +490,7 @@ def main() -> None:
         cursor.execute(
             """SELECT count(*) FILTER (WHERE h.score = f.score),
                       count(*) FILTER (WHERE h.score = f.score_down)
-               FROM floor f JOIN healthscore_healthsnapshot h
+               FROM floor f JOIN scoring_healthsnapshot h
                  ON h.account_id = f.id AND h.date = f.date WHERE f.tie"""
         )
         ties_up, ties_down = cursor.fetchone()

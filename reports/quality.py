@@ -229,8 +229,8 @@ def quality_report(
     chosen = observed[horizon]
     scored = [(s.score, y) for s, y in chosen if s.score is not None]
     colours = quality.churn_by_colour((s.colour, y) for s, y in chosen)
-    signals = default_signals()
-    labels = {s.key: (s.label, s.weight) for s in signals}
+    defaults = default_signals()
+    labels = {s.key: (s.label, s.weight) for s in defaults}
     # One pass gathers each component's (score, churned) pairs, the default's signals first.
     by_key: dict[str, tuple[list[float], list[bool]]] = {k: ([], []) for k in labels}
     for s, y in chosen:
@@ -261,13 +261,13 @@ def quality_report(
         signals=signals,
         n=len(chosen),
         churned=sum(y for _, y in chosen),
-        missing_sources=sources_missing(signals, min(filters.last_day, today)),
+        missing_sources=sources_missing(defaults, min(filters.last_day, today)),
         # Bands are the whole book's: a segment's own distribution would set them for everyone.
         bands=None
         if filters.segment
         else band_preview(
             chosen,
-            card=signals[0].scorecard if signals else None,
+            card=defaults[0].scorecard if defaults else None,
             red_share=red_share,
             green_share=green_share,
         ),

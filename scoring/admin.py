@@ -10,9 +10,16 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from scoring import rescoring, versioning
 from audit.trail import audit_record, form_changes
-from scoring.models import BackfillJob, HealthSnapshot, JobStatus, Scorecard, ScorecardVersion, SignalDefinition
+from scoring import rescoring, versioning
+from scoring.models import (
+    BackfillJob,
+    HealthSnapshot,
+    JobStatus,
+    Scorecard,
+    ScorecardVersion,
+    SignalDefinition,
+)
 from scoring.recompute import sources_missing
 
 # The key, then every configurable field (the same list the versions and the audit use).
@@ -121,16 +128,10 @@ class ScorecardAdmin(admin.ModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("<int:pk>/draft/", view(self.draft_view), name="healthscore_scorecard_draft"),
-            path(
-                "<int:pk>/preview/", view(self.preview_view), name="healthscore_scorecard_preview"
-            ),
-            path(
-                "<int:pk>/publish/", view(self.publish_view), name="healthscore_scorecard_publish"
-            ),
-            path(
-                "<int:pk>/discard/", view(self.discard_view), name="healthscore_scorecard_discard"
-            ),
+            path("<int:pk>/draft/", view(self.draft_view), name="scoring_scorecard_draft"),
+            path("<int:pk>/preview/", view(self.preview_view), name="scoring_scorecard_preview"),
+            path("<int:pk>/publish/", view(self.publish_view), name="scoring_scorecard_publish"),
+            path("<int:pk>/discard/", view(self.discard_view), name="scoring_scorecard_discard"),
             *super().get_urls(),
         ]
 

@@ -22,8 +22,8 @@ from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from accounts.models import Account
-from scoring.models import SignalDefinition, Source
 from scoring.maths import Method, relative_change
+from scoring.models import SignalDefinition, Source
 from signals.models import (
     EmailMessage,
     Invoice,

@@ -17,17 +17,6 @@ from django.db import transaction
 from django.db.models import Exists, Max
 
 from accounts.models import Account
-from scoring.measures import (
-    Scope,
-    Values,
-    account_scope,
-    age_days,
-    facts_in_window,
-    measure,
-    needs_days,
-    per_metric,
-)
-from scoring.models import HealthSnapshot, Scorecard, SignalDefinition
 from scoring.maths import (
     Bands,
     Colour,
@@ -43,6 +32,17 @@ from scoring.maths import (
     drivers,
     percentile_against,
 )
+from scoring.measures import (
+    Scope,
+    Values,
+    account_scope,
+    age_days,
+    facts_in_window,
+    measure,
+    needs_days,
+    per_metric,
+)
+from scoring.models import HealthSnapshot, Scorecard, SignalDefinition
 from signals.revenue import customer_since, mrr_by_account
 from signals.upsert import bulk_upsert
 

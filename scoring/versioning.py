@@ -6,7 +6,6 @@ copied onto the live scorecard, its version goes up, the version is recorded, ev
 value is written to the audit trail, and today's scores of the accounts it covers are redone.
 """
 
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -17,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from audit.trail import audit_record
-from scoring.models import BackfillJob, HealthSnapshot, JobStatus, Scorecard, ScorecardVersion, SignalDefinition
+from scoring.models import HealthSnapshot, Scorecard, ScorecardVersion, SignalDefinition
 from scoring.quality import churn_by_colour, score_auc
 from scoring.recompute import health_compute, load_scorecards, scorecard_for
 from scoring.rescoring import recompute_on_commit

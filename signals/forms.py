@@ -1,6 +1,6 @@
 from django import forms
 
-from signals.importing import KINDS
+from signals.kinds import KINDS
 
 
 class ImportForm(forms.Form):

@@ -9,14 +9,15 @@ from django.db.models import Count, F, Q, Sum
 
 from accounts.models import Account
 from audit.trail import audit_record
-from workspace.book import active_override
+from scoring.maths import Bands, State
 from scoring.measures import days_in_window
 from scoring.models import HealthSnapshot, Scorecard
-from workspace.models import CheckIn, ColourOverride, Task, TaskStatus
-from scoring.maths import Bands, State
 from scoring.rescoring import recompute_on_commit
 from signals.models import SentimentEntry, UsageRecord
 from signals.revenue import customer_since
+from workspace.book import active_override
+from workspace.models import CheckIn, ColourOverride, Task, TaskStatus
+
 
 def checkin_log(*, account: Account, author, day: date, channel: str, note: str) -> CheckIn:
     return CheckIn.objects.create(

@@ -27,8 +27,8 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Account, Segment
 from scoring.models import HealthSnapshot
-from workspace.models import ColourOverride, Task, TaskStatus
 from signals.models import SubscriptionLine
+from workspace.models import ColourOverride, Task, TaskStatus
 
 COLOURS = ("red", "yellow", "green", "grey")
 

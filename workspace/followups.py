@@ -15,10 +15,10 @@ from django.db.models import Q
 from accounts.models import Account
 from scoring.measures import end_of
 from scoring.models import HealthSnapshot
-from workspace.models import Task, TaskReason, TaskStatus
 from signals.models import Ticket, TicketPriority
 from signals.revenue import lines_covering
 from surveys.models import SurveyResponse
+from workspace.models import Task, TaskReason, TaskStatus
 
 # Days given to act, by reason: the urgent ones first.
 DUE_IN = {

@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from accounts.dates import validate_in_window
 from accounts.models import Role, User
-from workspace.models import Channel
 from signals.models import Sentiment
+from workspace.models import Channel
 
 OVERRIDE_COLOURS = [("green", "Green"), ("yellow", "Yellow"), ("red", "Red")]
 

@@ -5,9 +5,10 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from scoring.rescoring import recompute_on_commit
-from signals.uploads import upload_limit_text, upload_stopped
 from signals.forms import ImportForm
-from signals.importing import KINDS, csv_import
+from signals.importing import csv_import
+from signals.kinds import KINDS
+from signals.uploads import upload_limit_text, upload_stopped
 
 SHOWN_ERRORS = 500
 

@@ -1,11 +1,11 @@
-"""When surveys go out, and what an answer sets off.
+"""When surveys go out (what an answer sets off is in `workspace.answers`).
 
 The triggers look at signal data (tickets, subscription lines, churn), so they live in the
-workspace, above both apps, and call the surveys app's `survey_send`. Each is one set-based query for what is
-due and is idempotent by what it excludes: a contact that already has the send in question is
-not asked again, and `survey_send` refuses anyone surveyed within the quiet period. Events
-older than HEALTHSCORE_SURVEY_LOOKBACK_DAYS are never surveyed, so loading years of history
-e-mails nobody.
+workspace, above both apps, and call the surveys app's `survey_send`. Each is one set-based
+query for what is due and is idempotent by what it excludes: a contact that already has the
+send in question is not asked again, and `survey_send` refuses anyone surveyed within the
+quiet period. Events older than HEALTHSCORE_SURVEY_LOOKBACK_DAYS are never surveyed, so
+loading years of history e-mails nobody.
 """
 
 from datetime import datetime, timedelta
@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import Account
 from signals.models import SubscriptionLine, Ticket
 from signals.revenue import churn_dates
-from surveys.models import Contact, SurveyKind, SurveyResponse, SurveySend
+from surveys.models import Contact, SurveyKind, SurveySend
 from surveys.sending import active_survey, survey_send
 
 

@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Account, Role, Segment, User
+from scoring.exporting import CsvWriter
 from workspace import account_page as workspace
 from workspace.book import COLOURS, BookFilters, book_queryset, book_summary, latest_snapshot_day
 from workspace.charts import score_history, version_marks
-from scoring.exporting import CsvWriter
 from workspace.followups import task_complete, task_snooze
 from workspace.forms import (
     CheckInForm,

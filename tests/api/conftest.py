@@ -7,7 +7,6 @@ from rest_framework.test import APIClient
 
 from accounts.tokens import TokenKind, token_issue
 from scoring.models import HealthSnapshot, Scorecard
-from workspace.models import Task
 from surveys.models import Contact
 from tests.factories import (
     AccountFactory,
@@ -20,6 +19,7 @@ from tests.factories import (
     UsageRecordFactory,
     UserFactory,
 )
+from workspace.models import Task
 
 DAY = date(2026, 6, 30)
 

@@ -333,11 +333,9 @@ def test_a_body_that_is_not_json_is_a_415(manager_client):
 
 @pytest.fixture
 def rescored(monkeypatch):
-    """The rescoring each request asked for (scoring.rescoring.recompute_on_commit: after the commit)."""
+    """The rescoring each request asked for (`recompute_on_commit`: after the commit)."""
     calls = []
-    monkeypatch.setattr(
-        "api.ingest.recompute_on_commit", lambda ids, day: calls.append((ids, day))
-    )
+    monkeypatch.setattr("api.ingest.recompute_on_commit", lambda ids, day: calls.append((ids, day)))
     return calls
 
 

@@ -5,7 +5,7 @@ own words (SQL, table, constraint or process names) to the client."""
 import pytest
 from django.db import connection
 
-from healthscore.api.views import UsageViewSet
+from api.views import UsageViewSet
 from signals.models import UsageRecord
 from tests.factories import AccountFactory
 

@@ -113,11 +113,11 @@ def book(transactional_db, default_scorecard):
     the task rules run, so the red account has a "Turned red" task."""
     from django.utils import timezone
 
-    from workspace.followups import tasks_open
     from scoring.models import HealthSnapshot
-    from workspace.models import Task
     from scoring.recompute import health_recompute
     from tests.factories import InvoiceFactory, UserFactory
+    from workspace.followups import tasks_open
+    from workspace.models import Task
 
     today = timezone.localdate()
     # The factory hashes the password with set_password.

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from workspace.models import CheckIn, Task, TaskStatus
 from tests.browser.conftest import PASSWORD
+from workspace.models import CheckIn, Task, TaskStatus
 
 pytestmark = [
     pytest.mark.browser,

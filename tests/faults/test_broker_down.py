@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from accounts.tokens import TokenKind, token_issue
 from jobs.models import PendingJob
 from signals.models import SentimentEntry, UsageRecord
-from tests.healthscore.test_recompute import healthy_account
+from tests.scoring.test_recompute import healthy_account
 
 # The budget of a write with Redis away: publishing gives up within about 2 s (it took 19 s, and
 # then answered 500, while Celery waited on the result store).

@@ -13,7 +13,7 @@ from scoring import backfills, rescoring
 from scoring.models import BackfillJob, HealthSnapshot, JobStatus
 from scoring.tasks import backfill
 from tests.faults.conftest import wait_until
-from tests.healthscore.test_recompute import DAY, book
+from tests.scoring.test_recompute import DAY, book
 
 DAYS = 30
 FIRST = DAY - timedelta(days=DAYS - 1)

@@ -8,7 +8,7 @@ from jobs.models import PendingJob
 from scoring.models import HealthSnapshot
 from signals.models import SentimentEntry
 from tests.faults.conftest import wait_until
-from tests.healthscore.test_recompute import healthy_account
+from tests.scoring.test_recompute import healthy_account
 
 
 @pytest.fixture

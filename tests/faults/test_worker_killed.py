@@ -9,7 +9,7 @@ from django.db.models import Count
 
 from scoring.models import HealthSnapshot
 from tests.faults.conftest import wait_until
-from tests.healthscore.test_recompute import DAY, book
+from tests.scoring.test_recompute import DAY, book
 
 ACCOUNTS = 60
 CHUNK = 5  # 12 chunks, so the kill lands with some chunks done and some not

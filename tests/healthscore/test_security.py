@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.healthscore.test_recompute import healthy_account
+from tests.scoring.test_recompute import healthy_account
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -117,10 +117,10 @@ EVIL = '<script>alert("x")</script>'
 
 
 def test_user_text_is_escaped_on_every_page_it_appears(client, manager, default_scorecard):
+    from scoring.recompute import health_recompute
+    from tests.scoring.test_recompute import DAY
     from workspace.followups import tasks_open
     from workspace.models import CheckIn
-    from scoring.recompute import health_recompute
-    from tests.healthscore.test_recompute import DAY
 
     account = healthy_account(owner=manager)
     account.name = EVIL

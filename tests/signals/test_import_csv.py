@@ -14,7 +14,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts.models import Account
-from workspace.management.commands.import_csv import Command as ImportCommand
 from signals.importing import csv_import
 from signals.models import (
     EmailMessage,
@@ -26,6 +25,7 @@ from signals.models import (
 )
 from surveys.models import SurveyResponse
 from tests.factories import AccountFactory, UsageRecordFactory
+from workspace.management.commands.import_csv import Command as ImportCommand
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 KINDS = ["accounts", "subscriptions", "usage", "invoices", "tickets", "emails", "nps", "sentiment"]

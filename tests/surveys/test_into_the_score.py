@@ -7,12 +7,12 @@ from datetime import date
 import pytest
 
 from scoring.models import HealthSnapshot, SignalDefinition
-from workspace.models import Task
 from scoring.recompute import health_recompute
 from signals.importing import csv_import
 from surveys.models import SurveyResponse
 from tests.factories import ContactFactory, SurveyFactory, SurveySendFactory, UserFactory
-from tests.healthscore.test_recompute import healthy_account
+from tests.scoring.test_recompute import healthy_account
+from workspace.models import Task
 
 TODAY = date(2026, 6, 30)
 TOKEN = "personal-token-for-the-score-tests-0123456789"

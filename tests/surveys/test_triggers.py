@@ -10,6 +10,9 @@ import pytest
 from django.apps import apps
 from django_celery_beat.models import PeriodicTask
 
+from surveys.models import SurveySend
+from tests.factories import AccountFactory, ContactFactory, SubscriptionLineFactory, TicketFactory
+from tests.surveys.conftest import NOW
 from workspace.survey_triggers import (
     csat_after_tickets,
     exit_after_churn,
@@ -18,9 +21,6 @@ from workspace.survey_triggers import (
     surveys_send_due,
 )
 from workspace.tasks import send_due_surveys
-from surveys.models import SurveySend
-from tests.factories import AccountFactory, ContactFactory, SubscriptionLineFactory, TicketFactory
-from tests.surveys.conftest import NOW
 
 TODAY = date(2026, 6, 30)
 
@@ -304,10 +304,10 @@ def test_the_celery_task_runs_every_trigger_and_a_second_run_sends_nothing(mailo
 
 
 def test_beat_runs_the_survey_task_every_hour(db):
-    schedule = importlib.import_module("surveys.migrations.0004_survey_schedule")
+    schedule = importlib.import_module("workspace.migrations.0002_schedules")
     PeriodicTask.objects.filter(name="Send due surveys").delete()  # made by the migration
-    schedule.create_schedule(apps, None)
-    schedule.create_schedule(apps, None)  # a second run adds nothing
+    schedule.create_survey_schedule(apps, None)
+    schedule.create_survey_schedule(apps, None)  # a second run adds nothing
 
     task = PeriodicTask.objects.get(name="Send due surveys")
     assert task.task == "workspace.tasks.send_due_surveys"

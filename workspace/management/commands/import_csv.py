@@ -7,7 +7,8 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from scoring.rescoring import recompute_on_commit
-from signals.importing import KINDS, count_lines, csv_import
+from signals.importing import count_lines, csv_import
+from signals.kinds import KINDS
 
 
 class Command(BaseCommand):

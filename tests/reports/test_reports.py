@@ -15,9 +15,8 @@ import time_machine
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role
-from scoring.models import HealthSnapshot, Scorecard
-from workspace.models import ColourOverride
 from scoring.maths import Bands
+from scoring.models import HealthSnapshot, Scorecard
 from signals.revenue import churn_dates
 from tests.factories import (
     AccountFactory,
@@ -27,6 +26,7 @@ from tests.factories import (
     UsageRecordFactory,
     UserFactory,
 )
+from workspace.models import ColourOverride
 
 TODAY = date(2026, 6, 30)
 NOW = datetime(2026, 6, 30, 12, tzinfo=UTC)

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from workspace.charts import escape_text
 from tests.factories import AccountFactory, SubscriptionLineFactory
+from workspace.charts import escape_text
 
 LINK = '<a href="https://evil.example/x">LINK</a>'
 

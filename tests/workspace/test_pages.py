@@ -7,10 +7,9 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Role
-from workspace.models import CheckIn, ColourOverride, Task, TaskReason
 from signals.models import SentimentEntry
 from tests.factories import AccountFactory, SubscriptionLineFactory, UserFactory
-from tests.healthscore.test_book import (
+from tests.workspace.test_book import (
     TODAY,
     customer,
     listed_names,
@@ -19,6 +18,7 @@ from tests.healthscore.test_book import (
     snap,
     today,  # noqa: F401 - autouse fixture: today is 30 June 2026
 )
+from workspace.models import CheckIn, ColourOverride, Task, TaskReason
 
 PASSWORD = "correct horse battery"  # what tests.factories.UserFactory sets
 

@@ -3,11 +3,11 @@
 from datetime import timedelta
 
 from scoring.models import HealthSnapshot
-from workspace.models import Task
 from scoring.tasks import recompute_accounts
-from workspace.tasks import nightly_recompute
 from tests.factories import InvoiceFactory
-from tests.healthscore.test_recompute import DAY, book, healthy_account
+from tests.scoring.test_recompute import DAY, book, healthy_account
+from workspace.models import Task
+from workspace.tasks import nightly_recompute
 
 
 def test_nightly_recompute_scores_every_active_account_in_chunks(default_scorecard, settings):

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from tests.healthscore.test_reports import JAN, account, by, snap, table, today  # noqa: F401
+from tests.reports.test_reports import JAN, account, by, snap, table, today  # noqa: F401
 
 APRIL = date(2026, 4, 1)
 

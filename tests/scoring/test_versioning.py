@@ -6,10 +6,17 @@ import pytest
 import time_machine
 
 from audit.models import AuditEntry
-from scoring.models import BackfillJob, HealthSnapshot, JobStatus, Scorecard, ScorecardVersion, SignalDefinition
+from scoring.backfills import backfill_run
+from scoring.models import (
+    BackfillJob,
+    HealthSnapshot,
+    JobStatus,
+    Scorecard,
+    ScorecardVersion,
+    SignalDefinition,
+)
 from scoring.recompute import health_recompute
 from scoring.versioning import (
-    backfill_run,
     draft_create,
     draft_discard,
     draft_preview,
@@ -17,7 +24,7 @@ from scoring.versioning import (
     version_record,
 )
 from tests.factories import SentimentEntryFactory
-from tests.healthscore.test_recompute import DAY, healthy_account
+from tests.scoring.test_recompute import DAY, healthy_account
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from django.db import connection
 
 from healthscore.celery import app
 from scoring.models import HealthSnapshot
-from tests.healthscore.test_recompute import DAY, book
+from tests.scoring.test_recompute import DAY, book
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,18 +5,18 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from workspace.followups import task_complete, task_snooze, tasks_open
-from workspace.models import Task, TaskReason, TaskStatus
 from scoring.recompute import health_recompute
 from tests.factories import InvoiceFactory, SurveyResponseFactory, TicketFactory, UserFactory
-from tests.healthscore.test_book import (
+from tests.scoring.test_recompute import healthy_account
+from tests.workspace.test_book import (
     TODAY,
     customer,
     open_task,
     snap,
     today,  # noqa: F401 - autouse fixture: today is 30 June 2026
 )
-from tests.healthscore.test_recompute import healthy_account
+from workspace.followups import task_complete, task_snooze, tasks_open
+from workspace.models import Task, TaskReason, TaskStatus
 
 YESTERDAY = TODAY - timedelta(days=1)
 

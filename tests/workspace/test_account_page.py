@@ -10,7 +10,6 @@ import time_machine
 
 from accounts.models import Role
 from scoring.models import HealthSnapshot
-from workspace.models import CheckIn, ColourOverride, Task, TaskReason
 from scoring.recompute import health_recompute
 from signals.models import SentimentEntry
 from tests.factories import (
@@ -21,7 +20,8 @@ from tests.factories import (
     UsageRecordFactory,
     UserFactory,
 )
-from tests.healthscore.test_book import (
+from tests.scoring.test_recompute import healthy_account
+from tests.workspace.test_book import (
     TODAY,
     build_book,
     customer,
@@ -29,7 +29,7 @@ from tests.healthscore.test_book import (
     open_task,
     today,  # noqa: F401 - autouse fixture: today is 30 June 2026
 )
-from tests.healthscore.test_recompute import healthy_account
+from workspace.models import CheckIn, ColourOverride, Task, TaskReason
 
 YESTERDAY = TODAY - timedelta(days=1)
 

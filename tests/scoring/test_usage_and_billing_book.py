@@ -108,7 +108,7 @@ def test_the_first_sentiment_of_the_book_rescores_everyone(book, default_scoreca
     """Sentiment was not measured for anyone; once a CSM records the first entry it is, and
     every other account now lacks it — a rescore of that one account alone would leave the
     rest of the book scored by the old rule."""
-    from healthscore.tasks import recompute_accounts
+    from scoring.tasks import recompute_accounts
     from tests.factories import SentimentEntryFactory
 
     quiet = book["quiet"].account
@@ -120,7 +120,7 @@ def test_the_first_sentiment_of_the_book_rescores_everyone(book, default_scoreca
 
 
 def test_a_second_rescore_with_no_new_source_stays_with_its_accounts(book, default_scorecard):
-    from healthscore.recompute import health_recompute as recompute
+    from scoring.recompute import health_recompute as recompute
 
     result = recompute(as_of=DAY, accounts=[book["quiet"].account_id])
     assert not result.sources_changed
@@ -166,7 +166,7 @@ def test_a_trial_is_no_revenue_baseline_the_first_paid_month_is(default_scorecar
 
 
 def test_licence_utilisation_without_seats_anywhere_is_not_measured(default_scorecard):
-    from healthscore.models import SignalDefinition
+    from scoring.models import SignalDefinition
 
     SignalDefinition.objects.create(
         scorecard=default_scorecard,
@@ -191,7 +191,7 @@ def test_licence_utilisation_without_seats_anywhere_is_not_measured(default_scor
 def test_an_old_account_idle_in_both_windows_scores_no_change_in_a_per_metric_trend(
     default_scorecard,
 ):
-    from healthscore.models import SignalDefinition
+    from scoring.models import SignalDefinition
 
     SignalDefinition.objects.create(
         scorecard=default_scorecard,

@@ -15,11 +15,11 @@ import pytest
 import time_machine
 
 from accounts.models import Account, Role
-from scoring.models import HealthSnapshot, Scorecard
-from workspace.models import ColourOverride, Task, TaskReason
 from scoring.maths import Bands
+from scoring.models import HealthSnapshot, Scorecard
 from signals.models import SubscriptionLine
 from tests.factories import AccountFactory, SubscriptionLineFactory, UserFactory
+from workspace.models import ColourOverride, Task, TaskReason
 
 TODAY = date(2026, 6, 30)
 NOW = datetime(2026, 6, 30, 12, tzinfo=UTC)

@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from scoring.measures import age_days, days_in_window
 from scoring.maths import Bands, Component, State, combine, component_state, drivers
+from scoring.measures import age_days, days_in_window
 
 BANDS = Bands()
 
@@ -144,7 +144,7 @@ def test_a_mean_of_exactly_a_half_rounds_up_whatever_the_float_sum(scores, expec
 
 
 def test_after_a_scorecard_change_components_are_not_compared():
-    from healthscore.scoring import changes
+    from scoring.maths import changes
 
     before = combine([comp("usage", 50, 30)], bands=BANDS)
     after = combine([comp("usage", 50, 30), comp("age", 100, 10)], bands=BANDS)

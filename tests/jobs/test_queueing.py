@@ -5,9 +5,11 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from healthscore.celery import app
 from jobs.models import PendingJob
-from scoring.models import HealthSnapshot
 from jobs.queueing import enqueue, outbox_flush, send_or_keep
-from tests.healthscore.test_recompute import DAY, book
+from scoring.models import HealthSnapshot
+from scoring.tasks import recompute_accounts
+from tests.scoring.test_recompute import DAY, book
+from workspace.tasks import nightly_recompute
 
 
 @pytest.fixture
@@ -27,7 +29,7 @@ def broker_down(monkeypatch):
 
 def test_a_task_that_cannot_be_sent_is_kept_not_lost(default_scorecard, broker_down):
     [account] = book(1)
-    assert send_or_keep("scoring.tasks.recompute_accounts", [[account.pk], str(DAY)]) is False
+    assert send_or_keep(recompute_accounts, [[account.pk], str(DAY)]) is False
     job = PendingJob.objects.get()
     assert job.task == "scoring.tasks.recompute_accounts"
     assert job.args == [[account.pk], str(DAY)]
@@ -49,7 +51,7 @@ def test_kept_work_runs_once_the_broker_is_back(default_scorecard):
 def test_enqueue_waits_for_the_commit(default_scorecard, django_capture_on_commit_callbacks):
     [account] = book(1)
     with django_capture_on_commit_callbacks() as callbacks:
-        enqueue("scoring.tasks.recompute_accounts", [account.pk], str(DAY))
+        enqueue(recompute_accounts, [account.pk], str(DAY))
         assert not HealthSnapshot.objects.exists()
     for callback in callbacks:
         callback()
@@ -65,7 +67,7 @@ def test_any_error_from_the_broker_side_keeps_the_task(default_scorecard, monkey
     app.conf.task_always_eager = False
     monkeypatch.setattr(app, "send_task", result_store_down)
     try:
-        assert send_or_keep("scoring.tasks.nightly_recompute", [str(DAY)]) is False
+        assert send_or_keep(nightly_recompute, [str(DAY)]) is False
     finally:
         app.conf.task_always_eager = eager
     assert PendingJob.objects.get().error.startswith("Retry limit exceeded")

@@ -315,7 +315,7 @@ TODAY_EDGE = date(2026, 6, 30)
     ],
 )
 def test_churn_date_is_the_first_day_not_active(last_end, churned_in_march, churned_in_april):
-    from healthscore.retention import Customer, Line
+    from reports.retention import Customer, Line
 
     c = Customer(1, [Line("Core", D(100), date(2025, 1, 1), last_end)])
     assert c.churn_date() == last_end
@@ -324,7 +324,7 @@ def test_churn_date_is_the_first_day_not_active(last_end, churned_in_march, chur
 
 
 def test_logo_churn_counts_the_first_of_the_month_leaver_once():
-    from healthscore.retention import Customer, Line, retention
+    from reports.retention import Customer, Line, retention
 
     leaves_1_april = Customer(1, [Line("Core", D(100), date(2025, 1, 1), APRIL)])
     stays = Customer(2, [Line("Core", D(100), date(2025, 1, 1), None)])
@@ -335,14 +335,14 @@ def test_logo_churn_counts_the_first_of_the_month_leaver_once():
 
 
 def test_an_account_that_starts_and_leaves_inside_the_period_was_not_active_on_its_start():
-    from healthscore.retention import Customer, Line
+    from reports.retention import Customer, Line
 
     c = Customer(1, [Line("Core", D(100), date(2026, 3, 10), date(2026, 3, 20))])
     assert not c.churned_in(MARCH, APRIL, today=TODAY_EDGE)
 
 
 def test_a_line_ending_on_the_first_is_due_for_renewal_in_the_month_before():
-    from healthscore.retention import Customer, Line, renewal_outcome
+    from reports.retention import Customer, Line, renewal_outcome
 
     renewed = Customer(
         1, [Line("Core", D(100), date(2025, 4, 1), APRIL), Line("Core", D(100), APRIL, None)]
@@ -354,7 +354,7 @@ def test_a_line_ending_on_the_first_is_due_for_renewal_in_the_month_before():
 
 
 def test_survival_counts_whole_months_to_the_first_day_not_active():
-    from healthscore.retention import Customer, Line, tenure
+    from reports.retention import Customer, Line, tenure
 
     c = Customer(1, [Line("Core", D(100), date(2026, 1, 1), APRIL)])
     assert tenure(c, cutoff=TODAY_EDGE) == (3, True)  # January, February, March

@@ -12,13 +12,13 @@ from decimal import Decimal
 import pytest
 
 from audit.models import AuditEntry
+from scoring.maths import Bands
 from scoring.models import HealthSnapshot, Scorecard
 from scoring.quality import weighted_score
 from scoring.recompute import load_scorecards, scorecard_for
-from scoring.maths import Bands
 from scoring.suggest import Feature, Observation, suggest_weights, time_split
 from signals.models import UsageRecord
-from tests.healthscore.test_reports import TODAY, account, today  # noqa: F401
+from tests.reports.test_reports import TODAY, account, today  # noqa: F401
 
 FIRST_DAY = date(2026, 1, 4)
 DAYS = [FIRST_DAY + timedelta(days=7 * k) for k in range(22)]  # weekly to 31 May

@@ -1,0 +1,234 @@
+"""What can be imported: each kind's columns, natural key and cross-field rules (the same
+for a CSV file and for API rows)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+
+from accounts.models import Account, LifecycleStage, Segment
+from signals.cells import (
+    boolean,
+    choice,
+    email,
+    iso_date,
+    iso_datetime,
+    money,
+    number,
+    text,
+    whole_number,
+)
+from signals.models import (
+    EmailMessage,
+    Invoice,
+    Sentiment,
+    SentimentEntry,
+    SubscriptionLine,
+    Ticket,
+    TicketPriority,
+    UsageRecord,
+)
+from surveys.models import SurveyResponse, SurveyType
+
+# ---------------------------------------------------------------- kinds
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    parse: Callable[[str], Any]
+    required: bool = False
+    blank: Any = None  # value of an empty optional cell
+    help: str = ""
+
+    def reader(self) -> Callable[[str], Any]:
+        """Raw cell -> value: strips, fills or refuses a blank cell, then parses."""
+        parse, blank = self.parse, self.blank
+        if self.required:
+
+            def read(cell: str) -> Any:
+                cell = cell.strip()
+                if cell:
+                    return parse(cell)
+                raise ValueError("is required")
+
+        else:
+
+            def read(cell: str) -> Any:
+                cell = cell.strip()
+                return parse(cell) if cell else blank
+
+        return read
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A cross-field rule mirroring a database check: `later` must come after `earlier`.
+
+    It is checked only when the file has both columns and both cells are filled."""
+
+    later: str
+    earlier: str
+    strictly: bool = False
+
+    @property
+    def reason(self) -> str:
+        return f"must be {'after' if self.strictly else 'on or after'} {self.earlier}"
+
+    def holds(self, later: Any, earlier: Any) -> bool:
+        if later is None or earlier is None:
+            return True
+        return later > earlier if self.strictly else later >= earlier
+
+
+def after(later: str, earlier: str, *, strictly: bool = False) -> Rule:
+    return Rule(later, earlier, strictly)
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    name: str
+    model: type[models.Model]
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # natural key, as column names
+    rules: tuple[Rule, ...] = ()  # checked on each row; they mirror the database's checks
+    description: str = ""
+    fixed: tuple[tuple[str, Any], ...] = ()  # model fields every row of this kind gets
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+ACCOUNT = Column("account", text(64), required=True, help="external id of the account")
+
+KINDS: dict[str, ImportKind] = {
+    kind.name: kind
+    for kind in (
+        ImportKind(
+            "accounts",
+            Account,
+            (
+                Column("external_id", text(64), required=True, help="the CRM's unique key"),
+                Column("name", text(200), required=True),
+                Column("owner", text(150), help="username of the CSM"),
+                Column("segment", choice(Segment), blank=Segment.SMB),
+                Column("lifecycle_stage", choice(LifecycleStage), blank=LifecycleStage.ADOPTION),
+                Column("licensed_seats", whole_number(0, 2_000_000_000)),
+                Column("churned_on", iso_date, help="recorded churn date; overrides subscriptions"),
+                Column("churn_reason", text(200), blank=""),
+            ),
+            key=("external_id",),
+            description="Customer accounts, keyed by external id.",
+        ),
+        ImportKind(
+            "subscriptions",
+            SubscriptionLine,
+            (
+                ACCOUNT,
+                Column("subscription_id", text(64), required=True),
+                Column("product", text(100), required=True),
+                Column("mrr", money, required=True),
+                Column("start_date", iso_date, required=True),
+                Column("end_date", iso_date, help="empty while the line is open"),
+                Column("is_trial", boolean, blank=False),
+            ),
+            key=("subscription_id", "start_date"),
+            rules=(after("end_date", "start_date", strictly=True),),
+            description="Subscription lines; a line covers start_date <= day < end_date.",
+        ),
+        ImportKind(
+            "usage",
+            UsageRecord,
+            (
+                ACCOUNT,
+                Column("date", iso_date, required=True),
+                Column("metric", text(64), required=True, help="any name, e.g. logins"),
+                Column("value", number, required=True),
+            ),
+            key=("account", "metric", "date"),
+            description="Daily product-usage metrics.",
+        ),
+        ImportKind(
+            "invoices",
+            Invoice,
+            (
+                ACCOUNT,
+                Column("invoice_number", text(64), required=True),
+                Column("issued_on", iso_date, required=True),
+                Column("due_on", iso_date, required=True),
+                Column("paid_on", iso_date, help="empty while unpaid"),
+                Column("amount", money, required=True),
+            ),
+            key=("invoice_number",),
+            rules=(after("due_on", "issued_on"), after("paid_on", "issued_on")),
+            description="Invoices, paid or not.",
+        ),
+        ImportKind(
+            "tickets",
+            Ticket,
+            (
+                ACCOUNT,
+                Column("ticket_id", text(64), required=True),
+                Column("subject", text(200), blank=""),
+                Column("priority", choice(TicketPriority), blank=TicketPriority.NORMAL),
+                Column("opened_at", iso_datetime, required=True),
+                Column("first_response_at", iso_datetime),
+                Column("resolved_at", iso_datetime),
+                Column("csat", whole_number(1, 5)),
+            ),
+            key=("ticket_id",),
+            rules=(after("first_response_at", "opened_at"), after("resolved_at", "opened_at")),
+            description="Support tickets.",
+        ),
+        ImportKind(
+            "emails",
+            EmailMessage,
+            (
+                ACCOUNT,
+                Column("message_id", text(128), required=True),
+                Column("subject", text(200), blank=""),
+                Column("sent_at", iso_datetime, required=True),
+                Column("opened_at", iso_datetime),
+                Column("clicked_at", iso_datetime),
+            ),
+            key=("message_id",),
+            rules=(after("opened_at", "sent_at"), after("clicked_at", "sent_at")),
+            description="E-mails sent to the account, opened and clicked.",
+        ),
+        ImportKind(
+            "nps",
+            SurveyResponse,
+            (
+                ACCOUNT,
+                Column("respondent", email, required=True, help="e-mail of the contact"),
+                Column("responded_on", iso_date, required=True),
+                Column("score", whole_number(0, 10), required=True),
+                Column("comment", text(5000), blank=""),
+            ),
+            key=("account", "respondent", "responded_on"),
+            description="NPS answers, 0–10.",
+            fixed=(("survey_type", SurveyType.NPS),),
+        ),
+        ImportKind(
+            "sentiment",
+            SentimentEntry,
+            (
+                ACCOUNT,
+                Column("recorded_on", iso_date, required=True),
+                Column("sentiment", choice(Sentiment), required=True),
+                Column("note", text(5000), blank=""),
+                Column("author", text(150), help="username of the CSM"),
+            ),
+            key=("account", "recorded_on"),
+            description="The CSM's own read: green, yellow or red.",
+        ),
+    )
+}
+
+# Columns that name another row: resolved to ids after parsing, in one query per file.
+REFERENCES = {"account": "account_id", "owner": "owner_id", "author": "author_id"}
