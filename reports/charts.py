@@ -15,7 +15,7 @@ from reports.quality import QualityReport
 from reports.renewals import RenewalsReport
 from reports.roi import RoiReport
 from reports.support import PRIORITIES, SupportReport
-from reports.tables import COLOURS
+from reports.tables import COLOURS, DAYS_FROM_HOURS
 from reports.weights import WeightsReport
 from workspace.charts import escape_text
 
@@ -50,6 +50,86 @@ def _json(fig: go.Figure, *, height: int = 300, **layout) -> dict:
 
 def _labels(months: Sequence) -> list[str]:
     return [m.label for m in months]
+
+
+# The current month runs to today: its bars are hatched and lighter, its stretch of a line
+# dashed, so that no one reads a partial month as a whole one.
+PARTIAL_PATTERN = "/"
+PARTIAL_OPACITY = 0.55
+
+
+def _bar_marker(months: Sequence, colour) -> dict:
+    """A bar marker in `colour` (one, or one per bar) with the partial month hatched."""
+    partial = [bool(getattr(m, "partial", False)) for m in months]
+    marker: dict = {"color": colour}
+    if any(partial):
+        marker["pattern"] = {
+            "shape": [PARTIAL_PATTERN if p else "" for p in partial],
+            "fgcolor": "#fff",
+            "solidity": 0.35,
+        }
+        marker["opacity"] = [PARTIAL_OPACITY if p else 1.0 for p in partial]
+    return marker
+
+
+def _line(
+    months: Sequence, y: Sequence, *, name: str, colour: str, hover: str, width: float = 2, **kw
+) -> list[go.Scatter]:
+    """A month-by-month line, solid over whole months and dashed into the partial one.
+
+    Three traces: the whole months (with the legend entry), the dashed stretch from the last
+    whole month to the partial one, and the partial month's own hollow marker with its hover
+    ("(to date)" is in its x label)."""
+    x = _labels(months)
+    partial = [bool(getattr(m, "partial", False)) for m in months]
+    whole_y = [None if p else v for p, v in zip(partial, y, strict=True)]
+    traces = [
+        go.Scatter(
+            x=x,
+            y=whole_y,
+            name=name,
+            legendgroup=name,
+            mode="lines+markers",
+            line={"color": colour, "width": width},
+            hovertemplate=hover,
+            **kw,
+        )
+    ]
+    if any(partial):
+        i = partial.index(True)
+        dashed = [None] * len(x)
+        dashed[i] = y[i]
+        if i > 0:
+            dashed[i - 1] = y[i - 1]
+        traces.append(
+            go.Scatter(
+                x=x,
+                y=dashed,
+                name=f"{name} (to date)",
+                legendgroup=name,
+                showlegend=False,
+                mode="lines",
+                line={"color": colour, "width": width, "dash": "dash"},
+                hoverinfo="skip",
+                **kw,
+            )
+        )
+        point = [None] * len(x)
+        point[i] = y[i]
+        traces.append(
+            go.Scatter(
+                x=x,
+                y=point,
+                name=f"{name} (to date)",
+                legendgroup=name,
+                showlegend=False,
+                mode="markers",
+                marker={"color": "#fff", "line": {"color": colour, "width": 2}, "size": 8},
+                hovertemplate=hover,
+                **kw,
+            )
+        )
+    return traces
 
 
 # ---------------------------------------------------------------- portfolio
@@ -88,13 +168,13 @@ def _stacked_days(report: PortfolioReport, values: dict, title: str, hover: str)
 
 
 def churn_logo(report: ChurnReport) -> dict:
-    x = _labels([m for m, _ in report.months])
+    months = [m for m, _ in report.months]
     fig = go.Figure(
         go.Bar(
-            x=x,
+            x=_labels(months),
             y=[r.logo_churn for _, r in report.months],
             name="Logo churn",
-            marker_color=FILL["red"],
+            marker=_bar_marker(months, FILL["red"]),
             text=[f"{r.churned}/{r.active}" for _, r in report.months],
             textposition="outside",
             cliponaxis=False,
@@ -105,24 +185,22 @@ def churn_logo(report: ChurnReport) -> dict:
 
 
 def churn_revenue(report: ChurnReport) -> dict:
-    x = _labels([m for m, _ in report.months])
+    months = [m for m, _ in report.months]
     fig = go.Figure(
         [
-            go.Scatter(
-                x=x,
-                y=[r.grr for _, r in report.months],
+            *_line(
+                months,
+                [r.grr for _, r in report.months],
                 name="GRR",
-                mode="lines+markers",
-                line={"color": FILL["yellow"]},
-                hovertemplate="GRR %{y:.1f}%<extra></extra>",
+                colour=FILL["yellow"],
+                hover="%{x}: GRR %{y:.1f}%<extra></extra>",
             ),
-            go.Scatter(
-                x=x,
-                y=[r.nrr for _, r in report.months],
+            *_line(
+                months,
+                [r.nrr for _, r in report.months],
                 name="NRR",
-                mode="lines+markers",
-                line={"color": ACCENT},
-                hovertemplate="NRR %{y:.1f}%<extra></extra>",
+                colour=ACCENT,
+                hover="%{x}: NRR %{y:.1f}%<extra></extra>",
             ),
         ]
     )
@@ -130,7 +208,12 @@ def churn_revenue(report: ChurnReport) -> dict:
     values = [v for _, r in report.months for v in (r.grr, r.nrr) if v is not None]
     low = min([*values, 100.0]) - 2
     high = max([*values, 100.0]) + 2
-    return _json(fig, yaxis_title="% of MRR at the month's start", yaxis={"range": [low, high]})
+    return _json(
+        fig,
+        yaxis_title="% of MRR at the month's start",
+        yaxis={"range": [low, high]},
+        hovermode="closest",
+    )
 
 
 def churn_segments(report: ChurnReport) -> dict:
@@ -221,11 +304,12 @@ def renewals_pipeline(report: RenewalsReport) -> dict:
 
 
 def renewals_rate(report: RenewalsReport) -> dict:
+    months = [m for m, _ in report.history]
     fig = go.Figure(
         go.Bar(
-            x=_labels([m for m, _ in report.history]),
+            x=_labels(months),
             y=[o.rate for _, o in report.history],
-            marker_color=FILL["green"],
+            marker=_bar_marker(months, FILL["green"]),
             text=[f"{o.followed}/{o.due}" for _, o in report.history],
             textposition="outside",
             cliponaxis=False,
@@ -241,7 +325,8 @@ def renewals_rate(report: RenewalsReport) -> dict:
 
 
 def nps_months(report: NpsReport) -> dict:
-    x = _labels([m for m, _ in report.months])
+    months = [m for m, _ in report.months]
+    x = _labels(months)
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     for attr, name, colour in (
         ("detractors", "Detractors", FILL["red"]),
@@ -253,21 +338,25 @@ def nps_months(report: NpsReport) -> dict:
                 x=x,
                 y=[getattr(n, attr) for _, n in report.months],
                 name=name,
-                marker_color=colour,
+                marker=_bar_marker(months, colour),
             ),
             secondary_y=False,
         )
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=[n.score for _, n in report.months],
-            name="NPS",
-            mode="lines+markers",
-            line={"color": INK, "width": 2},
-            hovertemplate="NPS %{y:.0f}<extra></extra>",
-        ),
-        secondary_y=True,
-    )
+    # Each NPS point carries its number of answers; a month with fewer than SMALL_SAMPLE
+    # answers says so in its hover.
+    notes = [
+        f"{n.responses} answers" + (", small sample" if n.small_sample else "")
+        for _, n in report.months
+    ]
+    for trace in _line(
+        months,
+        [n.score for _, n in report.months],
+        name="NPS",
+        colour=INK,
+        hover="%{x}: NPS %{y:.0f} (%{customdata})<extra></extra>",
+        customdata=notes,
+    ):
+        fig.add_trace(trace, secondary_y=True)
     fig.update_yaxes(title_text="Answers", secondary_y=False)
     fig.update_yaxes(
         title_text="NPS",
@@ -277,44 +366,47 @@ def nps_months(report: NpsReport) -> dict:
         showgrid=False,
         rangemode="normal",
     )
-    return _json(fig, barmode="stack", height=320)
+    return _json(fig, barmode="stack", height=320, hovermode="closest")
 
 
 # ---------------------------------------------------------------- support
 
 
-def _support(report: SupportReport, attr: str, title: str) -> dict:
+def _support(report: SupportReport, attr: str, what: str) -> dict:
     months = sorted({m for m, _ in report.by_month_priority}, key=lambda m: m.start)
-    x = _labels(months)
+    medians = {(m.start, r.priority): getattr(r, attr).median for m, r in report.by_month_priority}
+    # Beyond two days the axis reads in days, like the tables.
+    top = max((v for v in medians.values() if v is not None), default=0.0)
+    days = top > DAYS_FROM_HOURS
+    unit, scale = ("days", 1 / 24) if days else ("hours", 1.0)
     fig = go.Figure()
     for priority in PRIORITIES:
-        rows = {m.start: r for m, r in report.by_month_priority if r.priority == priority}
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=[getattr(rows[m.start], attr).median for m in months],
-                name=priority.title(),
-                mode="lines+markers",
-                line={"color": PRIORITY_COLOURS[priority]},
-                hovertemplate=f"{priority}: %{{y:.1f}} h<extra></extra>",
-            )
-        )
-    return _json(fig, yaxis_title=title)
+        values = [medians.get((m.start, priority)) for m in months]
+        for trace in _line(
+            months,
+            [None if v is None else v * scale for v in values],
+            name=priority.title(),
+            colour=PRIORITY_COLOURS[priority],
+            hover=f"%{{x}}, {priority}: %{{y:.1f}} {'d' if days else 'h'}<extra></extra>",
+        ):
+            fig.add_trace(trace)
+    return _json(fig, yaxis_title=f"Median {unit} to {what}", hovermode="closest")
 
 
 def support_response(report: SupportReport) -> dict:
-    return _support(report, "response", "Median hours to first response")
+    return _support(report, "response", "first response")
 
 
 def support_resolution(report: SupportReport) -> dict:
-    return _support(report, "resolution", "Median hours to resolution")
+    return _support(report, "resolution", "resolution")
 
 
 # ---------------------------------------------------------------- CS ROI
 
 
 def roi_movements(report: RoiReport) -> dict:
-    x = _labels([m for m, _ in report.months])
+    months = [m for m, _ in report.months]
+    x = _labels(months)
     fig = go.Figure()
     for kind, (name, colour) in MOVES.items():
         sign = -1 if kind in ("downsell", "churned") else 1
@@ -323,7 +415,7 @@ def roi_movements(report: RoiReport) -> dict:
                 x=x,
                 y=[sign * float(getattr(mv, kind)) for _, mv in report.months],
                 name=name,
-                marker_color=colour,
+                marker=_bar_marker(months, colour),
                 hovertemplate=f"{name}: %{{y:,.0f}}<extra></extra>",
             )
         )
@@ -331,46 +423,42 @@ def roi_movements(report: RoiReport) -> dict:
 
 
 def roi_mrr(report: RoiReport) -> dict:
-    x = _labels([m for m, _ in report.months])
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=[float(mv.mrr_end) for _, mv in report.months],
+    months = [m for m, _ in report.months]
+    fig = go.Figure(
+        _line(
+            months,
+            [float(mv.mrr_end) for _, mv in report.months],
             name="MRR at month end",
-            mode="lines+markers",
-            line={"color": ACCENT, "width": 2},
-            hovertemplate="MRR %{y:,.0f}<extra></extra>",
-        ),
-        secondary_y=False,
+            colour=ACCENT,
+            hover="%{x}: MRR %{y:,.0f}<extra></extra>",
+        )
     )
-    fig.add_trace(
-        go.Scatter(
-            x=x,
+    return _json(fig, yaxis_title="MRR", hovermode="closest", showlegend=False)
+
+
+def roi_arr(report: RoiReport) -> dict:
+    """ARR is 12 × MRR: on the MRR chart it would only retrace the MRR line, so it has its own
+    chart, as bars read against their own axis."""
+    months = [m for m, _ in report.months]
+    fig = go.Figure(
+        go.Bar(
+            x=_labels(months),
             y=[float(mv.arr_end) for _, mv in report.months],
-            name="ARR (12 × MRR)",
-            mode="lines",
-            line={"color": MUTED, "dash": "dot"},
-            hovertemplate="ARR %{y:,.0f}<extra></extra>",
-        ),
-        secondary_y=True,
+            name="ARR at month end",
+            marker=_bar_marker(months, MUTED),
+            hovertemplate="%{x}: ARR %{y:,.0f}<extra></extra>",
+        )
     )
-    # ARR is 12 × MRR: with proportional ranges the two lines coincide and the right-hand
-    # axis reads the same points as ARR.
-    top = max([float(mv.mrr_end) for _, mv in report.months], default=0.0) * 1.1 or 1.0
-    fig.update_yaxes(title_text="MRR", range=[0, top], secondary_y=False)
-    fig.update_yaxes(
-        title_text="ARR", range=[0, top * 12], secondary_y=True, showgrid=False, tickmode="sync"
-    )
-    return _json(fig)
+    return _json(fig, yaxis_title="ARR (12 × MRR)", hovermode="closest")
 
 
 def roi_trials(report: RoiReport) -> dict:
+    months = [m for m, _ in report.trials]
     fig = go.Figure(
         go.Bar(
-            x=_labels([m for m, _ in report.trials]),
+            x=_labels(months),
             y=[o.rate for _, o in report.trials],
-            marker_color=FILL["green"],
+            marker=_bar_marker(months, FILL["green"]),
             text=[f"{o.followed}/{o.due}" for _, o in report.trials],
             textposition="outside",
             cliponaxis=False,
@@ -397,9 +485,27 @@ def quality_auc(report: QualityReport) -> dict:
             hovertemplate="%{x}: AUC %{y:.2f} (%{text})<extra></extra>",
         )
     )
-    fig.add_hline(y=0.5, line_dash="dot", line_color=MUTED, annotation_text="coin toss")
+    # The line's label sits in the right margin, beside the plot, so that it is never drawn
+    # over a bar (with "top right" it covered the 90-day bar's label).
+    fig.add_hline(y=0.5, line_dash="dot", line_color=MUTED)
+    fig.add_annotation(
+        x=1,
+        xref="paper",
+        xanchor="left",
+        y=0.5,
+        yref="y",
+        text="coin<br>toss",
+        showarrow=False,
+        font={"color": MUTED, "size": 11},
+        align="left",
+    )
     return _json(
-        fig, yaxis_title="ROC AUC", yaxis={"range": [0, 1]}, hovermode="closest", height=260
+        fig,
+        yaxis_title="ROC AUC",
+        yaxis={"range": [0, 1]},
+        hovermode="closest",
+        height=260,
+        margin={"l": 50, "r": 56, "t": 40, "b": 40},
     )
 
 

@@ -132,7 +132,8 @@ PAGES = (
         table_specs.roi_tables,
         (
             ChartSpec("chart-moves", "MRR movements by month", charts.roi_movements),
-            ChartSpec("chart-mrr", "MRR and ARR", charts.roi_mrr),
+            ChartSpec("chart-mrr", "MRR at month end", charts.roi_mrr),
+            ChartSpec("chart-arr", "ARR at month end", charts.roi_arr),
             ChartSpec("chart-trials", "Trial-to-paid conversion", charts.roi_trials),
         ),
     ),

@@ -27,7 +27,7 @@ class DueLine:
     mrr: Decimal
     colour: str
     overridden: bool
-    booked: bool  # a paid line of the account already starts on the end date or soon after
+    booked: bool  # a paid line of the account already starts on or after the end date
 
     @property
     def arr(self) -> Decimal:
@@ -104,9 +104,9 @@ def renewals_report(*, filters: ReportFilters, windows: Sequence[int] = HORIZONS
     for c, line in due:
         assert line.end is not None
         colour, overridden = colours.get(c.id, ("grey", False))
-        latest = line.end + timedelta(days=retention.GRACE_DAYS)
+        # Booked: the renewal line is already in billing, starting on or after this end.
         booked = any(
-            other is not line and not other.is_trial and line.end <= other.start <= latest
+            other is not line and not other.is_trial and other.mrr > 0 and other.start >= line.end
             for other in c.lines
         )
         upcoming.append(

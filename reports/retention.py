@@ -436,11 +436,20 @@ def tenure(customer: Customer, *, cutoff: date) -> tuple[int, bool] | None:
 # ---------------------------------------------------------------- NPS and durations
 
 
+# Fewer answers than this and an NPS swings by many points on one answer: flagged.
+SMALL_SAMPLE = 30
+
+
 @dataclass(frozen=True)
 class Nps:
     promoters: int
     passives: int
     detractors: int
+
+    @property
+    def small_sample(self) -> bool:
+        """Some answers, but fewer than SMALL_SAMPLE."""
+        return 0 < self.responses < SMALL_SAMPLE
 
     @property
     def responses(self) -> int:

@@ -94,7 +94,7 @@ def churn_tables(report: ChurnReport) -> list[Table]:
     ]
     monthly = [retention_row(m.label, r) for m, r in report.months]
     if report.period is not None:
-        monthly.append(retention_row("Whole period", report.period))
+        monthly.append(retention_row(report.filters.period_label, report.period))
     segment_columns = [Column("segment", "Segment"), *columns[1:]]
     segments = [{**retention_row(label, r), "segment": label} for label, r in report.by_segment]
     reasons = [
@@ -112,8 +112,19 @@ def churn_tables(report: ChurnReport) -> list[Table]:
         for p in report.survival
     ]
     return [
-        Table("monthly", "Logo churn, GRR and NRR by month", columns, monthly),
-        Table("segments", "By segment, whole period", segment_columns, segments),
+        Table(
+            "monthly",
+            "Logo churn, GRR and NRR by month",
+            columns,
+            monthly,
+            note=report.filters.partial_note("logo churn, GRR and NRR"),
+        ),
+        Table(
+            "segments",
+            f"By segment, {report.filters.period_label.lower()}",
+            segment_columns,
+            segments,
+        ),
         Table(
             "reasons",
             "Churned accounts in the period by reason",
@@ -160,6 +171,9 @@ def renewals_tables(report: RenewalsReport) -> list[Table]:
         }
         for d in report.upcoming
     ]
+    # A column that is empty on every row says nothing: with no renewal booked it stays in the
+    # CSV only and the table says so.
+    any_booked = any(d.booked for d in report.upcoming)
     windows = [
         {
             "window": f"Next {w.days} days",
@@ -185,7 +199,7 @@ def renewals_tables(report: RenewalsReport) -> list[Table]:
         o = report.period
         history.append(
             {
-                "period": "Whole period",
+                "period": report.filters.period_label,
                 "due": o.due,
                 "renewed": o.followed,
                 "pending": o.pending,
@@ -220,10 +234,15 @@ def renewals_tables(report: RenewalsReport) -> list[Table]:
                 Column("mrr", "MRR", "money"),
                 Column("arr", "ARR", "money"),
                 Column("arr_at_risk", "ARR at risk", "money"),
-                Column("renewal_booked", "Renewal booked", "flag"),
+                Column("renewal_booked", "Renewal booked", "flag", on_page=any_booked),
             ],
             upcoming,
             limit=100,
+            note=""
+            if any_booked or not upcoming
+            else "No line due has its renewal booked yet (a paid line of the account starting "
+            "on or after its end), so all their ARR counts as at risk unless the account is "
+            "green; the CSV keeps the “renewal_booked” column.",
         ),
         Table(
             "history",
@@ -236,6 +255,7 @@ def renewals_tables(report: RenewalsReport) -> list[Table]:
                 Column("renewal_rate", "Renewal rate", "pct"),
             ],
             history,
+            note=report.filters.partial_note("renewal rate (of the lines due by today)"),
         ),
     ]
 
@@ -251,9 +271,11 @@ def nps_tables(report: NpsReport) -> list[Table]:
             "promoters_pct": pct_or_none(retention.rate(n.promoters, n.responses)),
             "detractors_pct": pct_or_none(retention.rate(n.detractors, n.responses)),
             "nps": pct_or_none(n.score),
+            "small_sample": n.small_sample,
         }
 
-    rows = [row(m.label, n) for m, n in report.months] + [row("Whole period", report.period)]
+    rows = [row(m.label, n) for m, n in report.months]
+    rows.append(row(report.filters.period_label, report.period))
     return [
         Table(
             "monthly",
@@ -267,8 +289,10 @@ def nps_tables(report: NpsReport) -> list[Table]:
                 Column("promoters_pct", "% promoters", "pct"),
                 Column("detractors_pct", "% detractors", "pct"),
                 Column("nps", "NPS", "score"),
+                Column("small_sample", f"Fewer than {retention.SMALL_SAMPLE} answers", "flag"),
             ],
             rows,
+            note=report.filters.partial_note("answers and NPS"),
         ),
         Table(
             "comments",
@@ -323,10 +347,18 @@ def support_tables(report: SupportReport) -> list[Table]:
         Column("unresolved", "Not resolved yet", "int"),
     ]
     return [
-        Table("monthly", "By month, all priorities", columns, [row(r) for r in report.by_month]),
+        Table(
+            "monthly",
+            "By month, all priorities",
+            columns,
+            [row(r) for r in report.by_month],
+            note=report.filters.partial_note(
+                "medians and means (recent tickets not answered or resolved yet have no time)"
+            ),
+        ),
         Table(
             "priorities",
-            "By priority, whole period",
+            f"By priority, {report.filters.period_label.lower()}",
             columns,
             [row(r) for r in report.by_priority],
         ),
@@ -335,6 +367,7 @@ def support_tables(report: SupportReport) -> list[Table]:
             "By month and priority",
             columns,
             [row(r) for _, r in report.by_month_priority],
+            note=report.filters.partial_note("medians and means"),
         ),
     ]
 
@@ -364,7 +397,7 @@ def roi_tables(report: RoiReport) -> list[Table]:
         totals = report.totals
         movements.append(
             {
-                "period": "Whole period",
+                "period": report.filters.period_label,
                 "mrr_start": report.months[0][1].mrr_start,
                 **totals,
                 "net": report.months[-1][1].mrr_end - report.months[0][1].mrr_start,
@@ -405,6 +438,7 @@ def roi_tables(report: RoiReport) -> list[Table]:
                 Column("accounts_cross_sell", "Cross-sold accounts", "int"),
             ],
             movements,
+            note=report.filters.partial_note("MRR movements"),
         ),
         Table(
             "trials",
@@ -417,6 +451,7 @@ def roi_tables(report: RoiReport) -> list[Table]:
                 Column("conversion", "Conversion", "pct"),
             ],
             trials,
+            note=report.filters.partial_note("trial conversion"),
         ),
     ]
 

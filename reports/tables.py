@@ -78,6 +78,30 @@ class ReportFilters:
         """The period's last day: the last month's end, or today in the current month."""
         return min(retention.add_months(self.last, 1) - timedelta(days=1), self.today)
 
+    @property
+    def partial(self) -> Month | None:
+        """The period's current month, which runs to today only, if the period holds it."""
+        return next((m for m in self.months if m.partial), None)
+
+    @property
+    def period_label(self) -> str:
+        """ "Whole period", "(to date)" when it ends in the current month."""
+        return "Whole period (to date)" if self.partial else "Whole period"
+
+    def partial_note(self, measures: str) -> str:
+        """What a table says when the period ends in the current month: that month's
+        `measures` cover fewer days than a whole month's, and the whole period ends today."""
+        m = self.partial
+        if m is None:
+            return ""
+        last = m.end - timedelta(days=1)
+        days = f"{m.start:%-d}–{last:%-d %b}" if last > m.start else f"{m.start:%-d %b}"
+        return (
+            f"{m.label} is a partial month ({days}, {(m.end - m.start).days} of "
+            f"{(retention.add_months(m.start, 1) - m.start).days} days): its {measures} are "
+            "not comparable with whole months', and the whole-period row ends today too."
+        )
+
     def query(self, **changes: Any) -> dict[str, str]:
         params = {
             "from": f"{self.first:%Y-%m}",
@@ -136,12 +160,25 @@ def _display(value: Any, kind: str) -> str:
     if kind == "delta":
         return f"{value:+.1f}".replace("-", "−")
     if kind == "hours":
-        return f"{value:,.1f} h"
+        return duration_text(value)
     if kind == "date":
         return f"{value:%-d %b %Y}"
     if kind == "flag":
         return "yes" if value else ""
     return str(value)
+
+
+# Beyond two days a time reads better in days ("11.7 d", not "280 h").
+DAYS_FROM_HOURS = 48
+
+
+def duration_text(hours: float | None) -> str:
+    """Hours as a person reads them: "5.5 h" up to 48 hours, "2.1 d" beyond."""
+    if hours is None or not math.isfinite(hours):
+        return "–"
+    if hours > DAYS_FROM_HOURS:
+        return f"{hours / 24:,.1f} d"
+    return f"{hours:,.1f} h"
 
 
 def _csv_value(value: Any, kind: str) -> Any:

@@ -164,7 +164,7 @@ def test_churn_dates_after_today_are_not_counted(as_manager, churn_book):
     june = by(table(response, "monthly"))["Jun 2026 (to date)"]
     assert (june["active"], june["churned"]) == (4, 0)  # A, C, E, G
     response = as_manager.get("/reports/churn/", {"from": "2026-01", "to": "2026-12"})
-    assert by(table(response, "monthly"))["Whole period"]["churned"] == 3  # B, D, F only
+    assert by(table(response, "monthly"))["Whole period (to date)"]["churned"] == 3  # B, D, F only
 
 
 def test_churn_by_segment_and_reason(as_manager, churn_book):
@@ -233,7 +233,7 @@ def test_renewal_rate_of_past_months(as_manager, renewal_book):
     assert rows["May 2026"]["renewal_rate"] == 0.0
     june = rows["Jun 2026 (to date)"]
     assert (june["due"], june["renewed"], june["pending"]) == (1, 0, 1)
-    assert rows["Whole period"]["renewal_rate"] == 40.0  # 2 renewed of 5 due
+    assert rows["Whole period (to date)"]["renewal_rate"] == 40.0  # 2 renewed of 5 due
 
 
 @pytest.fixture
