@@ -2,7 +2,7 @@
 churn (ROC AUC per horizon, churn per colour, calibration, each signal's own AUC), and
 bands proposed from the score distribution."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -190,13 +190,16 @@ def default_signals() -> list[SignalDefinition]:
     )
 
 
-def pick_horizon(filters: ReportFilters, observed: Outcomes) -> int:
-    """The chosen horizon, else the longest for which both churn and no churn were seen."""
+def pick_horizon(
+    filters: ReportFilters, observed: Outcomes, *, usable: Callable[[int], bool] | None = None
+) -> int:
+    """The chosen horizon, else the longest for which both churn and no churn were seen (and
+    that `usable` accepts, if given)."""
     if filters.horizon:
         return filters.horizon
     for horizon in sorted(observed, reverse=True):
         churned = sum(y for _, y in observed[horizon])
-        if 0 < churned < len(observed[horizon]):
+        if 0 < churned < len(observed[horizon]) and (usable is None or usable(horizon)):
             return horizon
     return HORIZONS[0]
 

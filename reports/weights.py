@@ -24,6 +24,7 @@ from scoring.suggest import (
     FeatureResult,
     Observation,
     Suggestion,
+    splittable,
     suggest_weights,
 )
 from signals.models import UsageRecord
@@ -135,7 +136,12 @@ def weights_suggestion(*, filters: ReportFilters) -> WeightsReport:
     signals = default_signals() if card else []
     snapshots = snapshots_load(observation_days(filters), segment=filters.segment)
     by_horizon = outcomes(snapshots, churn_dates_known(today), today=today)
-    horizon = pick_horizon(filters, by_horizon)
+    # Unless one is chosen, the longest horizon a purged split can fit on and judge.
+    horizon = pick_horizon(
+        filters,
+        by_horizon,
+        usable=lambda h: splittable([s.day for s, _ in by_horizon[h]], horizon=h),
+    )
     observed = by_horizon[horizon]
     used = {
         s.metric or ("active_users" if s.source == Source.LICENCE_UTILISATION else "")

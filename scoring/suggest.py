@@ -105,6 +105,13 @@ def time_split(days: Sequence[date], *, test_share: float = TEST_SHARE) -> tuple
     return ordered[:-n_test], ordered[-n_test:]
 
 
+def splittable(days: Sequence[date], *, horizon: int) -> bool:
+    """Whether the days leave some to fit on once those whose churn window reaches the days
+    judged on are purged (see `suggest_weights`)."""
+    _, test_days = time_split(days)
+    return bool(test_days) and any(d + timedelta(days=horizon) < test_days[0] for d in days)
+
+
 def _risk_matrix(rows: Sequence[Observation], keys: Sequence[str], fill: Sequence[float]):
     x = np.empty((len(rows), len(keys)))
     for i, row in enumerate(rows):

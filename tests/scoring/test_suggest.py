@@ -284,3 +284,22 @@ def test_applying_a_lower_is_better_candidate_makes_a_more_is_worse_signal(
         "errors",
     )
     assert signal.label == "Usage: errors (more is worse)"
+
+
+def test_a_purged_split_needs_a_training_day_whose_horizon_closes_before_judging():
+    from scoring.suggest import splittable
+
+    weekly = [date(2026, 1, 1) + timedelta(days=7 * k) for k in range(9)]  # 1 Jan .. 26 Feb
+    # The later third (12 .. 26 Feb) judges; with 30 days 1 Jan and 8 Jan close before 12 Feb.
+    assert splittable(weekly, horizon=30)
+    assert not splittable(weekly, horizon=90)
+    assert not splittable(weekly[:1], horizon=30)
+
+
+def test_without_a_chosen_horizon_the_page_takes_one_it_can_fit_and_judge(client, manager, book):
+    client.force_login(manager)
+    period = {k: v for k, v in PERIOD.items() if k != "horizon"}
+    s = client.get("/reports/score-quality/weights/", period).context["report"].suggestion
+    assert s.ok, s.problem
+    # No churn it learnt from is judged on: the last fitted day's window closes in time.
+    assert s.train_days[1] + timedelta(days=s.horizon) < s.test_days[0]
