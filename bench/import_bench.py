@@ -44,18 +44,14 @@ def scratch_url(server_url: str, name: str) -> str:
 
 def recreate_database(server_url: str, name: str, *, drop_only: bool = False) -> None:
     """(Re)create the scratch database through a connection to the server's named database."""
-    import psycopg2
-    from psycopg2 import sql
+    import psycopg
+    from psycopg import sql
 
-    connection = psycopg2.connect(server_url)
-    connection.autocommit = True  # CREATE/DROP DATABASE cannot run inside a transaction
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-            if not drop_only:
-                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    finally:
-        connection.close()
+    # CREATE/DROP DATABASE cannot run inside a transaction.
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        if not drop_only:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def usage_csv(external_ids: list[str], days: int, first_day: date, *, bump: int = 0) -> bytes:
@@ -67,6 +63,13 @@ def usage_csv(external_ids: list[str], days: int, first_day: date, *, bump: int 
         for day_number, day_text in enumerate(day_texts):
             out.write(f"{external_id},{day_text},logins,{(number + day_number + bump) % 500}\n")
     return out.getvalue().encode()
+
+
+def copy_file(cursor, sql: str, file) -> None:
+    """Send a file as it is to a COPY ... FROM STDIN (`cursor` is Django's)."""
+    with cursor.cursor.copy(sql) as copy:
+        while data := file.read(1 << 20):
+            copy.write(data)
 
 
 def timed(label: str, rows: int, run) -> tuple[str, int, float]:
@@ -143,8 +146,10 @@ def main() -> None:
                         "CREATE TABLE bench_usage_floor "
                         "(account text, date date, metric text, value double precision)"
                     )
-                    cursor.cursor.copy_expert(
-                        "COPY bench_usage_floor FROM STDIN WITH (FORMAT csv, HEADER true)", file
+                    copy_file(
+                        cursor,
+                        "COPY bench_usage_floor FROM STDIN WITH (FORMAT csv, HEADER true)",
+                        file,
                     )
                     cursor.execute("DROP TABLE bench_usage_floor")
 
@@ -160,7 +165,8 @@ def main() -> None:
                         "REFERENCES accounts_account (id) DEFERRABLE INITIALLY DEFERRED"
                     )
                     with with_pks.open("rb") as file:
-                        cursor.cursor.copy_expert(
+                        copy_file(
+                            cursor,
                             "COPY bench_usage_like (account_id, date, metric, value) "
                             "FROM STDIN WITH (FORMAT csv, HEADER true)",
                             file,

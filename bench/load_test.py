@@ -79,11 +79,11 @@ def scratch_url() -> str:
 
 def kept_book(accounts: int) -> bool:
     """True if the scratch database holds a scored book of `accounts` accounts."""
-    import psycopg2
+    import psycopg
 
     try:
-        conn = psycopg2.connect(scratch_url(), connect_timeout=5)
-    except psycopg2.OperationalError:
+        conn = psycopg.connect(scratch_url(), connect_timeout=5)
+    except psycopg.OperationalError:
         return False
     try:
         with conn.cursor() as cursor:
@@ -93,7 +93,7 @@ def kept_book(accounts: int) -> bool:
             )
             count, scored = cursor.fetchone()
         return count == accounts and scored > 0
-    except psycopg2.Error:
+    except psycopg.Error:
         return False
     finally:
         conn.close()

@@ -27,10 +27,10 @@ It is written to look like a SaaS book, not to fit Healthscore's score:
 ORM (accounts) and PostgreSQL COPY (lines, usage).
 """
 
-import io
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 import numpy as np
 
@@ -66,7 +66,6 @@ CHURN_MONTHS_4_TO_6 = 0.6
 CHURN_UNFORESEEN = 0.004
 # Share of the arrivals still active on the held-out day, to size the pool for `accounts`.
 ACTIVE_SHARE = 0.66
-NULL = r"\N"
 
 
 @dataclass(frozen=True)
@@ -312,10 +311,12 @@ def simulate(accounts: int, calendar: Calendar, *, seed: int = 42) -> Book:
 # ---------------------------------------------------------------- writing it
 
 
-def _copy(cursor, table: str, columns: str, lines) -> None:
-    cursor.copy_expert(
-        f"COPY {table} ({columns}) FROM STDIN", io.StringIO("".join(lines)), size=1 << 20
-    )
+def _copy(cursor, table: str, columns: dict[str, str], rows) -> None:
+    """Binary COPY of `rows` into `table` (`columns`: each column's PostgreSQL type)."""
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(list(columns.values()))
+        for row in rows:
+            copy.write_row(row)
 
 
 def load(book: Book, *, chunk: int = 500_000) -> dict:
@@ -353,19 +354,32 @@ def load(book: Book, *, chunk: int = 500_000) -> dict:
         )
         pks = np.array([by_external[e] for e in book.external_id])
         days = book.calendar.origin
-        iso = [
-            (days + timedelta(days=t)).isoformat() for t in range(book.index(book.calendar.end) + 2)
-        ]
+        dates = [days + timedelta(days=t) for t in range(book.index(book.calendar.end) + 2)]
         cursor = connection.cursor().cursor
         account, first, end, mrr, trial = (book.lines[:, k] for k in range(5))
         account = account.astype(int)
         _copy(
             cursor,
             "signals_subscriptionline",
-            "account_id, subscription_id, product, mrr, start_date, end_date, is_trial",
+            {
+                "account_id": "int8",
+                "subscription_id": "varchar",
+                "product": "varchar",
+                "mrr": "numeric",
+                "start_date": "date",
+                "end_date": "date",
+                "is_trial": "bool",
+            },
             (
-                f"{pks[a]}\tsub-{book.external_id[a]}\t{PRODUCT[book.segment[a]]}\t{m:.2f}\t"
-                f"{iso[int(s)]}\t{iso[int(e)] if e >= 0 else NULL}\t{'t' if tr else 'f'}\n"
+                (
+                    int(pks[a]),
+                    f"sub-{book.external_id[a]}",
+                    PRODUCT[book.segment[a]],
+                    Decimal(f"{m:.2f}"),
+                    dates[int(s)],
+                    dates[int(e)] if e >= 0 else None,
+                    bool(tr),
+                )
                 for a, s, e, m, tr in zip(
                     account.tolist(),
                     first.tolist(),
@@ -382,9 +396,9 @@ def load(book: Book, *, chunk: int = 500_000) -> dict:
             _copy(
                 cursor,
                 "signals_usagerecord",
-                "account_id, date, metric, value",
+                {"account_id": "int8", "date": "date", "metric": "varchar", "value": "float8"},
                 (
-                    f"{a}\t{iso[d]}\t{METRICS[m]}\t{v}\n"
+                    (a, dates[d], METRICS[m], v)
                     for a, d, m, v in zip(
                         pks[acc[part]].tolist(),
                         day[part].tolist(),

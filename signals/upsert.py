@@ -11,31 +11,29 @@ deadlock). What is left — a deadlock across chunks of two big files, or with a
 PostgreSQL breaks by aborting one transaction; `retry_on_conflict` runs it again.
 """
 
-import io
-import json
 import logging
 import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from functools import partial
-from operator import methodcaller
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cached_property
+from itertools import repeat
 from typing import Any
+from uuid import UUID
 
 from django.db import IntegrityError, OperationalError, connection, models, transaction
 from django.utils import timezone
+from psycopg import errors
 
 logger = logging.getLogger(__name__)
 
 # Rows per COPY: big enough that per-statement costs vanish, small enough to bound the memory
-# of the text built for one COPY (~4 MB for usage rows).
+# of the sorted copy of one chunk.
 COPY_CHUNK = 100_000
-NULL = r"\N"
-UNIQUE_VIOLATION = "23505"  # SQLSTATE
-# SQLSTATEs of a transaction PostgreSQL aborted to let another one through: run it again.
-DEADLOCK_DETECTED = "40P01"
-SERIALIZATION_FAILURE = "40001"
+# Errors of a transaction PostgreSQL aborted to let another one through: run it again.
+WRITE_CONFLICTS = (errors.DeadlockDetected, errors.SerializationFailure)
 RETRIES = 3
 
 
@@ -116,8 +114,8 @@ class Upsert:
     def write_columns(self, columns: Sequence[Sequence[Any]]) -> None:
         """Upsert rows given column by column (one sequence of values per column, all as long).
 
-        Bulk producers hold their data this way; it lets the COPY text be built a column at a
-        time by C-level map() instead of a Python loop over rows."""
+        Bulk producers hold their data this way; it lets each column's values be checked (and
+        converted where needed) a column at a time by C-level map() before the binary COPY."""
         if not columns or not columns[0]:
             return
         columns = _in_key_order(columns, self.key_positions)
@@ -126,18 +124,17 @@ class Upsert:
             if not self.postgres:
                 self.rows_before = self.table.model._default_manager.count()
         if self.postgres:
-            text = _copy_chunk(self.table, columns)
             if self.all_new:
                 # A first import into an empty table is the big one: plain COPY is a third
                 # faster than staging plus INSERT ... ON CONFLICT. At the first row that exists
                 # already, that chunk is rolled back and this import upserts from then on.
-                self.all_new = _copy_new_rows(self.table, text)
+                self.all_new = _copy_new_rows(self.table, columns)
                 if self.all_new:
                     self.created += len(columns[0])
                     self.changed += len(columns[0])
                     return
                 _create_stage(self.table)
-            created, changed = _write_postgres(self.table, text)
+            created, changed = _write_postgres(self.table, columns)
             self.created += created
         else:
             changed = _write_sqlite(self.table, list(zip(*columns, strict=True)))
@@ -179,7 +176,7 @@ def retry_on_conflict(write: Callable[[], Any], *, what: str = "write") -> Any:
             if not is_write_conflict(exc) or attempt == RETRIES or connection.in_atomic_block:
                 raise
             pause = random.uniform(0.05, 0.15) * attempt  # jittered, growing
-            code = getattr(exc.__cause__, "pgcode", "")
+            code = getattr(exc.__cause__, "sqlstate", "")
             logger.warning("%s aborted (%s), retrying in %.2f s", what, code, pause)
             time.sleep(pause)
     raise AssertionError("unreachable")
@@ -187,7 +184,8 @@ def retry_on_conflict(write: Callable[[], Any], *, what: str = "write") -> Any:
 
 def is_write_conflict(exc: Exception) -> bool:
     """Whether PostgreSQL aborted the transaction for a deadlock or a serialisation failure."""
-    return getattr(exc.__cause__, "pgcode", None) in (DEADLOCK_DETECTED, SERIALIZATION_FAILURE)
+    # Django's error wraps psycopg's, which tells the SQLSTATE by its class.
+    return isinstance(exc.__cause__, WRITE_CONFLICTS)
 
 
 def _new_row_value(field: models.Field, now: datetime) -> Any:
@@ -214,6 +212,12 @@ class Table:
         """The session's temporary staging table for this table (PostgreSQL)."""
         return connection.ops.quote_name(f"stage_{self.model._meta.db_table}")
 
+    @cached_property
+    def copy_types(self) -> list[int]:
+        """The database type (OID) of each column of column_list, for a binary COPY."""
+        types = _column_types(self.db_table)
+        return [types[f.column] for f in self.given] + [types[f.column] for f, _ in self.filled]
+
     @property
     def column_list(self) -> str:
         columns = [f.column for f in self.given] + [f.column for f, _ in self.filled]
@@ -235,53 +239,55 @@ class Table:
 
 # ---------------------------------------------------------------- PostgreSQL
 
-
-def _copy_text(value: str) -> str:
-    value = value.replace("\\", "\\\\").replace("\t", "\\t")
-    return value.replace("\n", "\\n").replace("\r", "\\r")
-
-
-def _copy_formatter(field: models.Field) -> Callable[[Any], str]:
-    """A C-level value -> COPY text function for a column without NULLs."""
-    if isinstance(field, models.BooleanField):
-        return {True: "t", False: "f"}.__getitem__
-    if isinstance(field, models.DateField):  # DateTimeField included: both have isoformat
-        return methodcaller("isoformat")
-    if isinstance(field, models.JSONField):
-        return partial(json.dumps, cls=field.encoder)
-    return str  # numbers and keys; text is escaped separately, see _copy_column
-
-
-def _copy_column(field: models.Field, values: Sequence[Any]) -> list[str]:
-    """COPY text of one column of a chunk, built column-wise so the per-value work stays in C."""
-    format_ = _copy_formatter(field)
-    if type(field) is models.DateField:
-        # A file repeats the same few days: format each distinct day once, then look them up.
-        format_ = {day: NULL if day is None else day.isoformat() for day in set(values)}.get
-        return list(map(format_, values))
-    if None in values:
-        texts = [NULL if value is None else format_(value) for value in values]
-    else:
-        texts = list(map(format_, values))
-    if isinstance(field, models.CharField | models.TextField | models.JSONField):
-        joined = "".join(texts)  # one scan finds whether any value needs escaping at all
-        if "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:
-            texts = [
-                text if value is None else _copy_text(text)
-                for text, value in zip(texts, values, strict=True)
-            ]
-    return texts
+# The Python types each kind of field's binary COPY dumper takes as they are; a column holding
+# anything else goes through the field's own get_db_prep_save first, as a save() would.
+NATIVE_TYPES: tuple[tuple[type[models.Field], frozenset[type]], ...] = (
+    (models.BooleanField, frozenset({bool})),
+    (models.FloatField, frozenset({float, int})),
+    (models.DecimalField, frozenset({Decimal, int})),
+    (models.DateTimeField, frozenset({datetime})),  # before DateField, its base
+    (models.DateField, frozenset({date})),
+    (models.CharField, frozenset({str})),
+    (models.TextField, frozenset({str})),
+    (models.UUIDField, frozenset({UUID})),
+    (models.IntegerField, frozenset({int})),  # BigIntegerField, SmallIntegerField, ...
+    (models.AutoField, frozenset({int})),
+    (models.BigAutoField, frozenset({int})),
+)
 
 
-def _copy_chunk(table: Table, columns: Sequence[Sequence[Any]]) -> str:
-    """COPY text (tab-separated lines) of rows given column by column."""
-    # The columns filled for new rows are the same on every line: a constant line ending.
-    ending = "".join("\t" + _copy_column(field, [value])[0] for field, value in table.filled) + "\n"
-    texts = [
-        _copy_column(field, values) for field, values in zip(table.given, columns, strict=True)
-    ]
-    # zip(*texts) turns the columns of text back into lines.
-    return ending.join(map("\t".join, zip(*texts, strict=True))) + ending
+def _native_types(field: models.Field) -> frozenset[type]:
+    field = field.target_field if isinstance(field, models.ForeignKey) else field
+    for kind, types in NATIVE_TYPES:
+        if isinstance(field, kind):
+            return types | {type(None)}
+    return frozenset()  # JSONField and the rest: always prepared by the field
+
+
+def _copy_values(field: models.Field, values: Sequence[Any]) -> Sequence[Any]:
+    """One column of a chunk as the binary COPY dumper of its database type takes it. The
+    types are checked column-wise (C-level map) so that the common case costs no Python loop."""
+    types = set(map(type, values))
+    if types <= _native_types(field):
+        if datetime in types and any(v is not None and v.tzinfo is None for v in values):
+            # A time without a zone is in the connection's time zone, as in text COPY.
+            zone = connection.timezone
+            return [v if v is None or v.tzinfo else v.replace(tzinfo=zone) for v in values]
+        return values
+    prepare = field.get_db_prep_save
+    return [None if value is None else prepare(value, connection) for value in values]
+
+
+def _column_types(table: str) -> dict[str, int]:
+    """Type OIDs of the columns of `table` (a quoted name), by column name: a binary COPY
+    gives each column's type."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, atttypid::int FROM pg_attribute "
+            "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+            [table],
+        )
+        return dict(cursor.fetchall())
 
 
 def _create_stage(table: Table) -> None:
@@ -293,36 +299,53 @@ def _create_stage(table: Table) -> None:
         )
 
 
-def _copy_new_rows(table: Table, text: str) -> bool:
+def _copy_new_rows(table: Table, columns: Sequence[Sequence[Any]]) -> bool:
     """COPY rows straight into the table; False, and nothing written, if one exists already."""
     try:
-        with transaction.atomic(), connection.cursor() as cursor:  # a savepoint to undo it
-            _copy(cursor, f"COPY {table.db_table} ({table.column_list}) FROM STDIN", text)
+        with transaction.atomic():  # a savepoint to undo it
+            _copy(table, table.db_table, columns)
     except IntegrityError as exc:
-        if getattr(exc.__cause__, "pgcode", None) == UNIQUE_VIOLATION:
+        if isinstance(exc.__cause__, errors.UniqueViolation):
             return False
         raise
     return True
 
 
-def _copy(cursor, sql: str, text: str) -> None:
-    """COPY through psycopg2 itself (Django has no COPY); its errors become Django's, as for
-    any other statement, so that callers can tell a deadlock or a refused row."""
-    with connection.wrap_database_errors:
-        cursor.cursor.copy_expert(sql, io.StringIO(text), size=1 << 20)
+def _copy(table: Table, into: str, columns: Sequence[Sequence[Any]]) -> None:
+    """Binary COPY of rows given column by column (plus the table's filled columns) into the
+    table `into`, through psycopg's COPY API (Django has none); its errors become Django's,
+    as for any other statement, so that callers can tell a deadlock or a refused row."""
+    values = [
+        _copy_values(field, column) for field, column in zip(table.given, columns, strict=True)
+    ]
+    # The columns filled for new rows hold the same value on every row.
+    filled = [repeat(_copy_values(field, [value])[0]) for field, value in table.filled]
+    # The given columns are all as long (write() zips them strictly); the filled ones repeat.
+    rows = zip(*values, *filled, strict=False)
+    sql = f"COPY {into} ({table.column_list}) FROM STDIN (FORMAT BINARY)"
+    types = table.copy_types  # looked up first: no other statement can run during the COPY
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.cursor.copy(sql) as copy,
+    ):
+        copy.set_types(types)
+        write_row = copy.write_row
+        for row in rows:
+            write_row(row)
 
 
-def _write_postgres(table: Table, text: str) -> tuple[int, int]:
-    """COPY rows (as COPY text) into the staging table, then upsert them from there in one
-    statement. Returns (created, created + updated)."""
-    columns = table.column_list
+def _write_postgres(table: Table, columns: Sequence[Sequence[Any]]) -> tuple[int, int]:
+    """COPY rows (given column by column) into the staging table, then upsert them from there
+    in one statement. Returns (created, created + updated)."""
+    _copy(table, table.stage, columns)
+    column_list = table.column_list
     with connection.cursor() as cursor:
-        _copy(cursor, f"COPY {table.stage} ({columns}) FROM STDIN", text)
         # xmax is 0 on a freshly inserted row version and set on an updated one; rows left
         # alone by the WHERE of the conflict clause are not returned at all.
         cursor.execute(
             "WITH written AS ("  # noqa: S608  # nosec B608 - names quoted
-            f"INSERT INTO {table.db_table} ({columns}) SELECT {columns} FROM {table.stage} "
+            f"INSERT INTO {table.db_table} ({column_list}) SELECT {column_list} FROM {table.stage} "
             f"{table.conflict_clause('IS DISTINCT FROM')} RETURNING xmax = 0 AS created) "
             "SELECT count(*) FILTER (WHERE created), count(*) FROM written"
         )

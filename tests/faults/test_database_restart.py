@@ -3,7 +3,7 @@ completes it; either way every day ends with its snapshots exactly once."""
 
 from datetime import timedelta
 
-import psycopg2
+import psycopg
 import pytest
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
@@ -37,20 +37,15 @@ def terminate_other_sessions() -> int:
 def terminate_session(pid: int) -> None:
     """End one session of the test database, from a connection outside Django's."""
     db = settings.DATABASES["default"]
-    admin = psycopg2.connect(
+    with psycopg.connect(
         dbname=db["NAME"],
         user=db["USER"],
         password=db["PASSWORD"] or None,
         host=db["HOST"] or "127.0.0.1",
         port=db["PORT"] or 5432,
-    )
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-            assert cursor.fetchone()[0] is True
-    finally:
-        admin.close()
+        autocommit=True,
+    ) as admin:
+        assert admin.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone()[0] is True
 
 
 def assert_each_day_scored_once(accounts) -> None:
@@ -127,7 +122,7 @@ def test_a_backfill_out_of_retries_is_marked_failed_and_a_rerun_completes_it(
     def recompute_with_the_database_cut_on_day_4(**kwargs):
         days_seen.append(kwargs["as_of"])
         if len(days_seen) == 4:
-            terminate_session(connection.connection.get_backend_pid())
+            terminate_session(connection.connection.info.backend_pid)
         return real(**kwargs)
 
     monkeypatch.setattr(backfills, "health_recompute", recompute_with_the_database_cut_on_day_4)
