@@ -1,5 +1,6 @@
 """NPS: the score by month, its promoters and detractors, and the latest comments."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -33,6 +34,26 @@ class NpsReport:
     months: list[tuple[Month, retention.Nps]]
     period: retention.Nps
     comments: list[Comment]
+
+
+def nps_totals(*, spans: Sequence[tuple[date, date]], segment: str = "") -> list[retention.Nps]:
+    """Promoters, passives and detractors of the NPS answers given in each span (first and
+    last day, both included), in one query."""
+    answers = SurveyResponse.objects.filter(survey_type=SurveyType.NPS)
+    if segment:
+        answers = answers.filter(account__segment=segment)
+    counts = {}
+    for i, (first, last) in enumerate(spans):
+        within = Q(responded_on__gte=first, responded_on__lte=last)
+        counts[f"p{i}"] = Count("pk", filter=within & Q(score__gte=9))
+        counts[f"n{i}"] = Count("pk", filter=within & Q(score__gte=7, score__lte=8))
+        counts[f"d{i}"] = Count("pk", filter=within & Q(score__lte=6))
+    if not counts:
+        return []
+    found = answers.order_by().aggregate(**counts)
+    return [
+        retention.Nps(found[f"p{i}"], found[f"n{i}"], found[f"d{i}"]) for i in range(len(spans))
+    ]
 
 
 def nps_report(*, filters: ReportFilters, comments: int = 25) -> NpsReport:

@@ -47,6 +47,9 @@ class Page:
     charts: tuple[ChartSpec, ...]
     # Whether the report has anything to chart (a suggestion without features has not).
     charted: Callable[[Any], bool] = lambda report: True
+    # Whether its charts are drawn by month (the partial month is hatched or dashed in them);
+    # portfolio health is by day, score quality by horizon.
+    monthly: bool = True
 
     @property
     def url_name(self) -> str:
@@ -74,6 +77,7 @@ PAGES = (
             ChartSpec("chart-accounts", "Accounts per colour", charts.portfolio_accounts),
             ChartSpec("chart-mrr", "MRR per colour", charts.portfolio_mrr),
         ),
+        monthly=False,
     ),
     Page(
         "churn",
@@ -151,6 +155,7 @@ PAGES = (
             ),
             ChartSpec("chart-signals", "Each signal's own AUC", charts.quality_signals),
         ),
+        monthly=False,
     ),
     Page(
         "weights",
@@ -164,6 +169,7 @@ PAGES = (
             ),
         ),
         charted=lambda report: bool(report.suggestion.features),
+        monthly=False,
     ),
 )
 BY_SLUG = {page.slug: page for page in PAGES}

@@ -2,6 +2,9 @@
 shown on the page and written by the CSV export (`?format=csv&table=NAME`)."""
 
 from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.urls import reverse
 
 from reports import retention
 from reports.churn import ChurnReport
@@ -9,9 +12,9 @@ from reports.nps import NpsReport
 from reports.portfolio import Mover, PortfolioReport
 from reports.quality import QualityReport, colour_rows
 from reports.renewals import RenewalsReport
-from reports.roi import RoiReport
+from reports.roi import Measure, RoiReport
 from reports.support import SupportReport, SupportRow
-from reports.tables import COLOURS, Column, Table, pct_or_none
+from reports.tables import COLOURS, Column, Table, duration_text, pct_or_none
 from reports.weights import WeightsReport, feature_kind
 
 
@@ -372,6 +375,63 @@ def support_tables(report: SupportReport) -> list[Table]:
     ]
 
 
+def _figure(kind: str, value: float | None) -> str:
+    if value is None:
+        return "–"
+    if kind == "money":
+        return f"{value:,.0f}"
+    if kind == "pct":
+        return f"{value:.1f}%"
+    if kind == "nps":
+        return f"{value:.0f}"
+    return duration_text(value)
+
+
+def _signed(text: str, value: float) -> str:
+    return ("+" if value > 0 else "−" if value < 0 else "±") + text
+
+
+def _change(m: Measure) -> str:
+    change = m.change
+    if change is None:
+        return "–"
+    if m.kind == "money":
+        text = _signed(f"{abs(change):,.0f}", round(change))
+        if m.change_pct is not None:
+            text += f" ({_signed(f'{abs(m.change_pct):.1f}', round(m.change_pct, 1))}%)"
+        return text
+    if m.kind in ("pct", "nps"):
+        digits = 1 if m.kind == "pct" else 0
+        return _signed(f"{abs(change):.{digits}f} pts", round(change, digits))
+    return _signed(duration_text(abs(change)), round(change, 1))
+
+
+def measure_rows(report: RoiReport) -> list[dict]:
+    f = report.filters
+    rows = []
+    for m in report.measures or []:
+        url = reverse(m.report)
+        query = urlencode(f.query())
+        rows.append(
+            {
+                "measure": m.label,
+                "measure_url": f"{url}?{query}#{m.anchor}" if m.anchor else f"{url}?{query}",
+                "key": m.key,
+                "now_text": _figure(m.kind, m.now),
+                "now_basis": m.now_basis,
+                "before_text": _figure(m.kind, m.before),
+                "before_basis": m.before_basis,
+                "change_text": _change(m),
+                "direction": m.direction,
+                "now": m.now,
+                "before": m.before,
+                "change": m.change,
+                "unit": {"money": "MRR", "pct": "%", "nps": "NPS", "hours": "hours"}[m.kind],
+            }
+        )
+    return rows
+
+
 def roi_tables(report: RoiReport) -> list[Table]:
     movements = [
         {
@@ -419,7 +479,39 @@ def roi_tables(report: RoiReport) -> list[Table]:
         }
         for m, o in report.trials
     ]
+    current, previous = report.current, report.previous
+    measures_note = (
+        f"This period: {current.label}. Previous period of the same length: {previous.label}."
+        if current and previous and report.measures
+        else ""
+    )
+    if report.filters.partial:
+        measures_note += (
+            " The period runs to today, so the previous one ends on the same day of its month: "
+            "a partial month is compared with a partial month."
+        )
     return [
+        Table(
+            "measures",
+            "CS ROI: the eight measures against the previous period",
+            [
+                Column("measure", "Measure", "link"),
+                Column("key", "Key", on_page=False),
+                Column("now_text", "This period", "figure"),
+                Column("now_basis", "Based on"),
+                Column("before_text", "Previous period", "figure"),
+                Column("before_basis", "Based on (previous)"),
+                Column("change_text", "Change", "figure"),
+                Column("direction", "Better or worse"),
+                Column("now", "This period", "ratio", on_page=False),
+                Column("before", "Previous period", "ratio", on_page=False),
+                Column("change", "Change", "ratio", on_page=False),
+                Column("unit", "Unit", on_page=False),
+            ],
+            measure_rows(report),
+            note=measures_note,
+            top=True,
+        ),
         Table(
             "movements",
             "MRR movements by month",

@@ -116,14 +116,15 @@ class ReportFilters:
 # ---------------------------------------------------------------- tables (page and CSV)
 
 
-NUMERIC_KINDS = ("int", "money", "pct", "ratio", "score", "delta", "hours")
+NUMERIC_KINDS = ("int", "money", "pct", "ratio", "score", "delta", "hours", "figure")
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
     label: str
-    # text, int, money, pct, ratio, score, delta, hours, date, colour, account, flag
+    # text, int, money, pct, ratio, score, delta, hours, date, colour, account, flag; link (a
+    # text whose row holds its address in `<key>_url`), figure (a number already written out)
     kind: str = "text"
     on_page: bool = True  # False: in the CSV only
 
@@ -206,6 +207,7 @@ class Table:
     rows: list[dict]
     limit: int | None = None
     note: str = ""
+    top: bool = False  # shown above the charts (a page's headline figures)
 
     @property
     def page_columns(self) -> list[Column]:
@@ -222,6 +224,8 @@ class Table:
                     value=row.get(c.key),
                     url=reverse("account_detail", args=[row["account_id"]])
                     if c.kind == "account" and row.get("account_id")
+                    else row.get(f"{c.key}_url", "")
+                    if c.kind == "link"
                     else "",
                 )
                 for c in self.page_columns

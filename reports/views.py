@@ -81,6 +81,7 @@ def report_page(request, slug: str):
         "segments": Segment.choices,
         "horizons": HORIZONS,
         "charts": page.chart_list(report),
+        "monthly_charts": page.monthly,
         "tables": tables,
         "today": f.today,
     }

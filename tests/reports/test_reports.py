@@ -568,8 +568,9 @@ QUERIES = {
     "/reports/nps/": 4,
     # session, user, tickets of the period
     "/reports/support/": 3,
-    # session, user, accounts, lines
-    "/reports/roi/": 4,
+    # session, user, accounts, lines, NPS answers of this and the previous period (one
+    # aggregate), first-response times of both periods' tickets
+    "/reports/roi/": 6,
     # session, user, latest snapshot day, largest scorecard, sampled snapshots with component
     # scores, churn dates (open lines, last ends, dates by hand), the default scorecard's
     # signals with it, one EXISTS per source the book may lack (all in one query)
