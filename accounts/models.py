@@ -59,14 +59,23 @@ class LifecycleStage(models.TextChoices):
     RENEWAL = "renewal", "Renewal"
 
 
+def visible_q(user, *, via: str = "") -> Q | None:
+    """The one place that decides which accounts a user may see (pages, API, exports), as a
+    filter on accounts or, with `via` ("account__"), on rows that point at one; None: none.
+    `Account.objects.visible_to` applies it; a read model keyed by account (the book's
+    current-health rows) filters with it directly rather than through a subquery of ids."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.sees_all_accounts:
+        return Q()
+    return Q(**{f"{via}owner": user})
+
+
 class AccountQuerySet(models.QuerySet):
     def visible_to(self, user) -> "AccountQuerySet":
-        """The one place that decides which accounts a user may see (pages, API, exports)."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.sees_all_accounts:
-            return self
-        return self.filter(owner=user)
+        """The accounts a user may see (the rule is `visible_q`)."""
+        visible = visible_q(user)
+        return self.none() if visible is None else self.filter(visible)
 
     def active_on(self, day: date) -> "AccountQuerySet":
         """Accounts with a line covering `day` (start <= day < end), not churned by hand."""

@@ -14,6 +14,7 @@ BENCHES = {
     "recompute": "recompute_bench.py",  # one day of 100,000 accounts vs a SQL floor
     "api": "api_bench.py",  # usage rows per second through the bulk endpoint
     "quality": "quality_bench.py",  # score quality on a simulated usage-and-billing book
+    "book": "book_bench.py",  # the book page of a 100,000-account book vs the 150 ms aim
 }
 
 

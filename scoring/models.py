@@ -266,3 +266,73 @@ class BackfillJob(models.Model):
     @property
     def percent(self) -> int:
         return round(100 * self.days_done / self.days_total)
+
+
+# ---------------------------------------------------------------- the book's read model
+
+
+class CurrentHealth(models.Model):
+    """What the book shows of one account, kept in one row so that a page of a 100,000-account
+    book is an index scan, not a join of three snapshot days per account.
+
+    `scoring.current_health.current_scores_refresh` writes everything scoring and the apps
+    below it know (the latest snapshot, its trends, the renewal, the run of subscription lines,
+    the owner); the workspace writes the override in force and the open tasks, and both keep
+    `colour` (the override if any, else the computed colour) in step. Refreshed explicitly by
+    the recompute and by every workspace action that changes a figure, and for the whole book
+    by the nightly run (which is also when an override that expired stops counting).
+    """
+
+    account = models.OneToOneField(
+        Account, primary_key=True, on_delete=models.CASCADE, related_name="current_health"
+    )
+    # Copies of the account's own fields, for the book's sorts and filters on this table alone.
+    name = models.CharField(max_length=200)
+    external_id = models.CharField(max_length=64)
+    segment = models.CharField(max_length=32, choices=Segment.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    owner_username = models.CharField(max_length=150, null=True)  # no owner: sorts last
+    # The run of subscription lines (churn by hand included) in force on the refresh day, or
+    # the next one: the account is active on d when active_from <= d < active_until (no end:
+    # open-ended). Exact between refreshes until the lines change, and they change by import.
+    active_from = models.DateField(null=True)
+    active_until = models.DateField(null=True)
+    renewal_on = models.DateField(null=True, help_text="First end of a line in force.")
+    # The latest snapshot on or before the refresh day.
+    snapshot = models.ForeignKey(
+        HealthSnapshot, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scored_on = models.DateField(null=True)
+    score = models.FloatField(null=True)
+    computed_colour = models.CharField(max_length=8, default=Colour.GREY.value)
+    coverage = models.FloatField(null=True)
+    mrr = models.DecimalField(max_digits=12, decimal_places=2, null=True)
+    trend7 = models.FloatField(null=True, help_text="Score minus the score 7 days earlier.")
+    trend30 = models.FloatField(null=True, help_text="Score minus the score 30 days earlier.")
+    # Written by the workspace.
+    override_colour = models.CharField(max_length=8, blank=True)
+    override_reason = models.CharField(max_length=300, blank=True)
+    override_expires_on = models.DateField(null=True)
+    open_tasks = models.PositiveIntegerField(default=0)
+    # The colour the book shows and its risk order (red 0, yellow 1, green 2, grey none).
+    colour = models.CharField(max_length=8, default=Colour.GREY.value)
+    colour_rank = models.PositiveSmallIntegerField(null=True)
+    refreshed_on = models.DateField(help_text="The day of the refresh that last changed the row.")
+
+    class Meta:
+        # Each sort of the book with its tie-breakers (score, name, id), so the page is read
+        # in index order; filters on colour and owner lead their own.
+        indexes = [
+            models.Index(fields=["colour_rank", "score", "name", "account"], name="ch_colour_sort"),
+            models.Index(fields=["score", "name", "account"], name="ch_score_sort"),
+            models.Index(fields=["renewal_on", "score", "name", "account"], name="ch_renewal_sort"),
+            models.Index(fields=["name", "account"], name="ch_name_sort"),
+            models.Index(fields=["owner_username", "score", "name"], name="ch_owner_sort"),
+            models.Index(fields=["colour", "score", "name", "account"], name="ch_colour_filter"),
+            models.Index(fields=["owner", "colour_rank", "score"], name="ch_owner_filter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.score} {self.colour}"

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Exists, Max
 
 from accounts.models import Account
+from scoring.current_health import current_scores_refresh
 from scoring.maths import (
     Bands,
     Colour,
@@ -482,6 +483,8 @@ def health_recompute(
                 key=["account_id", "date"],
                 update=[c for c in columns if c not in ("account_id", "date")],
             )
+        # The book reads the latest of these through its current-health rows.
+        current_scores_refresh(account_ids=scope.get("account_id__in"), id_range=id_range)
     logger.debug("health_recompute %s scope=%s: %d snapshots", as_of, bool(scope), len(rows))
     return RecomputeResult(
         day=as_of,

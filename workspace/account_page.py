@@ -16,6 +16,7 @@ from scoring.rescoring import recompute_on_commit
 from signals.models import SentimentEntry, UsageRecord
 from signals.revenue import customer_since
 from workspace.book import active_override
+from workspace.current_health import current_health_refresh
 from workspace.models import CheckIn, ColourOverride, Task, TaskStatus
 
 
@@ -60,6 +61,7 @@ def override_set(
             "expires_on": [None, expires_on],
         },
     )
+    current_health_refresh(account_ids=[account.pk], today=day)
     return override
 
 
@@ -67,6 +69,7 @@ def override_clear(*, account: Account, day: date, actor=None) -> int:
     cleared = active_override(day).filter(account=account).update(cleared_on=day)
     if cleared:
         audit_record(actor=actor, action="override removed", obj=account, changes={})
+        current_health_refresh(account_ids=[account.pk], today=day)
     return cleared
 
 
@@ -79,6 +82,7 @@ def account_reassign(*, account: Account, owner, actor=None) -> Account:
     account.owner = owner
     account.save(update_fields=["owner", "updated_at"])
     Task.objects.filter(account=account).exclude(status=TaskStatus.DONE).update(assignee=owner)
+    current_health_refresh(account_ids=[account.pk])
     return account
 
 

@@ -1,38 +1,24 @@
 """Reads shared by the book page, its CSV download and the account page.
 
-The book is one annotated queryset of the accounts a user may see, active today, with the
-latest snapshot's figures, the trend against 7 and 30 days earlier, any colour override in
-force, the renewal date and the open tasks — so a page costs the same few queries whatever
-its size.
+The book reads the current-health rows (`scoring.models.CurrentHealth`): one row per account
+with the latest score, the colour with any override in force, the trends, coverage, MRR,
+renewal, open tasks and owner, kept up to date by the recompute and the workspace's actions
+(`workspace.current_health`). Every sort and filter of the page is an index of that table, so
+a page costs the same few queries, and about the same time, whatever the book's size.
 """
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import (
-    Case,
-    Count,
-    F,
-    FilteredRelation,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Q, QuerySet, Sum
 
-from accounts.models import Account, Segment
-from scoring.models import HealthSnapshot
-from signals.models import SubscriptionLine
-from workspace.models import ColourOverride, Task, TaskStatus
+from accounts.models import Segment, visible_q
+from scoring.models import CurrentHealth, HealthSnapshot
+from workspace.models import ColourOverride
 
 COLOURS = ("red", "yellow", "green", "grey")
 
-# Columns a user may sort by: URL name -> ORDER BY expression (nulls sort last).
+# Columns a user may sort by: URL name -> ORDER BY column of the row (nulls sort last).
 SORTS = {
     "name": "name",
     "score": "score",
@@ -42,7 +28,7 @@ SORTS = {
     "coverage": "coverage",
     "mrr": "mrr",
     "renewal": "renewal_on",
-    "owner": "owner__username",
+    "owner": "owner_username",
     "tasks": "open_tasks",
 }
 
@@ -62,64 +48,15 @@ def active_override(today: date) -> QuerySet[ColourOverride]:
     )
 
 
-def book_queryset(user, *, today: date, day: date | None) -> QuerySet[Account]:
-    """Visible accounts active today, annotated with their health on `day` (the latest
-    snapshot day)."""
-    override = active_override(today).filter(account=OuterRef("pk")).order_by("-created_on", "-pk")
-    renewal = (
-        SubscriptionLine.objects.filter(
-            account=OuterRef("pk"), start_date__lte=today, end_date__gt=today
-        )
-        .order_by("end_date")
-        .values("end_date")[:1]
-    )
-    open_tasks = (
-        Task.objects.filter(account=OuterRef("pk"))
-        .exclude(status=TaskStatus.DONE)
-        .values("account")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    week, month = (day - timedelta(days=7), day - timedelta(days=30)) if day else (None, None)
+def book_queryset(user, *, today: date) -> QuerySet[CurrentHealth]:
+    """The current-health rows of the accounts a user may see, active today."""
+    visible = visible_q(user, via="account__")
+    if visible is None:
+        return CurrentHealth.objects.none()
     return (
-        Account.objects.visible_to(user)
-        .active_on(today)
+        CurrentHealth.objects.filter(visible, active_from__lte=today)
+        .filter(Q(active_until__isnull=True) | Q(active_until__gt=today))
         .select_related("owner")
-        # One join per snapshot day (unique per account and day, so rows never multiply):
-        # cheaper than a subquery per figure on a book of thousands.
-        .annotate(
-            snap=FilteredRelation("snapshots", condition=Q(snapshots__date=day)),
-            snap7=FilteredRelation("snapshots", condition=Q(snapshots__date=week)),
-            snap30=FilteredRelation("snapshots", condition=Q(snapshots__date=month)),
-        )
-        .annotate(
-            score=F("snap__score"),
-            computed_colour=F("snap__colour"),
-            coverage=F("snap__coverage"),
-            mrr=F("snap__mrr"),
-            score7=F("snap7__score"),
-            score30=F("snap30__score"),
-            override_colour=Subquery(override.values("colour")[:1]),
-            override_reason=Subquery(override.values("reason")[:1]),
-            override_expires=Subquery(override.values("expires_on")[:1]),
-            renewal_on=Subquery(renewal),
-            open_tasks=Coalesce(Subquery(open_tasks, output_field=IntegerField()), Value(0)),
-        )
-        .annotate(
-            colour=Coalesce("override_colour", "computed_colour", Value("grey")),
-            trend7=F("score") - F("score7"),
-            trend30=F("score") - F("score30"),
-        )
-        .annotate(
-            # Risk order for the colour column; grey (no data) has no rank, so it sorts last.
-            colour_rank=Case(
-                When(colour="red", then=Value(0)),
-                When(colour="yellow", then=Value(1)),
-                When(colour="green", then=Value(2)),
-                default=None,
-                output_field=IntegerField(),
-            ),
-        )
     )
 
 
@@ -159,7 +96,7 @@ class BookFilters:
             descending=descending,
         )
 
-    def apply(self, accounts: QuerySet[Account], *, today: date) -> QuerySet[Account]:
+    def apply(self, accounts: QuerySet[CurrentHealth], *, today: date) -> QuerySet[CurrentHealth]:
         if self.colour:
             accounts = accounts.filter(colour=self.colour)
         if self.owner:
@@ -170,11 +107,15 @@ class BookFilters:
             accounts = accounts.filter(renewal_on__lte=today + timedelta(days=self.renewal_days))
         if self.q:
             accounts = accounts.filter(Q(name__icontains=self.q) | Q(external_id__iexact=self.q))
+        score = F("score").asc(nulls_last=True)
+        if self.sort == "colour" and self.colour:
+            # One colour: its rank is the same on every row, so read the colour's own index.
+            return accounts.order_by(score, "name", "pk")
         expression = F(SORTS[self.sort])
         order = (
             expression.desc(nulls_last=True) if self.descending else expression.asc(nulls_last=True)
         )
-        return accounts.order_by(order, F("score").asc(nulls_last=True), "name", "pk")
+        return accounts.order_by(order, score, "name", "pk")
 
     def without(self, name: str) -> dict[str, str]:
         """These filters as query parameters, less one (for links that change it)."""
@@ -190,7 +131,7 @@ class BookFilters:
         return {k: v for k, v in params.items() if v}
 
 
-def book_summary(accounts: QuerySet[Account]) -> list[dict]:
+def book_summary(accounts: QuerySet[CurrentHealth]) -> list[dict]:
     """Accounts and MRR per colour, red first, in one query."""
     rows = {
         row["colour"]: row

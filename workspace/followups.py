@@ -18,6 +18,7 @@ from scoring.models import HealthSnapshot
 from signals.models import Ticket, TicketPriority
 from signals.revenue import lines_covering
 from surveys.models import SurveyResponse
+from workspace.current_health import current_health_refresh
 from workspace.models import Task, TaskReason, TaskStatus
 
 # Days given to act, by reason: the urgent ones first.
@@ -180,6 +181,7 @@ def tasks_open(*, day: date, cooldown_days: int | None = None) -> int:
     # below, not bulk_create's list, says how many were really opened).
     before = Task.objects.count()
     Task.objects.bulk_create(new, ignore_conflicts=True)
+    current_health_refresh(account_ids={t.account_id for t in new}, today=day)
     return Task.objects.count() - before
 
 
@@ -189,6 +191,7 @@ def task_complete(*, task: Task, outcome: str, day: date) -> Task:
     task.closed_on = day
     task.snoozed_until = None
     task.save(update_fields=["status", "outcome", "closed_on", "snoozed_until"])
+    current_health_refresh(account_ids=[task.account_id], today=day)
     return task
 
 
@@ -196,4 +199,6 @@ def task_snooze(*, task: Task, until: date) -> Task:
     task.status = TaskStatus.SNOOZED
     task.snoozed_until = until
     task.save(update_fields=["status", "snoozed_until"])
+    # A snoozed task still counts as open; refreshed all the same, so the row never lags.
+    current_health_refresh(account_ids=[task.account_id])
     return task

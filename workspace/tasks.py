@@ -9,6 +9,7 @@ from datetime import datetime
 from celery import chord, shared_task
 
 from scoring.tasks import RETRY, TRANSIENT, book_chunks, task_day
+from workspace.current_health import current_health_refresh
 from workspace.followups import tasks_open
 from workspace.survey_triggers import surveys_send_due
 
@@ -19,11 +20,15 @@ def nightly_recompute(day: str | None = None) -> dict:
 
     First it refreshes the book-wide percentile populations (so every chunk ranks against the
     same figures), then fans out one `recompute_chunk` per range of account ids, and when all
-    are done opens the day's check-in tasks (`open_followups`). If it fails
+    are done opens the day's check-in tasks (`open_followups`). It starts by refreshing every
+    current-health row as of today (the book's view of overrides, renewals and lines). If it fails
     before fanning out it retries; a chunk that fails retries on its own. Running it twice
     rewrites identical snapshots.
     """
     as_of = task_day(day)
+    # Every row as of today first: overrides that expired yesterday stop counting, renewals
+    # and runs of lines move on (the chunks then refresh the scores they write).
+    current_health_refresh()
     chunks = book_chunks(as_of)
     if chunks:
         # The task rules compare today's snapshots with earlier ones: run them once every
@@ -35,7 +40,8 @@ def nightly_recompute(day: str | None = None) -> dict:
 @shared_task(**RETRY)
 def open_followups(day: str | None = None) -> int:
     """Open check-in tasks for the day's rules (turned red, score drop, detractor, critical
-    ticket, renewal risk). Retries on database errors; a second run opens nothing new."""
+    ticket, renewal risk), refreshing the open-task counts of the book. Retries on database
+    errors; a second run opens nothing new."""
     return tasks_open(day=task_day(day))
 
 

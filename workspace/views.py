@@ -39,7 +39,7 @@ def account_list(request):
     today = timezone.localdate()
     day = latest_snapshot_day(today)
     filters = BookFilters.from_query(request.GET)
-    visible = book_queryset(request.user, today=today, day=day)
+    visible = book_queryset(request.user, today=today)
     accounts = filters.apply(visible, today=today)
     if request.GET.get("format") == "csv":
         return _book_csv(accounts, day)

@@ -6,6 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.tokens import TokenKind, token_issue
+from scoring.current_health import current_scores_refresh
 from scoring.models import HealthSnapshot, Scorecard
 from surveys.models import Contact
 from tests.factories import (
@@ -76,7 +77,7 @@ def book(db):
     robin = UserFactory(username="robin", role="csm")
     own = AccountFactory(external_id="ACC-OWN", name="Own Co", owner=casey)
     other = AccountFactory(external_id="ACC-OTHER", name="Other Co", owner=robin)
-    return {
+    rows = {
         "casey": casey,
         "robin": robin,
         "own": own,
@@ -84,6 +85,8 @@ def book(db):
         "own_rows": fill_account(own, 1),
         "other_rows": fill_account(other, 2),
     }
+    current_scores_refresh()  # as the recompute that writes snapshots does
+    return rows
 
 
 @pytest.fixture

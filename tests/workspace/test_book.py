@@ -19,6 +19,7 @@ from scoring.maths import Bands
 from scoring.models import HealthSnapshot, Scorecard
 from signals.models import SubscriptionLine
 from tests.factories import AccountFactory, SubscriptionLineFactory, UserFactory
+from workspace.current_health import current_health_refresh
 from workspace.models import ColourOverride, Task, TaskReason
 
 TODAY = date(2026, 6, 30)
@@ -43,13 +44,15 @@ def customer(owner, *, renews_in: int | None = None, mrr="1000", **fields) -> Ac
         start_date=date(2026, 1, 1),
         end_date=TODAY + timedelta(days=renews_in) if renews_in is not None else None,
     )
+    current_health_refresh(account_ids=[account.pk])
     return account
 
 
 def snap(account, score, *, day=TODAY, colour=None, coverage=1.0, mrr="1000", **fields):
-    """A stored snapshot (the book only reads them; how they are computed is tested elsewhere)."""
+    """A stored snapshot (the book only reads them; how they are computed is tested elsewhere),
+    and the account's current-health row refreshed as the recompute does."""
     card = Scorecard.objects.get(is_default=True)
-    return HealthSnapshot.objects.create(
+    snapshot = HealthSnapshot.objects.create(
         account=account,
         date=day,
         score=score,
@@ -60,20 +63,24 @@ def snap(account, score, *, day=TODAY, colour=None, coverage=1.0, mrr="1000", **
         scorecard_version=card.version,
         **fields,
     )
+    current_health_refresh(account_ids=[account.pk])
+    return snapshot
 
 
 def override(account, colour, *, expires_on=TODAY + timedelta(days=10), created_on=TODAY):
-    return ColourOverride.objects.create(
+    made = ColourOverride.objects.create(
         account=account,
         colour=colour,
         reason="Exec sponsor left",
         expires_on=expires_on,
         created_on=created_on,
     )
+    current_health_refresh(account_ids=[account.pk])
+    return made
 
 
 def open_task(account, reason=TaskReason.TURNED_RED, **fields):
-    return Task.objects.create(
+    task = Task.objects.create(
         account=account,
         reason=reason,
         assignee=account.owner,
@@ -81,6 +88,8 @@ def open_task(account, reason=TaskReason.TURNED_RED, **fields):
         due_on=fields.pop("due_on", TODAY + timedelta(days=3)),
         **fields,
     )
+    current_health_refresh(account_ids=[account.pk])
+    return task
 
 
 ROW = re.compile(
@@ -199,6 +208,7 @@ def test_accounts_not_active_today_are_not_in_the_book(as_manager, default_score
     churned = customer(manager, name="Churned by hand")
     Account.objects.filter(pk=churned.pk).update(churned_on=TODAY)
     AccountFactory(name="No lines at all", owner=manager)
+    current_health_refresh()  # every account has a row, active or not
     assert listed_names(as_manager.get("/accounts/")) == ["Current"]
 
 
@@ -221,6 +231,7 @@ def test_filter_by_effective_colour(as_manager, four, colour, expected):
 
 def test_filter_by_computed_colour_when_no_override(as_manager, four):
     ColourOverride.objects.all().delete()
+    current_health_refresh()  # as the override's removal would
     assert listed_names(as_manager.get("/accounts/", {"colour": "green"})) == ["Alpha"]
     assert listed_names(as_manager.get("/accounts/", {"colour": "red"})) == ["Charlie"]
 
@@ -261,6 +272,7 @@ def test_renewal_window_counts_the_line_that_ends_first(as_manager, four):
     SubscriptionLineFactory(
         account=four["bravo"], start_date=date(2026, 3, 1), end_date=TODAY + timedelta(days=10)
     )
+    current_health_refresh()  # as the import's rescoring would
     response = as_manager.get("/accounts/", {"renewal": "30", "sort": "name"})
     assert listed_names(response) == ["Bravo", "Charlie"]
 
@@ -546,6 +558,7 @@ def build_book(n: int, owners, card) -> None:
         )
         for a in accounts[::3]
     )
+    current_health_refresh()
 
 
 @pytest.mark.parametrize("n", [10, 200])
@@ -561,7 +574,7 @@ def test_book_query_count_does_not_grow_with_accounts(
     # 2: the logged-in user
     # 3: the latest snapshot day
     # 4: the paginator's count of the filtered book
-    # 5: the page of accounts, owners joined, every figure a correlated subquery
+    # 5: the page of current-health rows, owners joined, read in the sort's index order
     # 6: the summary strip (accounts and MRR per colour, grouped in the database)
     # 7: the CSMs for the owner filter (managers only)
     with django_assert_num_queries(7):
