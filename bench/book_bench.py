@@ -143,6 +143,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--before", action="store_true", help="time the old book too")
     parser.add_argument("--before-rev", default="93203b0", help="git revision of the old book")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
     import os
 
@@ -201,7 +202,8 @@ def main() -> None:
         for label, client, params in cases:
             report(label, time_page(client, params, args.runs), before.get(label))
     finally:
-        drop_database(DB)
+        if not args.keep:
+            drop_database(DB)
 
 
 if __name__ == "__main__":

@@ -43,13 +43,17 @@ def account_list(request):
     accounts = filters.apply(visible, today=today)
     if request.GET.get("format") == "csv":
         return _book_csv(accounts, day)
-    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The strip counts every colour under the other filters, so it doubles as colour tabs...
+    summary = book_summary(replace(filters, colour="").apply(visible, today=today))
+    paginator = Paginator(accounts, PAGE_SIZE)
+    # ...and holds the paginator's count: no second pass over the book.
+    paginator.count = sum(s["n"] for s in summary if s["colour"] == (filters.colour or s["colour"]))
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "page": page,
         "filters": filters,
         "day": day,
-        # The strip counts every colour under the other filters, so it doubles as colour tabs.
-        "summary": book_summary(replace(filters, colour="").apply(visible, today=today)),
+        "summary": summary,
         "colour_labels": [(c, f"{BADGES[c][1]} ({c})") for c in COLOURS],
         "segments": Segment.choices,
         "owners": User.objects.filter(role=Role.CSM, is_active=True).order_by("username")
