@@ -33,7 +33,7 @@ MOVES = {
 }
 
 
-def _json(fig: go.Figure, *, height: int = 300, **layout) -> dict:
+def _json(fig: go.Figure, *, height: int = 300, months: Sequence = (), **layout) -> dict:
     defaults = {
         "margin": {"l": 50, "r": 20, "t": 40, "b": 40},
         "plot_bgcolor": "#fff",
@@ -44,6 +44,14 @@ def _json(fig: go.Figure, *, height: int = 300, **layout) -> dict:
     }
     fig.update_layout(height=height, **{**defaults, **layout})
     fig.update_xaxes(gridcolor="#eef0f3")
+    if any(getattr(m, "partial", False) for m in months):
+        # "(to date)" on a line of its own under the month, so that a phone's narrow axis
+        # does not run it into its neighbour. (Tick text is layout, ours: not escaped.)
+        fig.update_xaxes(
+            tickmode="array",
+            tickvals=_labels(months),
+            ticktext=[f"{m.start:%b %Y}<br>(to date)" if m.partial else m.label for m in months],
+        )
     fig.update_yaxes(gridcolor="#eef0f3", rangemode="tozero")
     return escape_text(json.loads(fig.to_json()))  # labels carry user text: churn reasons
 
@@ -73,7 +81,15 @@ def _bar_marker(months: Sequence, colour) -> dict:
 
 
 def _line(
-    months: Sequence, y: Sequence, *, name: str, colour: str, hover: str, width: float = 2, **kw
+    months: Sequence,
+    y: Sequence,
+    *,
+    name: str,
+    colour: str,
+    hover: str,
+    width: float = 2,
+    labels: Sequence[str] | None = None,
+    **kw,
 ) -> list[go.Scatter]:
     """A month-by-month line, solid over whole months and dashed into the partial one.
 
@@ -83,13 +99,19 @@ def _line(
     x = _labels(months)
     partial = [bool(getattr(m, "partial", False)) for m in months]
     whole_y = [None if p else v for p, v in zip(partial, y, strict=True)]
+    # Optional text beside each point (NPS: its number of answers).
+    text = {} if labels is None else {"textposition": "top center", "textfont": {"size": 10}}
     traces = [
         go.Scatter(
             x=x,
             y=whole_y,
             name=name,
             legendgroup=name,
-            mode="lines+markers",
+            mode="lines+markers" + ("+text" if labels is not None else ""),
+            text=None
+            if labels is None
+            else [None if p else t for p, t in zip(partial, labels, strict=True)],
+            **text,
             line={"color": colour, "width": width},
             hovertemplate=hover,
             **kw,
@@ -123,7 +145,11 @@ def _line(
                 name=f"{name} (to date)",
                 legendgroup=name,
                 showlegend=False,
-                mode="markers",
+                mode="markers" + ("+text" if labels is not None else ""),
+                text=None
+                if labels is None
+                else [labels[i] if j == i else None for j in range(len(x))],
+                **text,
                 marker={"color": "#fff", "line": {"color": colour, "width": 2}, "size": 8},
                 hovertemplate=hover,
                 **kw,
@@ -181,7 +207,7 @@ def churn_logo(report: ChurnReport) -> dict:
             hovertemplate="%{x}: %{y:.1f}% (%{text} accounts)<extra></extra>",
         )
     )
-    return _json(fig, yaxis_title="Logo churn (%)", hovermode="closest")
+    return _json(fig, months=months, yaxis_title="Logo churn (%)", hovermode="closest")
 
 
 def churn_revenue(report: ChurnReport) -> dict:
@@ -210,6 +236,7 @@ def churn_revenue(report: ChurnReport) -> dict:
     high = max([*values, 100.0]) + 2
     return _json(
         fig,
+        months=months,
         yaxis_title="% of MRR at the month's start",
         yaxis={"range": [low, high]},
         hovermode="closest",
@@ -317,7 +344,11 @@ def renewals_rate(report: RenewalsReport) -> dict:
         )
     )
     return _json(
-        fig, yaxis_title="Renewal rate (%)", yaxis={"range": [0, 105]}, hovermode="closest"
+        fig,
+        months=months,
+        yaxis_title="Renewal rate (%)",
+        yaxis={"range": [0, 105]},
+        hovermode="closest",
     )
 
 
@@ -355,6 +386,9 @@ def nps_months(report: NpsReport) -> dict:
         colour=INK,
         hover="%{x}: NPS %{y:.0f} (%{customdata})<extra></extra>",
         customdata=notes,
+        labels=[
+            f"n={n.responses}" + (" (small)" if n.small_sample else "") for _, n in report.months
+        ],
     ):
         fig.add_trace(trace, secondary_y=True)
     fig.update_yaxes(title_text="Answers", secondary_y=False)
@@ -366,7 +400,7 @@ def nps_months(report: NpsReport) -> dict:
         showgrid=False,
         rangemode="normal",
     )
-    return _json(fig, barmode="stack", height=320, hovermode="closest")
+    return _json(fig, months=months, barmode="stack", height=320, hovermode="closest")
 
 
 # ---------------------------------------------------------------- support
@@ -390,7 +424,7 @@ def _support(report: SupportReport, attr: str, what: str) -> dict:
             hover=f"%{{x}}, {priority}: %{{y:.1f}} {'d' if days else 'h'}<extra></extra>",
         ):
             fig.add_trace(trace)
-    return _json(fig, yaxis_title=f"Median {unit} to {what}", hovermode="closest")
+    return _json(fig, months=months, yaxis_title=f"Median {unit} to {what}", hovermode="closest")
 
 
 def support_response(report: SupportReport) -> dict:
@@ -419,7 +453,13 @@ def roi_movements(report: RoiReport) -> dict:
                 hovertemplate=f"{name}: %{{y:,.0f}}<extra></extra>",
             )
         )
-    return _json(fig, barmode="relative", yaxis_title="MRR moved", yaxis={"rangemode": "normal"})
+    return _json(
+        fig,
+        months=months,
+        barmode="relative",
+        yaxis_title="MRR moved",
+        yaxis={"rangemode": "normal"},
+    )
 
 
 def roi_mrr(report: RoiReport) -> dict:
@@ -433,7 +473,7 @@ def roi_mrr(report: RoiReport) -> dict:
             hover="%{x}: MRR %{y:,.0f}<extra></extra>",
         )
     )
-    return _json(fig, yaxis_title="MRR", hovermode="closest", showlegend=False)
+    return _json(fig, months=months, yaxis_title="MRR", hovermode="closest", showlegend=False)
 
 
 def roi_arr(report: RoiReport) -> dict:
@@ -449,7 +489,7 @@ def roi_arr(report: RoiReport) -> dict:
             hovertemplate="%{x}: ARR %{y:,.0f}<extra></extra>",
         )
     )
-    return _json(fig, yaxis_title="ARR (12 × MRR)", hovermode="closest")
+    return _json(fig, months=months, yaxis_title="ARR (12 × MRR)", hovermode="closest")
 
 
 def roi_trials(report: RoiReport) -> dict:
@@ -466,7 +506,11 @@ def roi_trials(report: RoiReport) -> dict:
         )
     )
     return _json(
-        fig, yaxis_title="Trials converted (%)", yaxis={"range": [0, 105]}, hovermode="closest"
+        fig,
+        months=months,
+        yaxis_title="Trials converted (%)",
+        yaxis={"range": [0, 105]},
+        hovermode="closest",
     )
 
 

@@ -12,7 +12,7 @@ from reports.loading import customers_load
 from reports.nps import nps_totals
 from reports.retention import Month
 from reports.support import response_spreads
-from reports.tables import ReportFilters
+from reports.tables import ReportFilters, duration_text
 
 # ---------------------------------------------------------------- the previous period
 
@@ -66,6 +66,22 @@ def previous_span(filters: ReportFilters) -> Span:
 # ---------------------------------------------------------------- the eight measures
 
 
+def _figure(kind: str, value: float | None) -> str:
+    if value is None:
+        return "–"
+    if kind == "money":
+        return f"{value:,.0f}"
+    if kind == "pct":
+        return f"{value:.1f}%"
+    if kind == "nps":
+        return f"{value:.0f}"
+    return duration_text(value)
+
+
+def _signed(text: str, value: float) -> str:
+    return ("+" if value > 0 else "−" if value < 0 else "±") + text
+
+
 @dataclass(frozen=True)
 class Measure:
     """One measure of the period beside the previous period's; `higher_is_better` says which
@@ -95,6 +111,31 @@ class Measure:
         if self.change is None or not self.before:
             return None
         return self.change / abs(self.before) * 100
+
+    @property
+    def now_text(self) -> str:
+        return _figure(self.kind, self.now)
+
+    @property
+    def before_text(self) -> str:
+        return _figure(self.kind, self.before)
+
+    @property
+    def change_text(self) -> str:
+        """ "+250 (+10.4%)" for money, "−33.3 pts" for a rate, "−4.0 h" for a time."""
+        change = self.change
+        if change is None:
+            return "–"
+        if self.kind == "money":
+            text = _signed(f"{abs(change):,.0f}", round(change))
+            if self.change_pct is not None:
+                pct = self.change_pct
+                text += f" ({_signed(f'{abs(pct):.1f}', round(pct, 1))}%)"
+            return text
+        if self.kind in ("pct", "nps"):
+            digits = 1 if self.kind == "pct" else 0
+            return _signed(f"{abs(change):.{digits}f} pts", round(change, digits))
+        return _signed(duration_text(abs(change)), round(change, 1))
 
     @property
     def direction(self) -> str:

@@ -12,9 +12,9 @@ from reports.nps import NpsReport
 from reports.portfolio import Mover, PortfolioReport
 from reports.quality import QualityReport, colour_rows
 from reports.renewals import RenewalsReport
-from reports.roi import Measure, RoiReport
+from reports.roi import RoiReport
 from reports.support import SupportReport, SupportRow
-from reports.tables import COLOURS, Column, Table, duration_text, pct_or_none
+from reports.tables import COLOURS, Column, Table, pct_or_none
 from reports.weights import WeightsReport, feature_kind
 
 
@@ -375,37 +375,6 @@ def support_tables(report: SupportReport) -> list[Table]:
     ]
 
 
-def _figure(kind: str, value: float | None) -> str:
-    if value is None:
-        return "–"
-    if kind == "money":
-        return f"{value:,.0f}"
-    if kind == "pct":
-        return f"{value:.1f}%"
-    if kind == "nps":
-        return f"{value:.0f}"
-    return duration_text(value)
-
-
-def _signed(text: str, value: float) -> str:
-    return ("+" if value > 0 else "−" if value < 0 else "±") + text
-
-
-def _change(m: Measure) -> str:
-    change = m.change
-    if change is None:
-        return "–"
-    if m.kind == "money":
-        text = _signed(f"{abs(change):,.0f}", round(change))
-        if m.change_pct is not None:
-            text += f" ({_signed(f'{abs(m.change_pct):.1f}', round(m.change_pct, 1))}%)"
-        return text
-    if m.kind in ("pct", "nps"):
-        digits = 1 if m.kind == "pct" else 0
-        return _signed(f"{abs(change):.{digits}f} pts", round(change, digits))
-    return _signed(duration_text(abs(change)), round(change, 1))
-
-
 def measure_rows(report: RoiReport) -> list[dict]:
     f = report.filters
     rows = []
@@ -417,11 +386,11 @@ def measure_rows(report: RoiReport) -> list[dict]:
                 "measure": m.label,
                 "measure_url": f"{url}?{query}#{m.anchor}" if m.anchor else f"{url}?{query}",
                 "key": m.key,
-                "now_text": _figure(m.kind, m.now),
+                "now_text": m.now_text,
                 "now_basis": m.now_basis,
-                "before_text": _figure(m.kind, m.before),
+                "before_text": m.before_text,
                 "before_basis": m.before_basis,
-                "change_text": _change(m),
+                "change_text": m.change_text,
                 "direction": m.direction,
                 "now": m.now,
                 "before": m.before,
@@ -510,7 +479,6 @@ def roi_tables(report: RoiReport) -> list[Table]:
             ],
             measure_rows(report),
             note=measures_note,
-            top=True,
         ),
         Table(
             "movements",

@@ -207,7 +207,6 @@ class Table:
     rows: list[dict]
     limit: int | None = None
     note: str = ""
-    top: bool = False  # shown above the charts (a page's headline figures)
 
     @property
     def page_columns(self) -> list[Column]:

@@ -92,6 +92,9 @@ def test_the_partial_month_is_hatched_in_bar_charts_and_dashed_in_line_charts(as
     bar = figures["chart-logo"]["data"][0]
     assert bar["marker"]["pattern"]["shape"] == ["", "", "/"]
     assert bar["marker"]["opacity"] == [1.0, 1.0, 0.55]
+    # Its tick reads "(to date)" on a second line, so that it fits under a phone's axis.
+    ticks = figures["chart-logo"]["layout"]["xaxis"]["ticktext"]
+    assert ticks == ["Apr 2026", "May 2026", "Jun 2026<br>(to date)"]
     grr_whole, grr_dashed, grr_point = figures["chart-grr"]["data"][:3]
     # April and May solid; the dashed stretch runs from May into June; June's own point.
     assert grr_whole["y"] == [100.0, 100.0, None]
@@ -121,6 +124,9 @@ def test_nps_shows_its_number_of_answers_and_flags_fewer_than_30(as_manager, boo
     nps = [t for t in charts(response)["chart-nps"]["data"] if t["name"].startswith("NPS")]
     assert nps[0]["customdata"] == ["30 answers", "3 answers, small sample"]
     assert "%{customdata}" in nps[0]["hovertemplate"]
+    # Beside each point: May's on the solid line, June's (to date) on its own marker.
+    assert nps[0]["text"] == ["n=30", None]
+    assert nps[-1]["text"] == [None, "n=3 (small)"]
     # The summary flags a small sample too.
     response = as_manager.get("/reports/nps/", {"from": "2026-06", "to": "2026-06"})
     assert 'id="small-sample"' in response.content.decode()

@@ -162,12 +162,15 @@ def test_each_measure_links_to_its_report_with_the_same_filters(as_manager, roi_
     assert rows["response_time"]["measure_url"] == f"/reports/support/{query}#table-monthly"
     assert rows["upsell"]["measure_url"] == f"/reports/roi/{query}#table-movements"
     assert rows["trial_conversion"]["measure_url"] == f"/reports/roi/{query}#table-trials"
-    html = response.content.decode()
-    # The table stands above the charts, its measures are links, and it says which periods.
-    assert html.index('id="table-measures"') < html.index('data-chart="chart-moves"')
-    assert f'<a href="/reports/renewals/{query}#table-history">Renewal rate</a>' in html.replace(
-        "&amp;", "&"
+    html = response.content.decode().replace("&amp;", "&")
+    # The eight stand above the charts, each a link to its report, with the change; the
+    # table with both periods' figures follows the charts.
+    assert html.index('id="measures"') < html.index('data-chart="chart-moves"')
+    assert (
+        f'<a class="small" href="/reports/renewals/{query}#table-history">Renewal rate</a>' in html
     )
+    assert "−33.3 pts (worse)" in html
+    assert "−4.0 h (better)" in html
     note = next(t for t in response.context["tables"] if t.name == "measures").note
     assert note == (
         "This period: 1 Apr 2026 – 31 May 2026. "
