@@ -11,12 +11,10 @@ from plotly.subplots import make_subplots
 from reports.churn import ChurnReport
 from reports.nps import NpsReport
 from reports.portfolio import PortfolioReport
-from reports.quality import QualityReport
 from reports.renewals import RenewalsReport
 from reports.roi import RoiReport
 from reports.support import PRIORITIES, SupportReport
 from reports.tables import COLOURS, DAYS_FROM_HOURS
-from reports.weights import WeightsReport
 from workspace.charts import escape_text
 
 INK = "#1d2433"
@@ -33,7 +31,7 @@ MOVES = {
 }
 
 
-def _json(fig: go.Figure, *, height: int = 300, months: Sequence = (), **layout) -> dict:
+def figure_json(fig: go.Figure, *, height: int = 300, months: Sequence = (), **layout) -> dict:
     defaults = {
         "margin": {"l": 50, "r": 20, "t": 40, "b": 40},
         "plot_bgcolor": "#fff",
@@ -187,7 +185,7 @@ def _stacked_days(report: PortfolioReport, values: dict, title: str, hover: str)
             for c in COLOURS
         ]
     )
-    return _json(fig, yaxis_title=title, xaxis={"type": "date", "tickformat": "%d %b"})
+    return figure_json(fig, yaxis_title=title, xaxis={"type": "date", "tickformat": "%d %b"})
 
 
 # ---------------------------------------------------------------- churn and retention
@@ -207,7 +205,7 @@ def churn_logo(report: ChurnReport) -> dict:
             hovertemplate="%{x}: %{y:.1f}% (%{text} accounts)<extra></extra>",
         )
     )
-    return _json(fig, months=months, yaxis_title="Logo churn (%)", hovermode="closest")
+    return figure_json(fig, months=months, yaxis_title="Logo churn (%)", hovermode="closest")
 
 
 def churn_revenue(report: ChurnReport) -> dict:
@@ -234,7 +232,7 @@ def churn_revenue(report: ChurnReport) -> dict:
     values = [v for _, r in report.months for v in (r.grr, r.nrr) if v is not None]
     low = min([*values, 100.0]) - 2
     high = max([*values, 100.0]) + 2
-    return _json(
+    return figure_json(
         fig,
         months=months,
         yaxis_title="% of MRR at the month's start",
@@ -255,7 +253,7 @@ def churn_segments(report: ChurnReport) -> dict:
             hovertemplate="%{x}: %{y:.1f}% (%{text} accounts)<extra></extra>",
         )
     )
-    return _json(fig, yaxis_title="Logo churn over the period (%)", hovermode="closest")
+    return figure_json(fig, yaxis_title="Logo churn over the period (%)", hovermode="closest")
 
 
 def churn_reasons(report: ChurnReport) -> dict:
@@ -269,7 +267,7 @@ def churn_reasons(report: ChurnReport) -> dict:
             hovertemplate="%{y}: %{x} accounts<extra></extra>",
         )
     )
-    return _json(
+    return figure_json(
         fig,
         height=max(220, 40 + 32 * len(reasons)),
         xaxis_title="Accounts churned",
@@ -307,7 +305,7 @@ def churn_survival(report: ChurnReport) -> dict:
     fig.update_yaxes(
         title_text="Leaving (%)", secondary_y=True, showgrid=False, tickmode="auto", nticks=5
     )
-    return _json(fig, xaxis_title="Whole months since the first subscription", height=320)
+    return figure_json(fig, xaxis_title="Whole months since the first subscription", height=320)
 
 
 # ---------------------------------------------------------------- renewals
@@ -327,7 +325,7 @@ def renewals_pipeline(report: RenewalsReport) -> dict:
             for c in COLOURS
         ]
     )
-    return _json(fig, barmode="stack", yaxis_title="ARR due")
+    return figure_json(fig, barmode="stack", yaxis_title="ARR due")
 
 
 def renewals_rate(report: RenewalsReport) -> dict:
@@ -343,7 +341,7 @@ def renewals_rate(report: RenewalsReport) -> dict:
             hovertemplate="%{x}: %{y:.1f}% (%{text} lines)<extra></extra>",
         )
     )
-    return _json(
+    return figure_json(
         fig,
         months=months,
         yaxis_title="Renewal rate (%)",
@@ -400,7 +398,7 @@ def nps_months(report: NpsReport) -> dict:
         showgrid=False,
         rangemode="normal",
     )
-    return _json(fig, months=months, barmode="stack", height=320, hovermode="closest")
+    return figure_json(fig, months=months, barmode="stack", height=320, hovermode="closest")
 
 
 # ---------------------------------------------------------------- support
@@ -424,7 +422,9 @@ def _support(report: SupportReport, attr: str, what: str) -> dict:
             hover=f"%{{x}}, {priority}: %{{y:.1f}} {'d' if days else 'h'}<extra></extra>",
         ):
             fig.add_trace(trace)
-    return _json(fig, months=months, yaxis_title=f"Median {unit} to {what}", hovermode="closest")
+    return figure_json(
+        fig, months=months, yaxis_title=f"Median {unit} to {what}", hovermode="closest"
+    )
 
 
 def support_response(report: SupportReport) -> dict:
@@ -453,7 +453,7 @@ def roi_movements(report: RoiReport) -> dict:
                 hovertemplate=f"{name}: %{{y:,.0f}}<extra></extra>",
             )
         )
-    return _json(
+    return figure_json(
         fig,
         months=months,
         barmode="relative",
@@ -473,7 +473,7 @@ def roi_mrr(report: RoiReport) -> dict:
             hover="%{x}: MRR %{y:,.0f}<extra></extra>",
         )
     )
-    return _json(fig, months=months, yaxis_title="MRR", hovermode="closest", showlegend=False)
+    return figure_json(fig, months=months, yaxis_title="MRR", hovermode="closest", showlegend=False)
 
 
 def roi_arr(report: RoiReport) -> dict:
@@ -489,7 +489,7 @@ def roi_arr(report: RoiReport) -> dict:
             hovertemplate="%{x}: ARR %{y:,.0f}<extra></extra>",
         )
     )
-    return _json(fig, months=months, yaxis_title="ARR (12 × MRR)", hovermode="closest")
+    return figure_json(fig, months=months, yaxis_title="ARR (12 × MRR)", hovermode="closest")
 
 
 def roi_trials(report: RoiReport) -> dict:
@@ -505,7 +505,7 @@ def roi_trials(report: RoiReport) -> dict:
             hovertemplate="%{x}: %{y:.1f}% (%{text} trials)<extra></extra>",
         )
     )
-    return _json(
+    return figure_json(
         fig,
         months=months,
         yaxis_title="Trials converted (%)",
@@ -515,135 +515,3 @@ def roi_trials(report: RoiReport) -> dict:
 
 
 # ---------------------------------------------------------------- score quality
-
-
-def quality_auc(report: QualityReport) -> dict:
-    fig = go.Figure(
-        go.Bar(
-            x=[f"{a.horizon} days" for a in report.aucs],
-            y=[a.auc for a in report.aucs],
-            marker_color=ACCENT,
-            text=[f"{a.churned} churned of {a.n}" for a in report.aucs],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{x}: AUC %{y:.2f} (%{text})<extra></extra>",
-        )
-    )
-    # The line's label sits in the right margin, beside the plot, so that it is never drawn
-    # over a bar (with "top right" it covered the 90-day bar's label).
-    fig.add_hline(y=0.5, line_dash="dot", line_color=MUTED)
-    fig.add_annotation(
-        x=1,
-        xref="paper",
-        xanchor="left",
-        y=0.5,
-        yref="y",
-        text="coin<br>toss",
-        showarrow=False,
-        font={"color": MUTED, "size": 11},
-        align="left",
-    )
-    return _json(
-        fig,
-        yaxis_title="ROC AUC",
-        yaxis={"range": [0, 1]},
-        hovermode="closest",
-        height=260,
-        margin={"l": 50, "r": 56, "t": 40, "b": 40},
-    )
-
-
-def quality_colours(report: QualityReport) -> dict:
-    fig = go.Figure(
-        go.Bar(
-            x=[b.name.title() for b in report.colours],
-            y=[b.rate for b in report.colours],
-            marker_color=[FILL[b.name] for b in report.colours],
-            text=[f"{b.churned}/{b.n}" for b in report.colours],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{x}: %{y:.1f}% churned (%{text})<extra></extra>",
-        )
-    )
-    return _json(
-        fig,
-        yaxis_title=f"Churned within {report.horizon} days (%)",
-        hovermode="closest",
-        height=260,
-    )
-
-
-def quality_calibration(report: QualityReport) -> dict:
-    bins = report.calibration
-    fig = go.Figure(
-        go.Bar(
-            x=[b.name for b in bins],
-            y=[b.rate for b in bins],
-            marker_color=[
-                FILL["red"] if b.high <= 40 else FILL["yellow"] if b.high <= 70 else FILL["green"]
-                for b in bins
-            ],
-            text=[f"{b.churned}/{b.n}" for b in bins],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="Score %{x}: %{y:.1f}% churned (%{text})<extra></extra>",
-        )
-    )
-    return _json(
-        fig,
-        xaxis_title="Score",
-        yaxis_title=f"Churned within {report.horizon} days (%)",
-        hovermode="closest",
-    )
-
-
-def quality_signals(report: QualityReport) -> dict:
-    signals = list(reversed(report.signals))
-    fig = go.Figure(
-        go.Bar(
-            y=[s.label for s in signals],
-            x=[s.auc for s in signals],
-            orientation="h",
-            marker_color=ACCENT,
-            hovertemplate="%{y}: AUC %{x:.2f}<extra></extra>",
-        )
-    )
-    fig.add_vline(x=0.5, line_dash="dot", line_color=MUTED)
-    return _json(
-        fig,
-        height=max(220, 40 + 30 * len(signals)),
-        xaxis={"range": [0, 1], "title": "ROC AUC"},
-        margin={"l": 160, "r": 20, "t": 20, "b": 40},
-        hovermode="closest",
-    )
-
-
-def weights_compare(report: WeightsReport) -> dict:
-    rows = list(reversed(report.suggestion.features))
-    labels = [r.feature.label for r in rows]
-    fig = go.Figure(
-        [
-            go.Bar(
-                y=labels,
-                x=[r.feature.current_weight for r in rows],
-                name="Now (as set)",
-                orientation="h",
-                marker_color=FILL["grey"],
-            ),
-            go.Bar(
-                y=labels,
-                x=[r.suggested_weight for r in rows],
-                name="Suggested (of 100)",
-                orientation="h",
-                marker_color=ACCENT,
-            ),
-        ]
-    )
-    return _json(
-        fig,
-        barmode="group",
-        height=max(240, 60 + 44 * len(rows)),
-        xaxis_title="Weight",
-        margin={"l": 180, "r": 20, "t": 30, "b": 40},
-        hovermode="y unified",
-    )

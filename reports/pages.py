@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reports import charts, table_specs
+from reports import charts, quality_pages, table_specs
 from reports.churn import churn_report
 from reports.nps import nps_report
 from reports.portfolio import portfolio_report
@@ -146,14 +146,16 @@ PAGES = (
         "Score quality",
         "score-quality",
         _quality,
-        table_specs.quality_tables,
+        quality_pages.quality_tables,
         (
-            ChartSpec("chart-auc", "ROC AUC by horizon", charts.quality_auc),
-            ChartSpec("chart-colours", "Churn by colour", charts.quality_colours),
+            ChartSpec("chart-auc", "ROC AUC by horizon", quality_pages.quality_auc),
+            ChartSpec("chart-colours", "Churn by colour", quality_pages.quality_colours),
             ChartSpec(
-                "chart-calibration", "Calibration: churn by score", charts.quality_calibration
+                "chart-calibration",
+                "Calibration: churn by score",
+                quality_pages.quality_calibration,
             ),
-            ChartSpec("chart-signals", "Each signal's own AUC", charts.quality_signals),
+            ChartSpec("chart-signals", "Each signal's own AUC", quality_pages.quality_signals),
         ),
         monthly=False,
     ),
@@ -162,10 +164,13 @@ PAGES = (
         "Suggested weights",
         "score-quality/weights",
         lambda filters, _: weights_suggestion(filters=filters),
-        table_specs.weights_tables,
+        quality_pages.weights_tables,
         (
             ChartSpec(
-                "chart-weights", "Weights now and suggested", charts.weights_compare, wide=True
+                "chart-weights",
+                "Weights now and suggested",
+                quality_pages.weights_compare,
+                wide=True,
             ),
         ),
         charted=lambda report: bool(report.suggestion.features),

@@ -10,12 +10,10 @@ from reports import retention
 from reports.churn import ChurnReport
 from reports.nps import NpsReport
 from reports.portfolio import Mover, PortfolioReport
-from reports.quality import QualityReport, colour_rows
 from reports.renewals import RenewalsReport
 from reports.roi import RoiReport
 from reports.support import SupportReport, SupportRow
 from reports.tables import COLOURS, Column, Table, pct_or_none
-from reports.weights import WeightsReport, feature_kind
 
 
 def portfolio_tables(report: PortfolioReport) -> list[Table]:
@@ -513,101 +511,4 @@ def roi_tables(report: RoiReport) -> list[Table]:
             trials,
             note=report.filters.partial_note("trial conversion"),
         ),
-    ]
-
-
-def quality_tables(report: QualityReport) -> list[Table]:
-    return [
-        Table(
-            "auc",
-            "ROC AUC of the score against churn in the following days",
-            [
-                Column("horizon", "Churn within (days)", "int"),
-                Column("days", "Snapshot days", "int"),
-                Column("n", "Scored snapshots", "int"),
-                Column("churned", "Churned", "int"),
-                Column("auc", "ROC AUC", "ratio"),
-            ],
-            [vars(a) for a in report.aucs],
-        ),
-        Table(
-            "colours",
-            f"Churn within {report.horizon} days by colour",
-            [
-                Column("colour", "Colour", "colour"),
-                Column("n", "Snapshots", "int"),
-                Column("share", "Share of snapshots", "pct"),
-                Column("churned", "Churned", "int"),
-                Column("churn_rate", "Churn rate", "pct"),
-            ],
-            colour_rows(report.colours),
-        ),
-        Table(
-            "calibration",
-            f"Churn within {report.horizon} days by score decile",
-            [
-                Column("band", "Score"),
-                Column("n", "Snapshots", "int"),
-                Column("mean_score", "Mean score", "score"),
-                Column("churned", "Churned", "int"),
-                Column("churn_rate", "Churn rate", "pct"),
-            ],
-            [
-                {
-                    "band": b.name,
-                    "n": b.n,
-                    "mean_score": b.mean_score,
-                    "churned": b.churned,
-                    "churn_rate": b.rate,
-                }
-                for b in report.calibration
-            ],
-        ),
-        Table(
-            "signals",
-            f"Each signal's own AUC (churn within {report.horizon} days)",
-            [
-                Column("label", "Signal"),
-                Column("key", "Key"),
-                Column("weight", "Weight now", "score"),
-                Column("n", "Snapshots with data", "int"),
-                Column("coverage", "Coverage", "pct"),
-                Column("auc", "ROC AUC", "ratio"),
-            ],
-            [{**vars(s), "coverage": round(s.coverage * 100, 2)} for s in report.signals],
-        ),
-        *([report.bands.table()] if report.bands else []),
-    ]
-
-
-def weights_tables(report: WeightsReport) -> list[Table]:
-    s = report.suggestion
-    rows = [
-        {
-            "label": r.feature.label,
-            "key": r.feature.key,
-            "kind": feature_kind(r),
-            "current_weight": r.feature.current_weight,
-            "suggested_weight": r.suggested_weight,
-            "coefficient": r.coefficient,
-            "coverage": round(r.coverage * 100, 2),
-            "auc": r.auc,
-        }
-        for r in s.features
-    ]
-    return [
-        Table(
-            "weights",
-            "Current and suggested weights",
-            [
-                Column("label", "Signal"),
-                Column("kind", "Kind"),
-                Column("current_weight", "Weight now", "score"),
-                Column("suggested_weight", "Suggested", "score"),
-                Column("coefficient", "Coefficient", "ratio"),
-                Column("coverage", "Held-out coverage", "pct"),
-                Column("auc", "Own held-out AUC", "ratio"),
-            ],
-            rows,
-        )
     ]
