@@ -14,6 +14,7 @@ from django.db import transaction
 
 from audit.trail import audit_record
 from jobs.queueing import enqueue, send_or_keep
+from scoring.current_health import current_scores_refresh
 from scoring.models import BackfillJob
 from scoring.tasks import backfill, book_recompute, recompute_accounts
 
@@ -23,7 +24,12 @@ BOOK_RECOMPUTE_EVERY = 60  # seconds
 
 
 def recompute_on_commit(account_ids: list[int], day: date) -> None:
-    """Rescore accounts once the change that affects them is committed."""
+    """Rescore accounts once the change that affects them is committed.
+
+    A few accounts' current-health rows are refreshed at once, in the change's transaction: an
+    account an import brings in, or a line that starts or ends, shows in the book straight away
+    (with its last score until the worker rescores it), even while the broker is down. Past
+    MANY_ACCOUNTS the book-wide recompute refreshes them (a minute later at most)."""
     if len(account_ids) > MANY_ACCOUNTS:
         # A burst of big imports asks for one book-wide recompute a minute, not one each.
         key = f"healthscore:book-recompute:{day}"
@@ -35,6 +41,7 @@ def recompute_on_commit(account_ids: list[int], day: date) -> None:
 
         transaction.on_commit(send_unless_one_is_due)
     else:
+        current_scores_refresh(account_ids=account_ids)
         enqueue(recompute_accounts, account_ids, day.isoformat())
 
 

@@ -44,9 +44,11 @@ def current_health_refresh(
                             PARTITION BY account_id ORDER BY created_on DESC, id DESC) AS n
                         FROM {override}
                         WHERE cleared_on IS NULL AND created_on <= %s AND expires_on >= %s
+                            AND {where.replace("c.account_id", "account_id")}
                     ) latest WHERE n = 1
                 ), t AS (
-                    SELECT account_id, COUNT(*) AS n FROM {task} WHERE status <> %s
+                    SELECT account_id, COUNT(*) AS n FROM {task}
+                    WHERE status <> %s AND {where.replace("c.account_id", "account_id")}
                     GROUP BY account_id
                 ), w AS (
                     SELECT c.account_id, COALESCE(o.colour, '') AS override_colour,
@@ -73,5 +75,5 @@ def current_health_refresh(
                     OR c.colour <> {colour}
                 )
                 """,  # noqa: S608  # nosec B608 - table names from the models
-                [today, today, TaskStatus.DONE.value, *params],
+                [today, today, *params, TaskStatus.DONE.value, *params, *params],
             )

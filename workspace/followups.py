@@ -181,7 +181,8 @@ def tasks_open(*, day: date, cooldown_days: int | None = None) -> int:
     # below, not bulk_create's list, says how many were really opened).
     before = Task.objects.count()
     Task.objects.bulk_create(new, ignore_conflicts=True)
-    current_health_refresh(account_ids={t.account_id for t in new}, today=day)
+    # As of today, whatever day the rules ran for: the rows are the book's present.
+    current_health_refresh(account_ids={t.account_id for t in new})
     return Task.objects.count() - before
 
 

@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 
 from jobs.models import PendingJob
+from scoring.current_health import current_scores_refresh
 from scoring.models import HealthSnapshot
 from signals.models import SentimentEntry
 from tests.faults.conftest import wait_until
@@ -33,6 +34,7 @@ def test_pages_serve_without_redis_and_kept_work_runs_when_it_is_back(
 ):
     redis_server = app_on_own_redis
     account = healthy_account(owner=csm)
+    current_scores_refresh(account_ids=[account.pk])  # as the import that brings it in does
     csm.set_password("correct horse battery")
     csm.save()
     today = timezone.localdate()
