@@ -109,8 +109,7 @@ class Judge:
         return (self.day - self.first_line[account_id]).days < YOUNG_DAYS
 
     def snapshots(self, name: str) -> tuple[Figures, list]:
-        from reports.selectors_all import snapshots_load
-
+        from reports.loading import snapshots_load
         from scoring.quality import churn_by_colour, score_auc
 
         rows = snapshots_load([self.day])
@@ -252,8 +251,8 @@ def main() -> int:
         counts = timed(timings, "load it (accounts ORM, lines and usage COPY)", lambda: load(book))
         describe(book, counts)
 
-        from reports.selectors_all import ReportFilters, suggestion_apply, weights_suggestion
-
+        from reports.tables import ReportFilters
+        from reports.weights import suggestion_apply, weights_suggestion
         from scoring import versioning
         from scoring.recompute import health_recompute
 
