@@ -11,6 +11,31 @@ from api.ingest import MAX_ROWS
 from api.serializers import ErrorSerializer
 from signals.kinds import ImportKind
 
+# Text the database can store: no NUL character (a 400 names the cell or the parameter).
+NO_NUL = r"^[^\u0000]*$"
+# A required cell: text with a character other than white space (blank once stripped is
+# refused, as in a CSV file), and no NUL.
+REQUIRED_TEXT = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+
+# The date window (accounts.dates) as patterns, on top of the formats: a date from 1900-01-01 to
+# 2199-12-31; a date-time whose UTC instant lies in it, with an offset of at most ±15:59 (what
+# PostgreSQL stores). On the window's first and last day the pattern is the cautious reading
+# (no zone ahead of UTC on 1900-01-01, none behind it on 2199-12-31), which the API always
+# accepts; a regular expression cannot compare a time with its offset.
+DATE_PATTERN = r"^(19|20|21)\d\d-\d\d-\d\d$"
+_TIME = r"T([01]\d|2[0-3]):[0-5]\d:[0-5]\d([.,]\d+)?"
+_OFFSET = r"(Z|[+-](0\d|1[0-5]):[0-5]\d)"
+_MIDDLE_DAYS = (
+    r"(19(0[1-9]|[1-9]\d)|20\d\d|21([0-8]\d|9[0-8]))-\d\d-\d\d"  # 1901 to 2198
+    r"|1900-(01-(0[2-9]|[1-3]\d)|(0[2-9]|1\d)-\d\d)"  # 1900 but its first day
+    r"|2199-((0\d|1[01])-\d\d|12-([0-2]\d|30))"  # 2199 but its last day
+)
+DATE_TIME_PATTERN = (
+    rf"^(({_MIDDLE_DAYS}){_TIME}{_OFFSET}"
+    rf"|1900-01-01{_TIME}(Z|[+-]00:00|-(0\d|1[0-5]):[0-5]\d)"
+    rf"|2199-12-31{_TIME}(Z|[+-]00:00|\+(0\d|1[0-5]):[0-5]\d))$"
+)
+
 ERRORS = {
     "400": "Invalid query parameters or request body; `errors` lists each problem.",
     "401": "No credentials, or an invalid or revoked token.",
@@ -41,6 +66,14 @@ class ApiSchema(AutoSchema):
                 responses[code] = response
         return responses
 
+    def _get_filter_parameters(self):
+        parameters = super()._get_filter_parameters()
+        for parameter in parameters:
+            schema = parameter.get("schema", {})
+            if schema.get("type") == "string" and not schema.keys() & {"enum", "format", "pattern"}:
+                schema["pattern"] = NO_NUL  # a text filter refuses a NUL character (400)
+        return parameters
+
     def _get_request_body(self, direction="request"):
         body = super()._get_request_body(direction)
         if body is not None and self.method == "POST":
@@ -65,7 +98,11 @@ def _column_schema(kind: ImportKind, name: str) -> dict[str, Any]:
     column = kind.column(name)
     built = _closure(column.parse)
     if name in _REFERENCE_LENGTH:
-        schema: dict[str, Any] = {"type": "string", "maxLength": _REFERENCE_LENGTH[name]}
+        schema: dict[str, Any] = {
+            "type": "string",
+            "maxLength": _REFERENCE_LENGTH[name],
+            "pattern": NO_NUL,
+        }
     else:
         field = cast(models.Field, kind.model._meta.get_field(name))
         if field.choices:
@@ -73,9 +110,9 @@ def _column_schema(kind: ImportKind, name: str) -> dict[str, Any]:
         elif isinstance(field, models.BooleanField):
             schema = {"type": "boolean"}
         elif isinstance(field, models.DateTimeField):
-            schema = {"type": "string", "format": "date-time"}
+            schema = {"type": "string", "format": "date-time", "pattern": DATE_TIME_PATTERN}
         elif isinstance(field, models.DateField):
-            schema = {"type": "string", "format": "date"}
+            schema = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
         elif isinstance(field, models.DecimalField):
             schema = {
                 "type": "string",
@@ -93,7 +130,7 @@ def _column_schema(kind: ImportKind, name: str) -> dict[str, Any]:
         elif isinstance(field, models.EmailField):
             schema = {"type": "string", "format": "email"}
         else:
-            schema = {"type": "string"}
+            schema = {"type": "string", "pattern": NO_NUL}
             if built.get("max_length"):
                 schema["maxLength"] = built["max_length"]
     if column.help:
@@ -105,9 +142,9 @@ def _column_schema(kind: ImportKind, name: str) -> dict[str, Any]:
         schema["description"] = "; ".join(filter(None, [column.help, window]))
     if not column.required:
         schema["nullable"] = True
-    elif schema["type"] == "string" and not schema.keys() & {"enum", "format", "pattern"}:
+    elif schema.get("pattern") == NO_NUL:
         # A required cell is refused when blank once stripped, as in a CSV file: say so.
-        schema.update(minLength=1, pattern=r"\S")
+        schema.update(minLength=1, pattern=REQUIRED_TEXT)
     return schema
 
 

@@ -1,5 +1,6 @@
 """Reading back: health history and latest, filters, ordering, pagination, query counts."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -197,7 +198,13 @@ def test_the_schema_says_required_text_cannot_be_blank_and_pages_start_at_one(ma
     schema = manager_client.get("/api/schema/?format=json").json()
     body = schema["paths"]["/api/v1/usage/"]["post"]["requestBody"]["content"]
     row = body["application/json"]["schema"]["oneOf"][0]["properties"]
-    assert row["metric"]["minLength"] == 1 and row["metric"]["pattern"] == r"\S"
+    assert row["metric"]["minLength"] == 1
+    text = re.compile(row["metric"]["pattern"])  # not blank, no NUL (the database cannot hold it)
+    assert text.search(" logins ") and not text.search("  ") and not text.search("log\x00ins")
+    # the date window: by pattern, on top of the format
+    assert re.search(row["date"]["pattern"], "2199-12-31")
+    assert not re.search(row["date"]["pattern"], "2200-01-01")
+    assert not re.search(row["date"]["pattern"], "1899-12-31")
     assert row["account"]["minLength"] == 1
     assert "minLength" not in row["date"]  # a date's format already refuses ""
     assert row["date"]["description"] == "from 1900-01-01 to 2199-12-31"
