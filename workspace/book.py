@@ -91,7 +91,8 @@ class BookFilters:
             segment=segment if segment in Segment.values else "",
             renewal_days=renewal if renewal in (30, 60, 90) else None,
             # PostgreSQL refuses NUL characters in a string parameter.
-            q=params.get("q", "").replace("\x00", "").strip()[:100],
+            # Repeated spaces mean nothing in a search ("Acme  Corp" finds "Acme Corp").
+            q=" ".join(params.get("q", "").replace("\x00", "").split())[:100],
             sort=sort if sort in SORTS else "colour",
             descending=descending,
         )
@@ -106,7 +107,7 @@ class BookFilters:
         if self.renewal_days:
             accounts = accounts.filter(renewal_on__lte=today + timedelta(days=self.renewal_days))
         if self.q:
-            accounts = accounts.filter(Q(name__icontains=self.q) | Q(external_id__iexact=self.q))
+            accounts = accounts.filter(Q(name__icontains=self.q) | Q(external_id__icontains=self.q))
         score = F("score").asc(nulls_last=True)
         if self.sort == "colour" and self.colour:
             # One colour: its rank is the same on every row, so read the colour's own index.

@@ -31,6 +31,11 @@ class SentimentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
     )
 
+    def __init__(self, *args, **kwargs):
+        # The account page also shows the check-in form, whose note would share id_note.
+        kwargs.setdefault("auto_id", "sentiment_%s")
+        super().__init__(*args, **kwargs)
+
 
 class OverrideForm(forms.Form):
     colour = forms.ChoiceField(choices=OVERRIDE_COLOURS)

@@ -684,3 +684,13 @@ def test_account_page_query_count_grows_with_neither_the_book_nor_the_history(
         html = page(client, account)
     # today, yesterday and the added days, within the chart's 180 days
     assert len(chart(html)["data"][0]["x"]) == min(days + 2, 180)
+
+
+def test_no_two_elements_of_the_account_page_share_an_id(client, csm, account):
+    from collections import Counter
+
+    client.force_login(csm)
+    html = client.get(f"/accounts/{account.pk}/").content.decode()
+    ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+    assert [i for i, n in ids.items() if n > 1] == []
+    assert 'for="sentiment_note"' in html  # the sentiment note's label reaches its own box

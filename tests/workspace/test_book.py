@@ -284,12 +284,20 @@ def test_renewal_window_counts_the_line_that_ends_first(as_manager, four):
         pytest.param("ALPHA", ["Alpha"], id="name-any-case"),
         pytest.param("CRM-D", ["Delta"], id="external-id"),
         pytest.param("crm-b", ["Bravo"], id="external-id-any-case"),
+        pytest.param("RM-C", ["Charlie"], id="part-of-external-id"),
         pytest.param("  Bravo ", ["Bravo"], id="surrounding-spaces"),
         pytest.param("Zulu", [], id="no-match"),
     ],
 )
 def test_search_by_name_or_external_id(as_manager, four, q, expected):
     assert listed_names(as_manager.get("/accounts/", {"q": q})) == expected
+
+
+def test_repeated_spaces_in_a_search_mean_one(as_manager, four):
+    four["alpha"].name = "Alpha Group"
+    four["alpha"].save()
+    current_health_refresh()  # as the admin's nightly refresh would
+    assert listed_names(as_manager.get("/accounts/", {"q": "alpha    group"})) == ["Alpha Group"]
 
 
 def test_filters_combine(as_manager, four):
