@@ -606,3 +606,22 @@ def test_csm_book_and_csv_query_counts_do_not_grow_with_accounts(
     with django_assert_num_queries(4):
         response = client.get("/accounts/", {"format": "csv"})
     assert len(csv_rows(response)) == n
+
+
+@pytest.mark.parametrize(
+    ("delta", "shown"),
+    [
+        (None, "–"),
+        (0.0, "→ 0"),
+        (0.4, "→ 0"),
+        (-0.4, "→ 0"),
+        (0.5, "↑ +1"),  # format() would say "+0" under an up arrow
+        (-0.5, "↓ -1"),
+        (2.5, "↑ +3"),
+        (-29.6, "↓ -30"),
+    ],
+)
+def test_a_trend_that_rounds_to_zero_reads_flat(delta, shown):
+    from workspace.templatetags.health import trend
+
+    assert f">{shown}</span>" in trend(delta)

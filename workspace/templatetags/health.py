@@ -1,5 +1,7 @@
 """Template helpers for health colours and trends: never colour alone, always a word and a shape."""
 
+import math
+
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -31,16 +33,19 @@ def badge(colour: str | None, overridden: bool = False):
 def trend(delta: float | None):
     if delta is None:
         return mark_safe('<span class="trend muted" title="No score to compare">–</span>')  # noqa: S308  # nosec B308
-    if abs(delta) < 0.5:
+    # Whole points, halves away from zero (format() rounds 0.5 to "+0", an arrow over nothing).
+    points = math.floor(abs(delta) + 0.5)
+    if points == 0:
         return mark_safe('<span class="trend flat" title="Unchanged">→ 0</span>')  # noqa: S308  # nosec B308
-    arrow, css, word = ("↑", "up", "up") if delta > 0 else ("↓", "down", "down")
+    arrow, css, word, sign = ("↑", "up", "up", "+") if delta > 0 else ("↓", "down", "down", "-")
     return format_html(
-        '<span class="trend {}" title="{} {} points">{} {}</span>',
+        '<span class="trend {}" title="{} {} points">{} {}{}</span>',
         css,
         word,
-        f"{abs(delta):.0f}",
+        points,
         arrow,
-        f"{delta:+.0f}",
+        sign,
+        points,
     )
 
 
