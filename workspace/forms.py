@@ -67,7 +67,16 @@ class TaskSnoozeForm(forms.Form):
         return day
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    """Users listed by full name, as the book's owner filter lists them."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.username
+
+
 class ReassignForm(forms.Form):
-    owner = forms.ModelChoiceField(
-        queryset=User.objects.filter(role=Role.CSM, is_active=True).order_by("username")
+    owner = PersonChoiceField(
+        queryset=User.objects.filter(role=Role.CSM, is_active=True).order_by(
+            "first_name", "last_name", "username"
+        )
     )

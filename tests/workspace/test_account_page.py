@@ -694,3 +694,16 @@ def test_no_two_elements_of_the_account_page_share_an_id(client, csm, account):
     ids = Counter(re.findall(r'\sid="([^"]+)"', html))
     assert [i for i, n in ids.items() if n > 1] == []
     assert 'for="sentiment_note"' in html  # the sentiment note's label reaches its own box
+
+
+def test_people_are_named_by_full_name_on_the_account_page(client, manager, account):
+    from accounts.models import Role
+    from tests.factories import UserFactory
+
+    UserFactory(username="dsmith", first_name="Dana", last_name="Smith", role=Role.CSM)
+    client.force_login(manager)
+    html = client.get(f"/accounts/{account.pk}/").content.decode()
+    start = html.index('id="reassign-form"')
+    reassign = html[start : html.index("</form>", start)]
+    assert ">Dana Smith</option>" in reassign
+    assert ">dsmith</option>" not in reassign

@@ -63,3 +63,11 @@ def sort_query(params: dict, filters, key: str):
     """Query string that sorts by `key`, reversing the order when it is already the sort."""
     descending = filters.sort == key and not filters.descending
     return query(params, sort=("-" if descending else "") + key)
+
+
+@register.filter
+def person(user) -> str:
+    """A person as the pages name them: the full name, else the username."""
+    if not user:
+        return ""
+    return user.get_full_name() or user.username
