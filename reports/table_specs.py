@@ -186,27 +186,19 @@ def renewals_tables(report: RenewalsReport) -> list[Table]:
         }
         for w in report.windows
     ]
+    rows = [(m.label, o) for m, o in report.history]
+    if report.period is not None:
+        rows.append((report.filters.period_label, report.period))
     history = [
         {
-            "period": m.label,
+            "period": label,
             "due": o.due,
             "renewed": o.followed,
             "pending": o.pending,
             "renewal_rate": pct_or_none(o.rate),
         }
-        for m, o in report.history
+        for label, o in rows
     ]
-    if report.period is not None:
-        o = report.period
-        history.append(
-            {
-                "period": report.filters.period_label,
-                "due": o.due,
-                "renewed": o.followed,
-                "pending": o.pending,
-                "renewal_rate": pct_or_none(o.rate),
-            }
-        )
     return [
         Table(
             "windows",
