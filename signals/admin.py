@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from accounts.dates import DateWindowAdmin
 from signals.models import (
+    ColumnMapping,
     EmailMessage,
     Invoice,
     SentimentEntry,
@@ -58,3 +59,10 @@ class EmailMessageAdmin(AccountDataAdmin):
 class SentimentEntryAdmin(AccountDataAdmin):
     list_display = ("account", "recorded_on", "sentiment", "author")
     list_filter = ("sentiment",)
+
+
+@admin.register(ColumnMapping)
+class ColumnMappingAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "created_by", "updated_at")
+    list_filter = ("kind",)
+    search_fields = ("name",)

@@ -23,9 +23,11 @@ from typing import Any
 
 from django.db import DatabaseError, transaction
 
+from signals.formats import CsvFormat, adapt_kind, sniff_delimiter
 from signals.ingest import Ingest
 from signals.kinds import KINDS
-from signals.reading import FileError, RowError, read_csv
+from signals.mapping import Mapping, check_sources, mapped_rows
+from signals.reading import FileError, RowError, first_line, read_csv
 from signals.upsert import UpsertCounts, is_write_conflict
 from signals.validating import check_header
 
@@ -139,23 +141,42 @@ def csv_import(
     source: str = "<upload>",
     skip_invalid: bool = False,
     progress: Callable[[int], None] | None = None,
+    mapping: Mapping | None = None,
+    fmt: CsvFormat | None = None,
 ) -> ImportResult:
     """Validate and import one CSV file of `kind`. Nothing is written unless it all checks out
     (or, with `skip_invalid`, the good rows are written and the bad ones reported).
 
+    With a `mapping`, the file's columns are read as the mapping says (any header); `fmt`
+    (else the mapping's) says the delimiter (sniffed when not given), date and number formats.
     `progress(n)` is called as rows are read and again as they are written."""
     with _no_garbage_collection():
-        return _csv_import(KINDS[kind], raw, source, skip_invalid, progress)
+        return _csv_import(KINDS[kind], raw, source, skip_invalid, progress, mapping, fmt)
 
 
-def _csv_import(kind, raw, source, skip_invalid, progress) -> ImportResult:
+def open_rows(raw: bytes, kind, mapping: Mapping | None, fmt: CsvFormat | None):
+    """(kind adapted to the file's formats, header, rows, header errors) of a file, mapped when
+    a mapping is given. FileError when it cannot be read."""
+    fmt = fmt or (mapping.format if mapping else CsvFormat())
+    delimiter = fmt.delimiter or sniff_delimiter(first_line(raw))
+    header, rows = read_csv(raw, delimiter, keep_case=mapping is not None)
+    if mapping is not None:
+        errors = check_sources(mapping, header)
+        if errors:
+            return kind, header, rows, errors
+        header, rows = mapped_rows(mapping, header, rows)
+    default = delimiter == "," and fmt.date_format == "iso" and not fmt.decimal_comma
+    kind = kind if default else adapt_kind(kind, fmt, delimiter)
+    return kind, header, rows, check_header(kind, header)
+
+
+def _csv_import(kind, raw, source, skip_invalid, progress, mapping, fmt) -> ImportResult:
     result = ImportResult(kind=kind.name, source=source, skip_invalid=skip_invalid)
     try:
-        header, rows = read_csv(raw)
+        kind, header, rows, result.errors = open_rows(raw, kind, mapping, fmt)
     except FileError as exc:
         result.errors = [exc.as_row_error()]
         return result
-    result.errors = check_header(kind, header)
     if result.errors:
         return result
     ingest = Ingest(kind, header)

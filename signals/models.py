@@ -7,6 +7,7 @@ duplicating, and an index led by the date (or account and date) so "as of day D"
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 
@@ -196,3 +197,25 @@ class SentimentEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.recorded_on}: {self.sentiment}"
+
+
+class ColumnMapping(models.Model):
+    """A column mapping saved by name: how the columns of some tool's CSV export become the
+    fields of one import kind (`signals.mapping.Mapping`, as JSON in `spec`). Used on the
+    import page and by `import_csv KIND FILE --mapping NAME`."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=32)
+    spec = models.JSONField(_("mapping"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("column mapping")
+        verbose_name_plural = _("column mappings")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"

@@ -67,10 +67,13 @@ def _csv_reason(exc: csv.Error) -> str:
     return f"is not valid CSV: {exc}"
 
 
-def read_csv(raw: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+def read_csv(
+    raw: bytes, delimiter: str = ",", *, keep_case: bool = False
+) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """Decode and split a CSV file; return its header and (line number, cells) of each data row.
 
-    The line number is the line a row starts on (a quoted cell may span lines)."""
+    The line number is the line a row starts on (a quoted cell may span lines). Header names
+    are stripped and lower-cased unless `keep_case` (a column mapping shows them as written)."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         # Excel's "Unicode text" and some Windows tools write UTF-16 with a byte-order mark,
         # which says for sure what the file is: read it.
@@ -89,9 +92,9 @@ def read_csv(raw: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
         ) from None
     if not content.strip():
         raise FileError("the file is empty; expected a header row naming the columns")
-    reader = csv.reader(io.StringIO(content, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
     try:
-        header = [name.strip().lower() for name in next(reader)]
+        header = [name.strip() if keep_case else name.strip().lower() for name in next(reader)]
     except csv.Error as exc:
         raise FileError(_csv_reason(exc), line=1) from None
 
@@ -109,6 +112,12 @@ def read_csv(raw: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
                 yield start, cells
 
     return header, rows()
+
+
+def first_line(raw: bytes) -> str:
+    """The header line, for sniffing the delimiter (before the file is decoded for real)."""
+    end = raw.find(b"\n", 0, 1 << 20)
+    return raw[: end if end >= 0 else 1 << 20].decode("utf-8", errors="replace")
 
 
 # An error names at most this many columns or values: a header of a million unknown columns

@@ -7,8 +7,12 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from scoring.rescoring import recompute_on_commit
+from signals.formats import DATE_FORMATS, CsvFormat
 from signals.importing import count_lines, csv_import
 from signals.kinds import KINDS
+from signals.saved_mappings import UnknownMapping, mapping_named
+
+DELIMITER_NAMES = {"auto": "", "comma": ",", "semicolon": ";", "tab": "\t"}
 
 
 class Command(BaseCommand):
@@ -23,12 +27,55 @@ class Command(BaseCommand):
             help="import the good rows and list the bad ones instead of rejecting the file",
         )
         parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+        parser.add_argument(
+            "--mapping",
+            metavar="NAME",
+            help="read the file through a column mapping: a preset (e.g. stripe_subscriptions) "
+            "or one saved on the import page",
+        )
+        parser.add_argument(
+            "--delimiter",
+            choices=sorted(DELIMITER_NAMES),
+            help="between cells (default: the mapping's, else sniffed from the header: , or ;)",
+        )
+        parser.add_argument(
+            "--date-format",
+            choices=sorted(DATE_FORMATS),
+            help="how dates are written: iso (YYYY-MM-DD, the default), dmy_dot (DD.MM.YYYY), "
+            "mdy_slash (MM/DD/YYYY), dmy_slash (DD/MM/YYYY)",
+        )
+        decimal = parser.add_mutually_exclusive_group()
+        decimal.add_argument(
+            "--decimal-comma",
+            dest="decimal_comma",
+            action="store_const",
+            const=True,
+            help="numbers are written 1234,5 (the default for files separated by ;)",
+        )
+        decimal.add_argument(
+            "--decimal-point", dest="decimal_comma", action="store_const", const=False
+        )
 
     def handle(self, *, kind, file, skip_invalid, no_progress, **options):
         try:
             raw = file.read_bytes()
         except OSError as exc:
             raise CommandError(f"{file}: cannot read the file: {exc.strerror}") from None
+        mapping = None
+        if options.get("mapping"):
+            try:
+                mapping = mapping_named(options["mapping"], kind)
+            except UnknownMapping as exc:
+                raise CommandError(str(exc)) from None
+        base = mapping.format if mapping else CsvFormat()
+        delimiter = options.get("delimiter")
+        date_format = options.get("date_format")
+        decimal_comma = options.get("decimal_comma")
+        fmt = CsvFormat(
+            delimiter=DELIMITER_NAMES[delimiter] if delimiter else base.delimiter,
+            date_format=date_format or base.date_format,
+            decimal_comma=base.decimal_comma if decimal_comma is None else decimal_comma,
+        )
         total = count_lines(raw)
         # Rows are counted twice: once validated, once written.
         with (
@@ -43,7 +90,13 @@ class Command(BaseCommand):
             ) as bar,
         ):
             result = csv_import(
-                kind=kind, raw=raw, source=str(file), skip_invalid=skip_invalid, progress=bar.update
+                kind=kind,
+                raw=raw,
+                source=str(file),
+                skip_invalid=skip_invalid,
+                progress=bar.update,
+                mapping=mapping,
+                fmt=fmt,
             )
             if result.account_ids:
                 # Today's scores of the accounts the file touched are redone once it is in.
