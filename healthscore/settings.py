@@ -337,6 +337,8 @@ AXES_VERBOSE = False  # no banner on every start of every command
 # Healthscore's own knobs.
 HEALTHSCORE_COMPANY_NAME = env_str("HEALTHSCORE_COMPANY_NAME", "Healthscore")
 HEALTHSCORE_RECOMPUTE_CHUNK = env_int("HEALTHSCORE_RECOMPUTE_CHUNK", 5000, minimum=1)
+# Days a backfill scores per pass over the facts (more: faster, and more held in memory).
+HEALTHSCORE_BACKFILL_BLOCK_DAYS = env_int("HEALTHSCORE_BACKFILL_BLOCK_DAYS", 10, minimum=1)
 # A check-in task reason closed less than this many days ago does not reopen.
 HEALTHSCORE_TASK_COOLDOWN_DAYS = env_int("HEALTHSCORE_TASK_COOLDOWN_DAYS", 14, minimum=0)
 # Surveys. Personal links in survey e-mails start with this address (no trailing slash).

@@ -112,9 +112,21 @@ def usage_aggregate(signal, day, account_ids, scope, starts) -> Values:
     """
     window = signal.window_days
     current = _usage(signal, *_window(day, window), scope)
+    previous = (
+        _usage(signal, *_window(day, window, shift=1), scope)
+        if signal.method == Method.TREND
+        else {}
+    )
+    return usage_values(signal, day, account_ids, starts, current, previous)
+
+
+def usage_values(signal, day, account_ids, starts, current: dict, previous: dict) -> Values:
+    """`usage_aggregate` from the window's aggregates (`current`, and `previous` for a trend),
+    as `_usage` gives them: {account: value} or {account: {metric: value}}, for the accounts
+    with rows in the window."""
+    window = signal.window_days
     empty: Any = {} if per_metric(signal) else 0.0
     if signal.method == Method.TREND:
-        previous = _usage(signal, *_window(day, window, shift=1), scope)
         result: Values = {}
         for a in account_ids:
             age = age_days(day, starts.get(a))
@@ -160,6 +172,12 @@ def licence_utilisation(signal, day, account_ids, scope, starts) -> Values:
     return {a: found.get(a) for a in account_ids}
 
 
+def seats_of(scope: Scope) -> dict[int, int]:
+    """Licensed seats of the accounts in scope that have any."""
+    rows = Account.objects.filter(licensed_seats__gt=0, **account_scope(scope))
+    return dict(rows.values_list("pk", "licensed_seats"))
+
+
 def days_since_activity(signal, day, account_ids, scope, starts) -> Values:
     """Days since the last day with any usage, capped at the window (no use in it = the cap),
     and for an account younger than that, at its age."""
@@ -168,6 +186,11 @@ def days_since_activity(signal, day, account_ids, scope, starts) -> Values:
     if signal.metric:
         rows = rows.filter(metric=signal.metric)
     latest = dict(rows.values("account_id").annotate(d=Max("date")).values_list("account_id", "d"))
+    return idle_values(signal, day, account_ids, starts, latest)
+
+
+def idle_values(signal, day, account_ids, starts, latest: dict[int, date]) -> Values:
+    """`days_since_activity` from each account's last day of use in the window."""
     return {
         a: float((day - latest[a]).days)
         if a in latest
@@ -189,7 +212,6 @@ def revenue_trend(signal, day, account_ids, scope, starts) -> Values:
     window_start = day - timedelta(days=signal.window_days)
     before = mrr_by_account(window_start, scope=scope)
     # The earliest paying lines that began inside the window: their MRR is the baseline.
-    first_paid: dict[int, tuple[date, Decimal]] = {}
     lines = (
         SubscriptionLine.objects.filter(
             start_date__gt=window_start, start_date__lte=day, mrr__gt=0, **scope
@@ -197,6 +219,13 @@ def revenue_trend(signal, day, account_ids, scope, starts) -> Values:
         .order_by("account_id", "start_date")
         .values_list("account_id", "start_date", "mrr")
     )
+    return revenue_values(account_ids, now, before, lines)
+
+
+def revenue_values(account_ids, now: dict, before: dict, lines) -> Values:
+    """`revenue_trend` from MRR on the day and at the window's start, and the paying lines
+    that began inside the window, (account, start, mrr) in order of account and start."""
+    first_paid: dict[int, tuple[date, Decimal]] = {}
     for account_id, start, mrr in lines:
         first = first_paid.get(account_id)
         if first is None:
@@ -241,6 +270,8 @@ def open_tickets(signal, day, account_ids, scope, starts) -> Values:
         priority__in=("high", "critical"),
         **scope,
     ).values_list("account_id", "opened_at")
+    # Summed in a fixed order, so that the same tickets always give the same float.
+    rows = rows.order_by("account_id", "opened_at", "pk")
     totals: dict[int, float] = defaultdict(float)
     for account_id, opened_at in rows:
         totals[account_id] += (cutoff - opened_at).total_seconds() / 86400
@@ -254,7 +285,7 @@ def nps(signal, day, account_ids, scope, starts) -> Values:
         SurveyResponse.objects.filter(
             survey_type="nps", responded_on__gte=first, responded_on__lte=last, **scope
         )
-        .order_by("responded_on")
+        .order_by("responded_on", "pk")
         .values_list("account_id", "respondent", "score")
     )
     latest: dict[int, dict[str, int]] = defaultdict(dict)

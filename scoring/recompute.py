@@ -8,7 +8,7 @@ snapshots in bulk. Running it twice for the same day and data changes nothing.
 
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -44,6 +44,7 @@ from scoring.measures import (
     needs_days,
     per_metric,
 )
+from scoring.measures_range import measure_days
 from scoring.models import HealthSnapshot, Scorecard, SignalDefinition
 from signals.revenue import customer_since, mrr_by_account
 from signals.upsert import bulk_upsert
@@ -367,6 +368,39 @@ def signals_of(
     return [s for s in (chosen if chosen is not None else card.signals.all()) if s.enabled]
 
 
+@dataclass
+class DayFacts:
+    """What the recompute of a day reads before it scores: the active accounts (pk, segment,
+    lifecycle stage), their MRR and first subscription days, and — from a backfill's range
+    pass — every signal's raw values by signal pk."""
+
+    active: list[dict]
+    mrr: dict
+    starts: dict
+    raw: dict[int, Values] | None = None
+
+
+def day_facts(as_of: date, scope: Scope) -> DayFacts:
+    active = list(
+        Account.objects.active_on(as_of)
+        .filter(**account_scope(scope))
+        .values("pk", "segment", "lifecycle_stage")
+    )
+    return DayFacts(
+        active=active,
+        mrr=mrr_by_account(as_of, scope=scope),
+        starts=customer_since(as_of, scope=scope),
+    )
+
+
+def accounts_by_card(active: list[dict], scorecards: list[Scorecard]) -> dict[int, list[int]]:
+    """{scorecard pk: ids of the active accounts it scores}."""
+    by_card: dict[int, list[int]] = {}
+    for row in active:
+        by_card.setdefault(scorecard_for(row, scorecards).pk, []).append(row["pk"])
+    return by_card
+
+
 def health_compute(
     *,
     as_of: date,
@@ -376,22 +410,16 @@ def health_compute(
     describe_changes: bool = True,
     sources: dict[tuple, bool] | None = None,
     signals: dict[int, list[SignalDefinition]] | None = None,
+    facts: DayFacts | None = None,
 ) -> tuple[list[int], list[dict]]:
     """Score the accounts in scope active on `as_of`; return their ids and the snapshot rows,
     writing nothing (the preview of a draft uses this as it is). `signals` replaces the saved
-    signals of the scorecards it names (by pk): a draft's, scored as if it were live."""
-    active = list(
-        Account.objects.active_on(as_of)
-        .filter(**account_scope(scope))
-        .values("pk", "segment", "lifecycle_stage")
-    )
-    by_card: dict[int, list[int]] = {}
+    signals of the scorecards it names (by pk): a draft's, scored as if it were live. `facts`
+    brings what was read beforehand (a backfill reads a whole range at once)."""
+    facts = facts or day_facts(as_of, scope)
+    active, mrr, starts = facts.active, facts.mrr, facts.starts
+    by_card = accounts_by_card(active, scorecards)
     cards = {card.pk: card for card in scorecards}
-    for row in active:
-        by_card.setdefault(scorecard_for(row, scorecards).pk, []).append(row["pk"])
-
-    mrr = mrr_by_account(as_of, scope=scope)
-    starts = customer_since(as_of, scope=scope)
     previous = _previous_snapshots(as_of, scope) if describe_changes else {}
     # (source, metric, window) -> the book has such facts; answers may come in with `sources`
     in_book: dict[tuple, bool] = {} if sources is None else sources
@@ -399,7 +427,10 @@ def health_compute(
     for card_id, ids in by_card.items():
         card = cards[card_id]
         card_signals = signals_of(card, signals)
-        raw = {s.pk: measure(s, as_of, ids, scope, starts) for s in card_signals}
+        raw = {
+            s.pk: facts.raw[s.pk] if facts.raw else measure(s, as_of, ids, scope, starts)
+            for s in card_signals
+        }
         has = sources_in_book(card_signals, as_of, known=in_book)
         pops = {}
         for s in card_signals:
@@ -446,10 +477,11 @@ def health_recompute(
     id_range: tuple[int, int] | None = None,
     scorecards: list[Scorecard] | None = None,
     refresh_populations: bool | None = None,
+    facts: DayFacts | None = None,
 ) -> RecomputeResult:
     """Score every account active on `as_of` (or only `accounts`, or ids in `id_range`) and
     upsert one snapshot per account for that day. Accounts in scope that are not active that
-    day lose any snapshot they had for it. Idempotent."""
+    day lose any snapshot they had for it. Idempotent. `facts`: as for `health_compute`."""
     scope = _scope(accounts, id_range)
     scorecards = scorecards if scorecards is not None else load_scorecards()
     # A chunk of the nightly run need not ask: the run scores everyone anyway.
@@ -460,6 +492,7 @@ def health_recompute(
         scope=scope,
         scorecards=scorecards,
         sources=known,
+        facts=facts,
         # A full run is the moment to refresh the cached percentile populations.
         refresh_populations=not scope if refresh_populations is None else refresh_populations,
     )
@@ -497,6 +530,37 @@ def health_recompute(
         colours=colours,
         sources_changed=changed and bool(scope),
     )
+
+
+def health_backfill(
+    days: list[date],
+    *,
+    scorecards: list[Scorecard] | None = None,
+    on_day: Callable[[RecomputeResult], None] | None = None,
+) -> list[RecomputeResult]:
+    """Recompute every day of `days` (consecutive, ascending) for the whole book, as
+    `health_recompute` would day by day, but with each signal measured for all the days in
+    one pass over its facts (`measure_days`). Each day is written (and `on_day` told) in
+    turn, so that what is done stays done."""
+    scorecards = scorecards if scorecards is not None else load_scorecards()
+    facts = {d: day_facts(d, {}) for d in days}
+    by_day = {d: accounts_by_card(facts[d].active, scorecards) for d in days}
+    for card in scorecards:
+        ids = {d: by_day[d].get(card.pk, []) for d in days}
+        starts = {d: facts[d].starts for d in days}
+        for signal in signals_of(card):
+            values = measure_days(signal, days, ids, {}, starts)
+            for d in days:
+                if facts[d].raw is None:
+                    facts[d].raw = {}
+                facts[d].raw[signal.pk] = values[d]
+    results = []
+    for d in days:
+        result = health_recompute(as_of=d, scorecards=scorecards, facts=facts.pop(d))
+        results.append(result)
+        if on_day is not None:
+            on_day(result)
+    return results
 
 
 def id_chunks(*, as_of: date, size: int) -> list[tuple[int, int]]:

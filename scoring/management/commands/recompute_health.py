@@ -1,12 +1,13 @@
 import sys
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
+from scoring.backfills import day_blocks
 from scoring.models import Scorecard
-from scoring.recompute import health_recompute, load_scorecards
+from scoring.recompute import health_backfill, health_recompute, load_scorecards
 
 
 def iso_day(value: str) -> date:
@@ -36,20 +37,23 @@ class Command(BaseCommand):
                 raise CommandError(f"--to {last} is before --from {first}.")
         else:
             first = last = iso_day(date) if date else timezone.localdate()
+        days = (last - first).days + 1
         try:
-            scorecards = load_scorecards()
-            days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+            if days == 1:
+                result = health_recompute(as_of=first)
+                colours = ", ".join(f"{n} {c}" for c, n in sorted(result.colours.items()))
+                self.stdout.write(f"{first}: {result.accounts} snapshots ({colours or 'none'}).")
+                return
             total = 0
-            for day in tqdm(
-                days, unit="day", disable=no_progress or len(days) < 2, file=sys.stderr
-            ):
-                # Each day refreshes its own percentile populations: a backfill is a full run.
-                result = health_recompute(as_of=day, scorecards=scorecards)
-                total += result.accounts
-                if len(days) == 1:
-                    colours = ", ".join(f"{n} {c}" for c, n in sorted(result.colours.items()))
-                    self.stdout.write(f"{day}: {result.accounts} snapshots ({colours or 'none'}).")
+            with tqdm(total=days, unit="day", disable=no_progress, file=sys.stderr) as bar:
+                for block in day_blocks(first, last):
+                    # Each day refreshes its own percentile populations: a backfill is a full
+                    # run. The scorecards are reloaded for each block, as the backfill job does.
+                    for result in health_backfill(
+                        block, scorecards=load_scorecards(), on_day=lambda _: bar.update()
+                    ):
+                        total += result.accounts
         except Scorecard.DoesNotExist as exc:
             raise CommandError(str(exc)) from None
-        if len(days) > 1:
-            self.stdout.write(f"{first} to {last}: {total} snapshots over {len(days)} days.")
+        if days > 1:
+            self.stdout.write(f"{first} to {last}: {total} snapshots over {days} days.")

@@ -1,0 +1,455 @@
+"""Raw signal values for a range of days at once: the backfill's set-based pass.
+
+`measure_days` reads each source's facts once for the whole range (its first window's start
+to its last day) and slides the window over them in memory, instead of one set of aggregate
+queries per day. Each range measure ends in the same function as its one-day twin in
+`scoring.measures` (`usage_values`, `idle_values`, `revenue_values`, ...), so both give the
+same values; tests/scoring/test_backfill.py holds them to it. A source without a range
+measure here is measured day by day.
+
+Usage sums are exact: integer values (counts) by integer prefix sums, others by `math.fsum`.
+"""
+
+import math
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import accumulate, groupby
+from operator import itemgetter
+
+from django.db.models import Q
+
+from accounts.models import Account
+from scoring.maths import Method
+from scoring.measures import (
+    SENTIMENT_POINTS,
+    Scope,
+    Starts,
+    Values,
+    _window,
+    account_scope,
+    end_of,
+    idle_values,
+    measure,
+    per_metric,
+    revenue_values,
+    seats_of,
+    usage_values,
+)
+from scoring.models import SignalDefinition, Source
+from signals.models import (
+    EmailMessage,
+    Invoice,
+    SentimentEntry,
+    SubscriptionLine,
+    Ticket,
+    UsageRecord,
+)
+from surveys.models import SurveyResponse
+
+ByDay = dict[date, Values]
+RangeMeasure = Callable[
+    [SignalDefinition, Sequence[date], Mapping[date, list[int]], Scope, Mapping[date, Starts]],
+    ByDay,
+]
+
+
+def measure_days(
+    signal: SignalDefinition,
+    days: Sequence[date],
+    account_ids: Mapping[date, list[int]],
+    scope: Scope,
+    starts: Mapping[date, Starts],
+) -> ByDay:
+    """Raw values of `signal` on each of `days` (ascending) for that day's `account_ids` (all
+    inside `scope`), with each day's first subscription days in `starts`: what `measure` gives
+    day by day, read in one pass where the source has a range measure."""
+    ranged = RANGE_MEASURES.get(signal.source)
+    if ranged is None or len(days) < 2:
+        return {d: measure(signal, d, account_ids[d], scope, starts[d]) for d in days}
+    return ranged(signal, days, account_ids, scope, starts)
+
+
+# ---------------------------------------------------------------- usage
+
+
+class _Series:
+    """One account's usage facts over the range, day by day (index 0 = `base`)."""
+
+    def __init__(self, span: int):
+        self.span = span
+        self.metrics: dict[str, tuple[list[float], list[int]]] = {}
+
+    def add(self, metric: str, offset: int, value: float) -> None:
+        if metric not in self.metrics:
+            self.metrics[metric] = ([0.0] * self.span, [0] * self.span)
+        values, present = self.metrics[metric]
+        values[offset] = value
+        present[offset] = 1
+
+
+def _prefix(values: Iterable[int]) -> list[int]:
+    return [0, *accumulate(values)]
+
+
+def _window_sums(values: list[float], ends: list[int], width: int) -> list[float]:
+    """The sum of `values` over the `width` indexes ending at each of `ends` (never below 0)."""
+    if all(v.is_integer() for v in values):
+        prefix = _prefix(int(v) for v in values)
+        return [float(prefix[e + 1] - prefix[max(0, e - width + 1)]) for e in ends]
+    return [math.fsum(values[max(0, e - width + 1) : e + 1]) for e in ends]
+
+
+def _window_counts(flags: list[int], ends: list[int], width: int) -> list[int]:
+    prefix = _prefix(flags)
+    return [prefix[e + 1] - prefix[max(0, e - width + 1)] for e in ends]
+
+
+def _usage_series(signal, first: date, last: date, scope: Scope, *, metric: str = ""):
+    """(account, _Series) in order of account, of the usage rows from `first` to `last`."""
+    rows = UsageRecord.objects.filter(date__gte=first, date__lte=last, **scope)
+    if metric or signal.metric:
+        rows = rows.filter(metric=metric or signal.metric)
+    rows = rows.order_by("account_id", "metric", "date").values_list(
+        "account_id", "metric", "date", "value"
+    )
+    span = (last - first).days + 1
+    for account_id, group in groupby(rows.iterator(chunk_size=20_000), key=itemgetter(0)):
+        series = _Series(span)
+        for _, name, day, value in group:
+            series.add(name, (day - first).days, value)
+        yield account_id, series
+
+
+def _usage_windows(signal, series: _Series, ends: list[int], width: int) -> list:
+    """`_usage` of one account for the windows of `width` days ending at each of `ends`: a
+    value, a {metric: value}, or None where the window has no row of the account."""
+    found = [False] * len(ends)
+    per_metric_values: list[dict[str, float]] = [{} for _ in ends]
+    for metric, (values, present) in series.metrics.items():
+        for i, n in enumerate(_window_counts(present, ends, width)):
+            if n:
+                found[i] = True
+        if signal.source == Source.USAGE_VOLUME:
+            sums = _window_sums(values, ends, width)
+            counts = _window_counts(present, ends, width)
+            for i, (v, n) in enumerate(zip(sums, counts, strict=True)):
+                if n:
+                    per_metric_values[i][metric] = v
+        elif signal.source == Source.USAGE_BREADTH:
+            used = _window_counts([int(v > 0) for v in values], ends, width)
+            for i, n in enumerate(used):
+                if n:
+                    per_metric_values[i][metric] = 1.0
+    if signal.source == Source.USAGE_FREQUENCY:
+        active = [0] * series.span
+        for values, _ in series.metrics.values():
+            for k, v in enumerate(values):
+                if v > 0:
+                    active[k] = 1
+        counts = _window_counts(active, ends, width)
+        return [float(n) if f else None for n, f in zip(counts, found, strict=True)]
+    if signal.source == Source.USAGE_BREADTH:
+        return [float(len(m)) if f else None for m, f in zip(per_metric_values, found, strict=True)]
+    if per_metric(signal):
+        return [m if f else None for m, f in zip(per_metric_values, found, strict=True)]
+    return [
+        float(math.fsum(m.values())) if f else None
+        for m, f in zip(per_metric_values, found, strict=True)
+    ]
+
+
+def usage_range(signal, days, account_ids, scope, starts) -> ByDay:
+    window = signal.window_days
+    trend = signal.method == Method.TREND
+    first = _window(days[0], window, shift=1 if trend else 0)[0]
+    last = days[-1]
+    ends = [(d - first).days for d in days]
+    current: list[dict] = [{} for _ in days]
+    previous: list[dict] = [{} for _ in days]
+    for account_id, series in _usage_series(signal, first, last, scope):
+        for i, v in enumerate(_usage_windows(signal, series, ends, window)):
+            if v is not None:
+                current[i][account_id] = v
+        if trend:
+            before = [e - window for e in ends]
+            for i, v in enumerate(_usage_windows(signal, series, before, window)):
+                if v is not None and before[i] >= 0:
+                    previous[i][account_id] = v
+    return {
+        d: usage_values(signal, d, account_ids[d], starts[d], current[i], previous[i])
+        for i, d in enumerate(days)
+    }
+
+
+def _latest_in_window(dates: list[date], day: date, window: int) -> int | None:
+    """Index of the latest of the sorted `dates` inside the window ending on `day`."""
+    first, last = _window(day, window)
+    i = bisect_right(dates, last) - 1
+    return i if i >= 0 and dates[i] >= first else None
+
+
+def licence_range(signal, days, account_ids, scope, starts) -> ByDay:
+    metric = signal.metric or "active_users"
+    first = _window(days[0], signal.window_days)[0]
+    seats = seats_of(scope)
+    rows = (
+        UsageRecord.objects.filter(
+            metric=metric,
+            date__gte=first,
+            date__lte=days[-1],
+            account__licensed_seats__gt=0,
+            **scope,
+        )
+        .order_by("account_id", "date")
+        .values_list("account_id", "date", "value")
+    )
+    history: dict[int, tuple[list[date], list[float]]] = defaultdict(lambda: ([], []))
+    for account_id, day, value in rows.iterator(chunk_size=20_000):
+        history[account_id][0].append(day)
+        history[account_id][1].append(value)
+    result: ByDay = {}
+    for d in days:
+        found = {}
+        for a, (dates, values) in history.items():
+            i = _latest_in_window(dates, d, signal.window_days)
+            if i is not None:
+                found[a] = values[i] / seats[a] * 100
+        result[d] = {a: found.get(a) for a in account_ids[d]}
+    return result
+
+
+def idle_range(signal, days, account_ids, scope, starts) -> ByDay:
+    first = _window(days[0], signal.window_days)[0]
+    rows = UsageRecord.objects.filter(date__gte=first, date__lte=days[-1], value__gt=0, **scope)
+    if signal.metric:
+        rows = rows.filter(metric=signal.metric)
+    used = defaultdict(set)
+    for account_id, day in rows.values_list("account_id", "date").iterator(chunk_size=20_000):
+        used[account_id].add(day)
+    ordered = {a: sorted(ds) for a, ds in used.items()}
+    result: ByDay = {}
+    for d in days:
+        latest = {}
+        for a, ds in ordered.items():
+            i = _latest_in_window(ds, d, signal.window_days)
+            if i is not None:
+                latest[a] = ds[i]
+        result[d] = idle_values(signal, d, account_ids[d], starts[d], latest)
+    return result
+
+
+# ---------------------------------------------------------------- revenue and age
+
+
+def _mrr_on(lines, day: date, churned_on: date | None) -> Decimal | None:
+    """MRR on `day` of one account's lines, as `mrr_by_account` sums it (None: no line)."""
+    if churned_on is not None and churned_on <= day:
+        return None
+    covering = [m for s, e, m in lines if s <= day and (e is None or e > day)]
+    return sum(covering, Decimal(0)) if covering else None
+
+
+def revenue_range(signal, days, account_ids, scope, starts) -> ByDay:
+    window = timedelta(days=signal.window_days)
+    lines = defaultdict(list)
+    rows = (
+        SubscriptionLine.objects.filter(start_date__lte=days[-1], **scope)
+        .order_by("account_id", "start_date", "pk")
+        .values_list("account_id", "start_date", "end_date", "mrr")
+    )
+    for account_id, start, end, mrr in rows.iterator(chunk_size=20_000):
+        lines[account_id].append((start, end, mrr))
+    churned = dict(
+        Account.objects.filter(churned_on__isnull=False, **account_scope(scope)).values_list(
+            "pk", "churned_on"
+        )
+    )
+    result: ByDay = {}
+    for d in days:
+        now, before, paid = {}, {}, []
+        for a, own in lines.items():
+            if (m := _mrr_on(own, d, churned.get(a))) is not None:
+                now[a] = m
+            if (m := _mrr_on(own, d - window, churned.get(a))) is not None:
+                before[a] = m
+            paid.extend((a, s, m) for s, _, m in own if d - window < s <= d and m > 0)
+        result[d] = revenue_values(account_ids[d], now, before, paid)
+    return result
+
+
+def age_range(signal, days, account_ids, scope, starts) -> ByDay:
+    return {d: measure(signal, d, account_ids[d], scope, starts[d]) for d in days}
+
+
+# ---------------------------------------------------------------- invoices and tickets
+
+
+def invoice_range(signal, days, account_ids, scope, starts) -> ByDay:
+    rows = Invoice.objects.filter(issued_on__lte=days[-1], **scope).values_list(
+        "account_id", "issued_on", "due_on", "paid_on"
+    )
+    invoices = defaultdict(list)
+    for account_id, issued, due, paid in rows.iterator(chunk_size=20_000):
+        invoices[account_id].append((issued, due, paid))
+    result: ByDay = {}
+    for d in days:
+        found = {}
+        for a, own in invoices.items():
+            issued = [(due, paid) for i, due, paid in own if i <= d]
+            if not issued:
+                continue
+            overdue = [due for due, paid in issued if (paid is None or paid > d) and due < d]
+            found[a] = float((d - min(overdue)).days) if overdue else 0.0
+        result[d] = {a: found.get(a) for a in account_ids[d]}
+    return result
+
+
+def tickets_range(signal, days, account_ids, scope, starts) -> ByDay:
+    first_cutoff, last_cutoff = end_of(days[0]), end_of(days[-1])
+    rows = (
+        Ticket.objects.filter(
+            Q(resolved_at__isnull=True) | Q(resolved_at__gte=first_cutoff),
+            opened_at__lt=last_cutoff,
+            priority__in=("high", "critical"),
+            **scope,
+        )
+        .order_by("account_id", "opened_at", "pk")
+        .values_list("account_id", "opened_at", "resolved_at")
+    )
+    tickets = list(rows)
+    result: ByDay = {}
+    for d in days:
+        cutoff = end_of(d)
+        totals: dict[int, float] = defaultdict(float)
+        for account_id, opened, resolved in tickets:
+            if opened < cutoff and (resolved is None or resolved >= cutoff):
+                totals[account_id] += (cutoff - opened).total_seconds() / 86400
+        result[d] = {a: totals.get(a, 0.0) for a in account_ids[d]}
+    return result
+
+
+# ---------------------------------------------------------------- answers, e-mail, sentiment
+
+
+def _in_window(facts: list, day: date, window: int, key=itemgetter(0)) -> list:
+    """The facts (sorted by `key`, a date) inside the window ending on `day`."""
+    first, last = _window(day, window)
+    keys = [key(f) for f in facts]
+    return facts[bisect_left(keys, first) : bisect_right(keys, last)]
+
+
+def nps_range(signal, days, account_ids, scope, starts) -> ByDay:
+    first = _window(days[0], signal.window_days)[0]
+    rows = (
+        SurveyResponse.objects.filter(
+            survey_type="nps", responded_on__gte=first, responded_on__lte=days[-1], **scope
+        )
+        .order_by("responded_on", "pk")
+        .values_list("responded_on", "account_id", "respondent", "score")
+    )
+    answers = list(rows)
+    result: ByDay = {}
+    for d in days:
+        latest: dict[int, dict[str, int]] = defaultdict(dict)
+        for _, account_id, respondent, score in _in_window(answers, d, signal.window_days):
+            latest[account_id][respondent] = score
+        result[d] = {
+            a: sum(latest[a].values()) / len(latest[a]) if a in latest else None
+            for a in account_ids[d]
+        }
+    return result
+
+
+def csat_range(signal, days, account_ids, scope, starts) -> ByDay:
+    first = _window(days[0], signal.window_days)[0]
+    tickets = list(
+        Ticket.objects.filter(
+            csat__isnull=False,
+            resolved_at__gte=end_of(first - timedelta(days=1)),
+            resolved_at__lt=end_of(days[-1]),
+            **scope,
+        )
+        .order_by("resolved_at", "pk")
+        .values_list("resolved_at", "account_id", "csat")
+    )
+    surveys = list(
+        SurveyResponse.objects.filter(
+            survey_type="csat", responded_on__gte=first, responded_on__lte=days[-1], **scope
+        )
+        .order_by("responded_on", "pk")
+        .values_list("responded_on", "account_id", "score")
+    )
+    result: ByDay = {}
+    for d in days:
+        w_first, w_last = _window(d, signal.window_days)
+        start, cutoff = end_of(w_first - timedelta(days=1)), end_of(w_last)
+        sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
+        rated = [(a, s) for at, a, s in tickets if start <= at < cutoff]
+        answered = [(a, s) for _, a, s in _in_window(surveys, d, signal.window_days)]
+        for a, score in [*rated, *answered]:
+            sums[a][0] += score
+            sums[a][1] += 1
+        result[d] = {a: sums[a][0] / sums[a][1] if a in sums else None for a in account_ids[d]}
+    return result
+
+
+def email_range(signal, days, account_ids, scope, starts) -> ByDay:
+    first = _window(days[0], signal.window_days)[0]
+    mails = list(
+        EmailMessage.objects.filter(
+            sent_at__gte=end_of(first - timedelta(days=1)), sent_at__lt=end_of(days[-1]), **scope
+        )
+        .order_by("sent_at", "pk")
+        .values_list("sent_at", "account_id", "opened_at")
+    )
+    sent_at = [m[0] for m in mails]
+    result: ByDay = {}
+    for d in days:
+        w_first, w_last = _window(d, signal.window_days)
+        start, cutoff = end_of(w_first - timedelta(days=1)), end_of(w_last)
+        counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for _, account_id, opened in mails[
+            bisect_left(sent_at, start) : bisect_left(sent_at, cutoff)
+        ]:
+            counts[account_id][0] += 1
+            if opened is not None and opened < cutoff:
+                counts[account_id][1] += 1
+        found = {a: opened / sent * 100 for a, (sent, opened) in counts.items() if sent}
+        result[d] = {a: found.get(a) for a in account_ids[d]}
+    return result
+
+
+def sentiment_range(signal, days, account_ids, scope, starts) -> ByDay:
+    first = _window(days[0], signal.window_days)[0]
+    entries = list(
+        SentimentEntry.objects.filter(recorded_on__gte=first, recorded_on__lte=days[-1], **scope)
+        .order_by("recorded_on", "pk")
+        .values_list("recorded_on", "account_id", "sentiment")
+    )
+    result: ByDay = {}
+    for d in days:
+        latest = {a: s for _, a, s in _in_window(entries, d, signal.window_days)}
+        result[d] = {
+            a: SENTIMENT_POINTS[latest[a]] if a in latest else None for a in account_ids[d]
+        }
+    return result
+
+
+RANGE_MEASURES: dict[str, RangeMeasure] = {
+    Source.USAGE_VOLUME: usage_range,
+    Source.USAGE_FREQUENCY: usage_range,
+    Source.USAGE_BREADTH: usage_range,
+    Source.LICENCE_UTILISATION: licence_range,
+    Source.DAYS_SINCE_ACTIVITY: idle_range,
+    Source.REVENUE_TREND: revenue_range,
+    Source.ACCOUNT_AGE: age_range,
+    Source.INVOICE_OVERDUE: invoice_range,
+    Source.OPEN_TICKETS: tickets_range,
+    Source.NPS: nps_range,
+    Source.CSAT: csat_range,
+    Source.EMAIL_OPEN_RATE: email_range,
+    Source.SENTIMENT: sentiment_range,
+}

@@ -1,0 +1,166 @@
+"""A backfill measures each signal for a whole range of days in one pass: what it writes must be
+what the recompute of each day, one at a time, writes."""
+
+import random
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+
+from scoring.maths import Method
+from scoring.measures import measure
+from scoring.measures_range import RANGE_MEASURES, measure_days
+from scoring.models import HealthSnapshot, SignalDefinition, Source
+from scoring.recompute import (
+    accounts_by_card,
+    day_facts,
+    health_backfill,
+    health_recompute,
+    load_scorecards,
+    signals_of,
+)
+from tests.factories import (
+    AccountFactory,
+    EmailMessageFactory,
+    InvoiceFactory,
+    SentimentEntryFactory,
+    SubscriptionLineFactory,
+    SurveyResponseFactory,
+    TicketFactory,
+    UsageRecordFactory,
+)
+
+FIRST, LAST = date(2026, 6, 1), date(2026, 6, 20)
+DAYS = [FIRST + timedelta(days=n) for n in range((LAST - FIRST).days + 1)]
+FIELDS = (
+    "account_id", "date", "score", "colour", "coverage", "components", "drivers", "changes",
+    "critical_override", "mrr", "scorecard_id", "scorecard_version",
+)  # fmt: skip
+
+# Signals beyond the default scorecard's, so that every range measure is held to its twin.
+EXTRA = [
+    ("frequency", Source.USAGE_FREQUENCY, "", Method.PERCENTILE, None, None, 14),
+    ("breadth", Source.USAGE_BREADTH, "", Method.THRESHOLD, 0, 3, 7),
+    ("logins-trend", Source.USAGE_VOLUME, "logins", Method.TREND, -50, 50, 7),
+    ("usage-trend", Source.USAGE_VOLUME, "", Method.TREND, -50, 50, 5),
+    ("seats", Source.LICENCE_UTILISATION, "", Method.THRESHOLD, 0, 100, 10),
+    ("idle", Source.DAYS_SINCE_ACTIVITY, "", Method.THRESHOLD, 14, 0, 14),
+    ("csat", Source.CSAT, "", Method.THRESHOLD, 1, 5, 30),
+]
+
+
+def at(day: date, hour: int = 9) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+def build_book(card) -> None:
+    """Thirty accounts with facts that come and go over the range: usage with gaps and a
+    metric some never use, fractional gauges, young accounts and one churning, price changes,
+    invoices paid late or never, tickets opened and resolved, answers, e-mails, sentiment."""
+    for key, source, metric, method, poor, good, window in EXTRA:
+        SignalDefinition.objects.create(
+            scorecard=card, key=key, label=key.title(), source=source, metric=metric,
+            method=method, poor=poor, good=good, window_days=window, weight=5,
+            direction="lower_better" if key == "idle" else "higher_better",
+        )  # fmt: skip
+    rng = random.Random(14)
+    for n in range(30):
+        account = AccountFactory(licensed_seats=rng.choice([0, 20, 50]))
+        start = FIRST - timedelta(days=rng.choice([400, 400, 60, 10])) + timedelta(days=n % 5)
+        if n == 7:
+            start = FIRST + timedelta(days=6)  # becomes a customer inside the range
+        end = FIRST + timedelta(days=12) if n == 3 else None  # churns inside the range
+        price_change = FIRST + timedelta(days=rng.randrange(20)) if n % 3 == 0 else None
+        SubscriptionLineFactory(
+            account=account, start_date=start, end_date=price_change or end, mrr=Decimal(500 + n)
+        )
+        if price_change:
+            SubscriptionLineFactory(
+                account=account, start_date=price_change, end_date=end, mrr=Decimal(700 + n)
+            )
+        for k in range(60):
+            day = LAST - timedelta(days=k)
+            if day < start or rng.random() < 0.3:
+                continue
+            UsageRecordFactory(account=account, date=day, metric="logins", value=rng.randrange(9))
+            UsageRecordFactory(
+                account=account, date=day, metric="active_users", value=rng.randrange(30) + 0.5
+            )
+            if n % 4:
+                UsageRecordFactory(
+                    account=account, date=day, metric="reports", value=rng.randrange(3)
+                )
+        for k in range(3):
+            issued = FIRST - timedelta(days=40) + timedelta(days=15 * k)
+            paid = issued + timedelta(days=rng.choice([5, 45, 400]))
+            InvoiceFactory(
+                account=account, issued_on=issued, due_on=issued + timedelta(days=30), paid_on=paid
+            )
+        if n % 2:
+            opened = FIRST - timedelta(days=rng.randrange(20)) + timedelta(days=rng.randrange(25))
+            TicketFactory(
+                account=account,
+                priority=rng.choice(["high", "critical", "low"]),
+                opened_at=at(opened, 8 + n % 9),
+                resolved_at=at(opened + timedelta(days=rng.randrange(15)), 17) if n % 3 else None,
+                csat=rng.choice([None, 3, 5]),
+            )
+        for k in range(3):
+            SurveyResponseFactory(
+                account=account,
+                respondent=f"c{k % 2}@{n}.example",
+                responded_on=FIRST - timedelta(days=100) + timedelta(days=rng.randrange(120)),
+                score=rng.randrange(11),
+            )
+        for _ in range(4):
+            sent = FIRST - timedelta(days=60) + timedelta(days=rng.randrange(80))
+            EmailMessageFactory(
+                account=account,
+                sent_at=at(sent),
+                opened_at=at(sent + timedelta(days=rng.randrange(4)))
+                if rng.random() < 0.5
+                else None,
+            )
+        for _ in range(2):
+            SentimentEntryFactory(
+                account=account,
+                recorded_on=FIRST - timedelta(days=30) + timedelta(days=rng.randrange(45)),
+                sentiment=rng.choice(["green", "yellow", "red"]),
+            )
+
+
+def snapshots() -> list[dict]:
+    return list(HealthSnapshot.objects.order_by("date", "account_id").values(*FIELDS))
+
+
+@pytest.mark.postgres
+def test_every_range_measure_gives_what_the_one_day_measure_gives(default_scorecard):
+    build_book(default_scorecard)
+    [card] = load_scorecards()
+    facts = {d: day_facts(d, {}) for d in DAYS}
+    ids = {d: accounts_by_card(facts[d].active, [card]).get(card.pk, []) for d in DAYS}
+    starts = {d: facts[d].starts for d in DAYS}
+    sources = set()
+    for signal in signals_of(card):
+        ranged = measure_days(signal, DAYS, ids, {}, starts)
+        for d in DAYS:
+            assert ranged[d] == measure(signal, d, ids[d], {}, starts[d]), (signal.key, d)
+        sources.add(signal.source)
+    assert sources == set(RANGE_MEASURES)  # every source with a range measure was compared
+
+
+@pytest.mark.postgres
+def test_a_backfill_writes_what_recomputing_each_day_writes(default_scorecard):
+    build_book(default_scorecard)
+    results = health_backfill(DAYS)
+    assert [r.day for r in results] == DAYS
+    backfilled = snapshots()
+    assert {s["colour"] for s in backfilled} >= {"green", "yellow", "red"}
+    assert len(backfilled) > 20 * 25  # the young account joins, the churned one leaves
+
+    HealthSnapshot.objects.all().delete()
+    cache.clear()
+    for day in DAYS:
+        health_recompute(as_of=day)
+    assert snapshots() == backfilled
