@@ -5,6 +5,8 @@ A personal token authenticates as its user. An ingest token authenticates as an
 permission class lets it do nothing but write data.
 """
 
+import base64
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
@@ -56,18 +58,43 @@ class TokenAuthentication(authentication.BaseAuthentication):
             key = parts[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
-        token = token_for_key(key)
-        if token is None:
-            raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
-        if token.is_ingest:
-            return IngestClient(token), token
-        if not token.user.is_active:
-            raise exceptions.AuthenticationFailed(_("The token's user is inactive."))
-        return token.user, token
+        return authenticate_key(key)
 
     def authenticate_header(self, request) -> str:
         # Makes unauthenticated requests 401 (with WWW-Authenticate), not 403.
         return 'Token realm="api"'
+
+
+def authenticate_key(key: str):
+    """(who, token) for a token's key, or AuthenticationFailed saying why not."""
+    token = token_for_key(key)
+    if token is None:
+        raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
+    if token.is_ingest:
+        return IngestClient(token), token
+    if not token.user.is_active:
+        raise exceptions.AuthenticationFailed(_("The token's user is inactive."))
+    return token.user, token
+
+
+class WriteKeyAuthentication(authentication.BaseAuthentication):
+    """Segment's way: HTTP Basic with the key as the user name and an empty password."""
+
+    def authenticate(self, request):
+        parts = authentication.get_authorization_header(request).split()
+        if not parts or parts[0].lower() != b"basic":
+            return None
+        try:
+            decoded = base64.b64decode(parts[1], validate=True).decode("ascii")
+        except (IndexError, ValueError):
+            raise exceptions.AuthenticationFailed(_("Invalid basic header.")) from None
+        key = decoded.partition(":")[0]
+        if not key:
+            raise exceptions.AuthenticationFailed(_("The key goes in the user name."))
+        return authenticate_key(key)
+
+    def authenticate_header(self, request) -> str:
+        return 'Basic realm="api"'
 
 
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):

@@ -18,8 +18,11 @@ class ApiRateThrottle(SimpleRateThrottle):
         # The rate is chosen per request (ingest tokens have their own); see allow_request.
         pass
 
+    def scope_for(self, request) -> str:
+        return "ingest" if is_ingest(request.user) else "user"
+
     def allow_request(self, request, view) -> bool:
-        self.scope = "ingest" if is_ingest(request.user) else "user"
+        self.scope = self.scope_for(request)
         # Read the settings now, not at import, so that tests can change them.
         self.rate = api_settings.DEFAULT_THROTTLE_RATES[self.scope]
         self.num_requests, self.duration = self.parse_rate(self.rate)
@@ -33,4 +36,10 @@ class ApiRateThrottle(SimpleRateThrottle):
             ident = f"user:{request.user.pk}"
         else:
             ident = f"ip:{self.get_ident(request)}"
-        return f"throttle_api_{ident}"
+        # Tracking calls have a bucket of their own, beside the other API calls'.
+        return f"throttle_api_{ident}" if self.scope != "track" else f"throttle_track_{ident}"
+
+
+class TrackThrottle(ApiRateThrottle):
+    def scope_for(self, request) -> str:
+        return "track"

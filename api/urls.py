@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from api import views
+from api import tracking, views
 
 router = SimpleRouter()
 router.register("accounts", views.AccountViewSet, basename="api-account")
@@ -33,6 +33,9 @@ v1 = [
     path(
         "health/latest/", views.LatestHealthView.as_view({"get": "list"}), name="api-health-latest"
     ),
+    # Segment's HTTP Tracking API paths (…/v1/track, …/v1/batch), without a trailing slash.
+    path("track", tracking.TrackView.as_view(), name="api-track"),
+    path("batch", tracking.BatchView.as_view(), name="api-batch"),
     *router.urls,
 ]
 

@@ -153,11 +153,23 @@ WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS = LOCAL
 # bodies only; signals/uploads.py applies it to files, while they are being received.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# Files bigger than the page limit are imported in the background, up to this size; the
+# upload streams to a temporary file (FILE_UPLOAD_MAX_MEMORY_SIZE), then to IMPORT_DIR, where
+# the worker reads it (a volume both the web and the worker see).
+IMPORT_FILE_MAX_SIZE = env_int("IMPORT_FILE_MAX_SIZE", 1024 * 1024 * 1024, minimum=1024)
+IMPORT_DIR = Path(env_str("IMPORT_DIR", str(BASE_DIR / "media" / "imports")))
 FILE_UPLOAD_HANDLERS = [
     "signals.uploads.SizeLimitedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+
+# Segment-style tracking events (api/tracking.py): which property names the account when the
+# event has no context.groupId, which numeric property is the value (empty: each event counts
+# 1), and how long a messageId is remembered so that a client's retry is not counted twice.
+TRACK_ACCOUNT_PROPERTY = env_str("TRACK_ACCOUNT_PROPERTY", "account_id")
+TRACK_VALUE_PROPERTY = env_str("TRACK_VALUE_PROPERTY", "")
+TRACK_DEDUP_DAYS = env_int("TRACK_DEDUP_DAYS", 7, minimum=1)
 
 # E-mail: printed on the console unless an SMTP host is configured.
 EMAIL_HOST = env_str("EMAIL_HOST")
@@ -249,6 +261,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "user": env_rate("API_THROTTLE_RATE", "1200/minute"),
         "ingest": env_rate("API_INGEST_THROTTLE_RATE", "600/minute"),
+        # Tracking calls carry up to 2,500 events: 6,000 a minute is up to 250,000 events/s.
+        "track": env_rate("API_TRACK_THROTTLE_RATE", "6000/minute"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -219,3 +219,14 @@ class ColumnMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.kind})"
+
+
+class TrackedMessage(models.Model):
+    """The messageId of a tracking event already counted (Segment-style `track` calls), so that
+    a client's retry counts once. Kept for TRACK_DEDUP_DAYS, then pruned."""
+
+    message_id = models.CharField(max_length=100, unique=True)
+    received_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.message_id

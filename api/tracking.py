@@ -1,0 +1,83 @@
+"""Segment-compatible tracking: `POST /api/v1/track` and `POST /api/v1/batch`, the shapes of
+Segment's HTTP Tracking API, so that Segment, RudderStack, Jitsu and their SDKs can send product
+usage straight to Healthscore (`signals.tracking` says how an event becomes usage).
+
+Authenticated by an ingest token (or a manager's or admin's personal token): HTTP Basic with
+the key as the user name and no password, as Segment's write key is sent, or
+`Authorization: Bearer <key>`. The request only reads the JSON and queues the counting (a
+Celery task; kept in the database when Redis is down), then answers 200 at once.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.authentication import TokenAuthentication, WriteKeyAuthentication, is_ingest
+from api.throttling import TrackThrottle
+from jobs.queueing import enqueue
+from signals.tasks import count_tracked_events
+from signals.tracking import MAX_BATCH, compact_events
+
+
+class CanTrack(BasePermission):
+    message = _("Only ingest tokens, managers and admins send tracking events.")
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated) and (is_ingest(user) or user.sees_all_accounts)
+
+
+class _TrackingView(APIView):
+    authentication_classes = [WriteKeyAuthentication, TokenAuthentication]
+    permission_classes = [CanTrack]
+    throttle_classes = [TrackThrottle]
+
+    def events(self, body) -> list:
+        raise NotImplementedError
+
+    def post(self, request):
+        if not isinstance(request.data, dict):
+            raise exceptions.ParseError(_("The body must be a JSON object."))
+        events = self.events(request.data)
+        kept, refused = compact_events(events)
+        if kept:
+            enqueue(count_tracked_events, kept)
+        return Response(
+            {"success": True, "queued": len(kept), "refused": refused}, status=status.HTTP_200_OK
+        )
+
+
+@extend_schema(request=dict, responses=dict, tags=["tracking"])
+class TrackView(_TrackingView):
+    """One `track` call: {"userId", "event", "properties", "context": {"groupId"}, "timestamp",
+    "messageId"}."""
+
+    def events(self, body) -> list:
+        return [{**body, "type": body.get("type", "track")}]
+
+
+@extend_schema(request=dict, responses=dict, tags=["tracking"])
+class BatchView(_TrackingView):
+    """A `batch` call: {"batch": [track calls ...]}; calls of other types are ignored."""
+
+    def events(self, body) -> list:
+        batch = body.get("batch")
+        if not isinstance(batch, list):
+            raise exceptions.ParseError(_('A batch call is {"batch": [events ...]}.'))
+        if len(batch) > MAX_BATCH:
+            raise exceptions.ParseError(
+                _("A batch holds at most %(most)d events.") % {"most": MAX_BATCH}
+            )
+        # A context sent beside the batch applies to the events that have none of their own.
+        shared = body.get("context")
+        if isinstance(shared, dict):
+            batch = [
+                {**event, "context": shared}
+                if isinstance(event, dict) and "context" not in event
+                else event
+                for event in batch
+            ]
+        return batch

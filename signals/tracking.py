@@ -1,0 +1,164 @@
+"""Product-usage events in the shape of Segment's HTTP Tracking API (`track` and `batch`
+calls, which RudderStack, Jitsu and many SDKs also send), counted as daily usage.
+
+An event becomes usage of one account on one day: the account from `context.groupId` (else
+the property named by TRACK_ACCOUNT_PROPERTY, e.g. `properties.account_id`), the metric from
+the event name (lower-case, words joined by `_`: "Report Created" -> `report_created`), the
+value 1, or the numeric property named by TRACK_VALUE_PROPERTY; the day from `timestamp` (else
+`originalTimestamp`, else now) in the install's time zone. Events are added to the day's count;
+one with a `messageId` seen before (within TRACK_DEDUP_DAYS) is not counted again.
+
+`compact_events` runs in the web request (no database: it only reads the JSON); the counting,
+`tracked_events_count`, runs in a worker, in one transaction per batch.
+"""
+
+import re
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.dates import in_window
+from accounts.models import Account
+from signals.models import TrackedMessage, UsageRecord
+
+MAX_BATCH = 2500  # events in one batch call (Segment's limit is 500 KB a batch)
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def metric_name(event: str) -> str:
+    return _NOT_WORD.sub("_", event.lower()).strip("_")[:64]
+
+
+def _day(event: dict, now: datetime) -> str | None:
+    stamp = event.get("timestamp") or event.get("originalTimestamp")
+    if stamp is None:
+        moment = now
+    elif not isinstance(stamp, str):
+        return None
+    else:
+        try:
+            moment = datetime.fromisoformat(stamp)
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.get_current_timezone())
+    day = timezone.localtime(moment).date()
+    return day.isoformat() if in_window(day) else None
+
+
+def _compact(event: Any, now: datetime, account_property: str, value_property: str):
+    """[messageId, account, metric, value, day] of a track event, or the reason it is not one."""
+    if not isinstance(event, dict):
+        return "is not a JSON object"
+    if event.get("type", "track") != "track":
+        return None  # identify, page, group ...: nothing to count, and not an error
+    name = event.get("event")
+    if not isinstance(name, str) or not metric_name(name):
+        return "has no event name"
+    properties = event.get("properties")
+    properties = properties if isinstance(properties, dict) else {}
+    context = event.get("context")
+    account = context.get("groupId") if isinstance(context, dict) else None
+    account = account or properties.get(account_property)
+    if not isinstance(account, str | int) or isinstance(account, bool) or not str(account):
+        return f"names no account (context.groupId or properties.{account_property})"
+    value: Any = 1
+    if value_property:
+        value = properties.get(value_property, 1)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e15:
+            return f"properties.{value_property} is not a number of 0 or more"
+    day = _day(event, now)
+    if day is None:
+        return "has a timestamp that is not an ISO 8601 date-time within the data window"
+    message_id = event.get("messageId")
+    message_id = str(message_id)[:100] if message_id not in (None, "") else None
+    return [message_id, str(account)[:64], metric_name(name), value, day]
+
+
+def compact_events(events: list) -> tuple[list[list], list[dict]]:
+    """The events to count, compacted, and the refused ones ({"index", "reason"})."""
+    now = timezone.now()
+    account_property = settings.TRACK_ACCOUNT_PROPERTY
+    value_property = settings.TRACK_VALUE_PROPERTY
+    kept, refused = [], []
+    for index, event in enumerate(events):
+        compact = _compact(event, now, account_property, value_property)
+        if isinstance(compact, list):
+            kept.append(compact)
+        elif compact is not None:
+            refused.append({"index": index, "reason": f"the event {compact}"})
+    return kept, refused
+
+
+def _first_seen(message_ids: list[str], now: datetime) -> set[str]:
+    """Record the ids; return those not recorded before (sorted, so concurrent batches lock
+    in one order)."""
+    table = TrackedMessage._meta.db_table
+    fresh: set[str] = set()
+    step = 500
+    with connection.cursor() as cursor:
+        for start in range(0, len(message_ids), step):
+            chunk = message_ids[start : start + step]
+            values = ", ".join(["(%s, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} (message_id, received_at) VALUES {values} "  # noqa: S608
+                "ON CONFLICT (message_id) DO NOTHING RETURNING message_id",
+                [param for message_id in chunk for param in (message_id, now)],
+            )
+            fresh.update(row[0] for row in cursor.fetchall())
+    return fresh
+
+
+def _add_usage(counts: dict[tuple[int, str, str], float]) -> None:
+    table = UsageRecord._meta.db_table
+    rows = sorted(counts.items())  # key order: concurrent batches never deadlock
+    step = 500
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), step):
+            chunk = rows[start : start + step]
+            values = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} (account_id, metric, date, value) VALUES {values} "  # noqa: S608
+                f"ON CONFLICT (account_id, metric, date) "
+                f"DO UPDATE SET value = {table}.value + EXCLUDED.value",
+                [
+                    p
+                    for (account, metric, day), value in chunk
+                    for p in (account, metric, day, value)
+                ],
+            )
+
+
+def tracked_events_count(events: list[list]) -> dict[str, int]:
+    """Add compacted events to the daily usage, each messageId once; the counts of what
+    happened (counted, repeated, unknown account)."""
+    now = timezone.now()
+    names = {event[1] for event in events}
+    accounts = dict(Account.objects.filter(external_id__in=names).values_list("external_id", "pk"))
+    known = [event for event in events if event[1] in accounts]
+    with transaction.atomic():
+        ids = sorted({event[0] for event in known if event[0] is not None})
+        fresh = _first_seen(ids, now) if ids else set()
+        counts: dict[tuple[int, str, str], float] = defaultdict(float)
+        counted, taken = 0, set()
+        for message_id, account, metric, value, day in known:
+            if message_id is not None:
+                if message_id not in fresh or message_id in taken:
+                    continue  # seen in an earlier batch, or twice in this one
+                taken.add(message_id)
+            counts[(accounts[account], metric, day)] += value
+            counted += 1
+        if counts:
+            _add_usage(counts)
+        TrackedMessage.objects.filter(
+            received_at__lt=now - timedelta(days=settings.TRACK_DEDUP_DAYS)
+        ).delete()
+    return {
+        "counted": counted,
+        "repeated": len(known) - counted,
+        "unknown_account": len(events) - len(known),
+    }
