@@ -50,7 +50,44 @@ class _TrackingView(APIView):
         )
 
 
-@extend_schema(request=dict, responses=dict, tags=["tracking"])
+EVENT = {
+    "type": "object",
+    "description": "A Segment `track` call: `event` (its name is the metric), `userId` or "
+    "`anonymousId`, `properties`, `context.groupId` (the account's external id; else "
+    "`properties.account_id`, or the property TRACK_ACCOUNT_PROPERTY names), `timestamp` "
+    "(ISO 8601; its day in the install's time zone), `messageId` (counted once). Calls of "
+    "other types (identify, page, group ...) are accepted and not counted.",
+}
+ANSWER = {
+    "type": "object",
+    "properties": {
+        "success": {"type": "boolean"},
+        "queued": {"type": "integer", "description": "events queued to be counted"},
+        "refused": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"index": {"type": "integer"}, "reason": {"type": "string"}},
+            },
+        },
+    },
+}
+BATCH = {
+    "type": "object",
+    "properties": {
+        "batch": {"type": "array", "items": EVENT, "maxItems": MAX_BATCH},
+        "context": {"type": "object", "description": "applies to events without their own"},
+    },
+    "required": ["batch"],
+}
+
+
+@extend_schema(
+    summary="Count one tracking event (Segment's track call)",
+    request={"application/json": EVENT},
+    responses={200: ANSWER},
+    tags=["tracking"],
+)
 class TrackView(_TrackingView):
     """One `track` call: {"userId", "event", "properties", "context": {"groupId"}, "timestamp",
     "messageId"}."""
@@ -59,7 +96,12 @@ class TrackView(_TrackingView):
         return [{**body, "type": body.get("type", "track")}]
 
 
-@extend_schema(request=dict, responses=dict, tags=["tracking"])
+@extend_schema(
+    summary="Count a batch of tracking events (Segment's batch call)",
+    request={"application/json": BATCH},
+    responses={200: ANSWER},
+    tags=["tracking"],
+)
 class BatchView(_TrackingView):
     """A `batch` call: {"batch": [track calls ...]}; calls of other types are ignored."""
 
@@ -71,13 +113,15 @@ class BatchView(_TrackingView):
             raise exceptions.ParseError(
                 _("A batch holds at most %(most)d events.") % {"most": MAX_BATCH}
             )
+        for index, event in enumerate(batch):
+            if not isinstance(event, dict):
+                raise exceptions.ParseError(
+                    _("batch[%(index)d] is not a JSON object.") % {"index": index}
+                )
         # A context sent beside the batch applies to the events that have none of their own.
         shared = body.get("context")
         if isinstance(shared, dict):
             batch = [
-                {**event, "context": shared}
-                if isinstance(event, dict) and "context" not in event
-                else event
-                for event in batch
+                event if "context" in event else {**event, "context": shared} for event in batch
             ]
         return batch

@@ -54,7 +54,7 @@ from signals.models import (
     Ticket,
     UsageRecord,
 )
-from signals.uploads import upload_limit_text
+from signals.uploads import body_limit_text
 from surveys.models import Contact, SurveyResponse, SurveyType
 from workspace.models import Task
 
@@ -135,7 +135,7 @@ def api_exception_handler(exc, context):
 
 def too_big_detail() -> str:
     return (
-        f"The body is larger than {upload_limit_text()}, the most a request may carry; send "
+        f"The body is larger than {body_limit_text()}, the most a request may carry; send "
         "the rows in several requests."
     )
 

@@ -230,3 +230,56 @@ class TrackedMessage(models.Model):
 
     def __str__(self) -> str:
         return self.message_id
+
+
+class ImportJobState(models.TextChoices):
+    MAPPING = "mapping", _("Waiting for its column mapping")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed: nothing imported")
+    CANCELLED = "cancelled", _("Cancelled: nothing imported")
+
+
+class ImportJob(models.Model):
+    """An uploaded CSV file imported in the background by a Celery worker (`signals.import_jobs`),
+    or waiting on the import page for its column mapping. The file is kept under IMPORT_DIR
+    until the job ends. All or nothing holds as for any import: the rows are written in one
+    transaction, rolled back on a bad row (unless skip_invalid), a failure or a cancel."""
+
+    kind = models.CharField(_("kind"), max_length=32)
+    source = models.CharField(_("file name"), max_length=255)
+    path = models.CharField(max_length=500, editable=False)  # the stored upload
+    size = models.BigIntegerField(_("size in bytes"), default=0)
+    mapping = models.JSONField(_("column mapping"), null=True, blank=True)
+    fmt = models.JSONField(_("CSV format"), default=dict, blank=True)
+    skip_invalid = models.BooleanField(default=False)
+    state = models.CharField(
+        _("state"), max_length=16, choices=ImportJobState.choices, default=ImportJobState.QUEUED
+    )
+    cancel_requested = models.BooleanField(default=False)
+    rows_total = models.IntegerField(default=0)  # estimated from the line count
+    rows_read = models.IntegerField(default=0)
+    written = models.IntegerField(default=0)
+    created = models.IntegerField(default=0)
+    updated = models.IntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # [[line, column, reason], ...]
+    summary = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.source} ({self.state})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (ImportJobState.DONE, ImportJobState.FAILED, ImportJobState.CANCELLED)

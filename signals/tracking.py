@@ -15,6 +15,7 @@ one with a `messageId` seen before (within TRACK_DEDUP_DAYS) is not counted agai
 import re
 from collections import defaultdict
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -29,11 +30,12 @@ MAX_BATCH = 2500  # events in one batch call (Segment's limit is 500 KB a batch)
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
+@lru_cache(maxsize=4096)  # a product sends a few dozen event names, over and over
 def metric_name(event: str) -> str:
     return _NOT_WORD.sub("_", event.lower()).strip("_")[:64]
 
 
-def _day(event: dict, now: datetime) -> str | None:
+def _day(event: dict, now: datetime, zone) -> str | None:
     stamp = event.get("timestamp") or event.get("originalTimestamp")
     if stamp is None:
         moment = now
@@ -45,12 +47,17 @@ def _day(event: dict, now: datetime) -> str | None:
         except ValueError:
             return None
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.get_current_timezone())
-    day = timezone.localtime(moment).date()
+            moment = moment.replace(tzinfo=zone)
+    if not in_window(moment):  # before converting: year 9999 in a far zone overflows
+        return None
+    try:
+        day = moment.astimezone(zone).date()
+    except OverflowError:
+        return None
     return day.isoformat() if in_window(day) else None
 
 
-def _compact(event: Any, now: datetime, account_property: str, value_property: str):
+def _compact(event: Any, now: datetime, zone, account_property: str, value_property: str):
     """[messageId, account, metric, value, day] of a track event, or the reason it is not one."""
     if not isinstance(event, dict):
         return "is not a JSON object"
@@ -71,7 +78,7 @@ def _compact(event: Any, now: datetime, account_property: str, value_property: s
         value = properties.get(value_property, 1)
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e15:
             return f"properties.{value_property} is not a number of 0 or more"
-    day = _day(event, now)
+    day = _day(event, now, zone)
     if day is None:
         return "has a timestamp that is not an ISO 8601 date-time within the data window"
     message_id = event.get("messageId")
@@ -81,12 +88,12 @@ def _compact(event: Any, now: datetime, account_property: str, value_property: s
 
 def compact_events(events: list) -> tuple[list[list], list[dict]]:
     """The events to count, compacted, and the refused ones ({"index", "reason"})."""
-    now = timezone.now()
+    now, zone = timezone.now(), timezone.get_current_timezone()
     account_property = settings.TRACK_ACCOUNT_PROPERTY
     value_property = settings.TRACK_VALUE_PROPERTY
     kept, refused = [], []
     for index, event in enumerate(events):
-        compact = _compact(event, now, account_property, value_property)
+        compact = _compact(event, now, zone, account_property, value_property)
         if isinstance(compact, list):
             kept.append(compact)
         elif compact is not None:

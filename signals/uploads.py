@@ -4,7 +4,8 @@ Django's DATA_UPLOAD_MAX_MEMORY_SIZE leaves files out, and FILE_UPLOAD_MAX_MEMOR
 decides whether a file is kept in memory or on disk: a 200 MB file on the import page went
 through to the CSV parser, which grew the web worker to 2 GB until gunicorn killed it.
 `SizeLimitedUploadHandler` (first of FILE_UPLOAD_HANDLERS) stops any file past
-DATA_UPLOAD_MAX_MEMORY_SIZE: at once when the request's Content-Length says it is too big,
+IMPORT_FILE_MAX_SIZE (files past DATA_UPLOAD_MAX_MEMORY_SIZE stream to a temporary file and
+are imported in the background): at once when the request's Content-Length says it is too big,
 else as its bytes arrive. The rest of the body is read, in chunks, and thrown away, so that
 the browser gets the page saying so (not a reset connection), and neither memory nor disk
 grows. (Not by Django's own draining, which reads line by line: a file without line breaks
@@ -21,7 +22,18 @@ DRAIN_CHUNK = 64 * 1024
 
 
 def upload_limit() -> int:
+    """The largest file an upload may carry (bigger than the page's own limit: such a file is
+    imported in the background, from the temporary file it streamed to)."""
+    return settings.IMPORT_FILE_MAX_SIZE
+
+
+def body_limit() -> int:
+    """Files up to this size are imported within the request; bigger ones in the background."""
     return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def body_limit_text() -> str:
+    return filesizeformat(body_limit()).replace("\xa0", " ")
 
 
 def upload_limit_text() -> str:

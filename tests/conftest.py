@@ -123,3 +123,9 @@ def _plain_static_files(settings):
     }
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
+
+
+@pytest.fixture(autouse=True)
+def _import_dir_of_the_test(settings, tmp_path):
+    # Background imports store their uploads here: never in the checkout's media/.
+    settings.IMPORT_DIR = tmp_path / "imports"

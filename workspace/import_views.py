@@ -1,26 +1,31 @@
 from django.contrib.auth.decorators import user_passes_test
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from jobs.queueing import enqueue
 from scoring.rescoring import recompute_on_commit
 from signals.forms import ImportForm
+from signals.import_jobs import import_job_create
 from signals.importing import csv_import
 from signals.kinds import KINDS
-from signals.uploads import upload_limit_text, upload_stopped
+from signals.models import ImportJobState
+from signals.uploads import body_limit, body_limit_text, upload_limit_text, upload_stopped
+from workspace.tasks import run_import_job
 
 SHOWN_ERRORS = 500
 
 
 def too_large_message(kind: str) -> str:
-    return (
-        f"The file is larger than {upload_limit_text()}, the most the import page takes. "
-        f"Import it on the command line instead: python manage.py import_csv {kind} FILE"
-    )
+    return _(
+        "The file is larger than %(limit)s, the most the import page takes. Import it on the "
+        "command line instead: python manage.py import_csv %(kind)s FILE"
+    ) % {"limit": upload_limit_text(), "kind": kind}
 
 
-def _can_import(user) -> bool:
+def can_import(user) -> bool:
     if not user.is_authenticated:
         return False  # to the login page (AnonymousUser has no role to ask about)
     if not user.sees_all_accounts:
@@ -28,7 +33,7 @@ def _can_import(user) -> bool:
     return True
 
 
-@user_passes_test(_can_import)
+@user_passes_test(can_import)
 def csv_import_page(request):
     """Upload a CSV file; same validation and result as `manage.py import_csv`."""
     result = None
@@ -43,6 +48,20 @@ def csv_import_page(request):
             status = 413
         elif form.is_valid():
             upload = form.cleaned_data["file"]
+            mapping = request.POST.get("action") == "map"
+            # Columns to map, a file bigger than the page imports, or a wish: a job.
+            if mapping or form.cleaned_data["background"] or upload.size > body_limit():
+                job = import_job_create(
+                    upload=upload,
+                    kind=form.cleaned_data["kind"],
+                    user=request.user,
+                    skip_invalid=form.cleaned_data["skip_invalid"],
+                    state=ImportJobState.MAPPING if mapping else ImportJobState.QUEUED,
+                )
+                if mapping:
+                    return redirect("import_mapping", job_id=job.pk)
+                enqueue(run_import_job, job.pk)
+                return redirect("import_job", job_id=job.pk)
             with transaction.atomic():
                 result = csv_import(
                     kind=form.cleaned_data["kind"],
@@ -64,5 +83,6 @@ def csv_import_page(request):
         "error_lines": error_lines[:SHOWN_ERRORS],
         "errors_not_shown": max(len(error_lines) - SHOWN_ERRORS, 0),
         "upload_limit": upload_limit_text(),
+        "page_limit": body_limit_text(),
     }
     return render(request, "signals/import.html", context, status=status)

@@ -7,8 +7,11 @@ the flow goes from the workspace down into scoring, never back up.
 from datetime import datetime
 
 from celery import chord, shared_task
+from django.utils import timezone
 
+from scoring.rescoring import recompute_on_commit
 from scoring.tasks import RETRY, TRANSIENT, book_chunks, task_day
+from signals.import_jobs import import_job_run
 from workspace.current_health import current_health_refresh
 from workspace.followups import tasks_open
 from workspace.survey_triggers import surveys_send_due
@@ -55,3 +58,13 @@ def send_due_surveys(now: str | None = None) -> dict:
     retries with backoff; what was sent stays sent. A second run sends nothing twice.
     """
     return surveys_send_due(now=datetime.fromisoformat(now) if now else None)
+
+
+@shared_task(acks_late=True)
+def run_import_job(job_id: int) -> str:
+    """Run a background CSV import (`signals.import_jobs`); rescore the accounts it wrote."""
+
+    def rescore(result) -> None:
+        recompute_on_commit(sorted(result.account_ids), timezone.localdate())
+
+    return import_job_run(job_id, on_written=rescore).state

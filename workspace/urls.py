@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workspace import import_views, views
+from workspace import import_job_views, import_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,4 +15,9 @@ urlpatterns = [
     path("tasks/<int:pk>/done/", views.task_done, name="task_done"),
     path("tasks/<int:pk>/snooze/", views.task_snoozed, name="task_snooze"),
     path("import/", import_views.csv_import_page, name="csv_import"),
+    path("import/<int:job_id>/", import_job_views.job_page, name="import_job"),
+    path("import/<int:job_id>/map/", import_job_views.mapping_page, name="import_mapping"),
+    path("import/<int:job_id>/progress/", import_job_views.job_progress, name="import_progress"),
+    path("import/<int:job_id>/errors.csv", import_job_views.job_errors, name="import_errors"),
+    path("import/<int:job_id>/cancel/", import_job_views.job_cancel, name="import_cancel"),
 ]

@@ -1,6 +1,7 @@
-"""Upload limits: the import page refuses a file over DATA_UPLOAD_MAX_MEMORY_SIZE with a message
-pointing to the command line, without the file ever growing the process; the API refuses a
-body over it with a JSON 413."""
+"""Upload limits: the import page imports a file up to DATA_UPLOAD_MAX_MEMORY_SIZE at once and a
+bigger one in the background; it refuses a file over IMPORT_FILE_MAX_SIZE with a message pointing
+to the command line, without the file ever growing the process; the API refuses a body over
+DATA_UPLOAD_MAX_MEMORY_SIZE with a JSON 413."""
 
 import io
 import tracemalloc
@@ -37,7 +38,7 @@ def upload(client, content: bytes, kind: str = "usage"):
 def test_a_file_over_the_limit_is_refused_saying_to_use_the_command_line(
     client, manager, acme, settings
 ):
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100_000
+    settings.IMPORT_FILE_MAX_SIZE = 100_000
     client.force_login(manager)
     response = upload(client, csv_of(300_000))
     assert response.status_code == 413
@@ -51,7 +52,7 @@ def test_a_file_over_the_limit_is_refused_saying_to_use_the_command_line(
 
 def test_a_file_just_over_the_limit_is_stopped_as_it_arrives(client, manager, acme, settings):
     # Within the room left for the form's other fields, so only the bytes received tell.
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100_000
+    settings.IMPORT_FILE_MAX_SIZE = 100_000
     client.force_login(manager)
     response = upload(client, csv_of(100_001))
     assert response.status_code == 413
@@ -71,10 +72,28 @@ def test_a_file_at_the_limit_is_imported(client, manager, acme, settings):
     assert UsageRecord.objects.count() == content.count(b"\n") - 1
 
 
-def test_the_page_says_the_limit_before_anyone_uploads(client, manager):
+def test_a_file_over_the_page_limit_is_imported_in_the_background(
+    client, manager, acme, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100_000
+    settings.IMPORT_DIR = tmp_path
+    client.force_login(manager)
+    lines = [f"ACME-001,2026-11-01,metric{n:05},1\n".encode() for n in range(4000)]
+    with django_capture_on_commit_callbacks(execute=True):  # the job is queued after the commit
+        response = upload(client, HEADER + b"".join(lines))
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    assert "big.csv: 4000 of 4000 usage row(s) imported (4000 new" in page.content.decode()
+    assert UsageRecord.objects.count() == 4000
+    assert not list(tmp_path.iterdir())  # the stored upload is removed once imported
+
+
+def test_the_page_says_the_limits_before_anyone_uploads(client, manager):
     client.force_login(manager)
     html = client.get("/import/").content.decode()
-    assert "Up to 10.0 MB; import bigger files on the command line" in html
+    assert (
+        "Up to 10.0 MB at once; bigger files, up to 1.0 GB, are imported in the background" in html
+    )
 
 
 class Multipart:
@@ -114,7 +133,8 @@ class Multipart:
         raise AssertionError("the body was read line by line")
 
 
-def test_a_huge_upload_does_not_grow_the_process(client, manager, acme):
+def test_a_huge_upload_does_not_grow_the_process(client, manager, acme, settings):
+    settings.IMPORT_FILE_MAX_SIZE = 10 * 1024 * 1024
     client.force_login(manager)
     client.get("/import/")  # a CSRF cookie
     token = client.cookies["csrftoken"].value

@@ -1,0 +1,174 @@
+"""Tracking events per second through gunicorn: Segment-style `batch` calls to /api/v1/batch.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/track_bench.py
+
+Batches of 500 `track` events (Segment's shape: messageId, userId, event, properties,
+context.groupId, timestamp), sent by client threads over HTTP to gunicorn on 127.0.0.1 with an
+ingest token in HTTP Basic, as Segment sends its write key. The request reads the JSON and
+queues the counting in Redis (a database of its own, BENCH_REDIS_URL, default
+redis://127.0.0.1:6379/15, emptied at the end); no worker runs during the HTTP run. Then the
+worker's side, the counting itself (`tracked_events_count`, messageId de-duplication and the
+daily usage upsert), is timed in-process on the same events.
+
+DATABASE_URL only names the server: the script works in its own scratch database
+(`healthscore_bench_track`), dropped at the end.
+"""
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+import urllib.request
+from base64 import b64encode
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from api_bench import free_port, start_gunicorn  # noqa: E402
+from common import drop_database, use_scratch_database  # noqa: E402
+
+DATABASE = "healthscore_bench_track"
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+TARGET = 20_000  # events per second
+EVENTS = ("Report Created", "Dashboard Viewed", "Export Downloaded", "User Invited")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--accounts", type=int, default=1_000)
+    parser.add_argument("--batches", type=int, default=400)
+    parser.add_argument("--events", type=int, default=500, help="events per batch")
+    parser.add_argument("--clients", type=int, default=4, help="HTTP client threads")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    return parser.parse_args()
+
+
+def batches(args) -> list[bytes]:
+    out, n = [], 0
+    for _ in range(args.batches):
+        events = []
+        for _ in range(args.events):
+            events.append(
+                {
+                    "type": "track",
+                    "messageId": f"bench-{n}",
+                    "userId": f"user-{n % 5000}",
+                    "event": EVENTS[n % len(EVENTS)],
+                    "properties": {"plan": "pro"},
+                    "context": {"groupId": f"BENCH-{n % args.accounts:05d}"},
+                    "timestamp": f"2026-11-{1 + n % 28:02d}T12:00:00Z",
+                }
+            )
+            n += 1
+        out.append(json.dumps({"batch": events}).encode())
+    return out
+
+
+def over_http(payloads: list[bytes], key: str, port: int, clients: int) -> float:
+    url = f"http://127.0.0.1:{port}/api/v1/batch"
+    auth = "Basic " + b64encode(f"{key}:".encode()).decode()
+    headers = {"Authorization": auth, "Content-Type": "application/json"}
+    errors: list[str] = []
+
+    def send(mine: list[bytes]) -> None:
+        for payload in mine:
+            request = urllib.request.Request(url, data=payload, headers=headers)
+            try:
+                with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+                    answer = json.load(response)
+                if not answer.get("success") or answer.get("refused"):
+                    errors.append(str(answer)[:300])
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(repr(exc))
+
+    warm = json.dumps({"batch": []}).encode()
+    for _ in range(8):
+        urllib.request.urlopen(urllib.request.Request(url, data=warm, headers=headers)).close()  # noqa: S310
+    threads = [threading.Thread(target=send, args=(payloads[i::clients],)) for i in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    if errors:
+        sys.exit(f"HTTP run failed: {errors[:3]}")
+    return seconds
+
+
+def main() -> None:
+    args = parse_args()
+    os.environ["API_TRACK_THROTTLE_RATE"] = "1000000/minute"  # measure the endpoint, not the limit
+    os.environ["SECURE_SSL_REDIRECT"] = "false"
+    os.environ["REDIS_URL"] = REDIS
+    import redis
+
+    broker = redis.Redis.from_url(REDIS)
+    try:
+        broker.ping()
+    except redis.RedisError as exc:
+        sys.exit(f"The benchmark needs Redis at {REDIS} (BENCH_REDIS_URL): {exc}")
+    use_scratch_database(DATABASE)
+    from django.db import connections
+
+    from accounts.models import Account
+    from accounts.tokens import TokenKind, token_issue
+    from signals.models import UsageRecord
+    from signals.tracking import compact_events, tracked_events_count
+
+    server = None
+    try:
+        Account.objects.bulk_create(
+            [Account(external_id=f"BENCH-{n:05d}", name=f"Bench {n}") for n in range(args.accounts)]
+        )
+        _, key = token_issue(name="bench", kind=TokenKind.INGEST)
+        payloads = batches(args)
+        total = args.batches * args.events
+        size = sum(map(len, payloads)) / len(payloads) / 1e3
+        print(
+            f"{args.batches} batches × {args.events} track events = {total:,} events "
+            f"({size:.0f} KB of JSON a batch), {args.clients} client threads, "
+            f"{args.accounts:,} accounts",
+            flush=True,
+        )
+        connections.close_all()
+        port = free_port()
+        server = start_gunicorn(port)
+        http_seconds = over_http(payloads, key, port, args.clients)
+        queued = broker.llen("celery")
+        if queued != args.batches:
+            sys.exit(f"expected {args.batches} queued counting tasks, found {queued}")
+        # The worker's side, in-process: the same events, compacted as the web does.
+        compacted = [compact_events(json.loads(p)["batch"])[0] for p in payloads]
+        started = time.perf_counter()
+        for events in compacted:
+            tracked_events_count(events)
+        count_seconds = time.perf_counter() - started
+        counted = sum(UsageRecord.objects.values_list("value", flat=True))
+        if counted != total:
+            sys.exit(f"counted {counted:,.0f} events, expected {total:,}")
+        again = time.perf_counter()
+        tracked_events_count(compacted[0])  # a retried batch: every messageId seen, adds nothing
+        retry_ms = (time.perf_counter() - again) * 1000
+        if sum(UsageRecord.objects.values_list("value", flat=True)) != total:
+            sys.exit("a retried batch was counted twice")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        broker.delete("celery", *broker.scan_iter("_kombu.binding*"))
+        if not args.keep:
+            drop_database(DATABASE)
+
+    rate = total / http_seconds
+    verdict = "meets" if rate >= TARGET else "MISSES"
+    print(f"Load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"gunicorn, /api/v1/batch: {total:,} events in {http_seconds:.2f} s")
+    print(f"counting (worker side, in-process): {total / count_seconds:,.0f} events/s; "
+          f"a retried batch of {args.events}: {retry_ms:.0f} ms, nothing added")  # fmt: skip
+    print(f"\ntracking endpoint: {rate:,.0f} events/s {verdict} the {TARGET:,} events/s aim.")
+
+
+if __name__ == "__main__":
+    main()
