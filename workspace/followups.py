@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import Q, QuerySet
 
 from accounts.models import Account
 from scoring.measures import end_of
@@ -203,3 +204,34 @@ def task_snooze(*, task: Task, until: date) -> Task:
     # A snoozed task still counts as open; refreshed all the same, so the row never lags.
     current_health_refresh(account_ids=[task.account_id])
     return task
+
+
+@transaction.atomic
+def tasks_complete(*, tasks: QuerySet[Task], outcome: str, day: date) -> int:
+    """Complete every open or snoozed task of `tasks` with one outcome; returns how many.
+    Set-based: one update and one refresh of the accounts' rows, whatever the number."""
+    rows = _lock_actionable(tasks)
+    Task.objects.filter(pk__in=rows).update(
+        status=TaskStatus.DONE, outcome=outcome, closed_on=day, snoozed_until=None
+    )
+    current_health_refresh(account_ids=rows.values(), today=day)
+    return len(rows)
+
+
+@transaction.atomic
+def tasks_snooze(*, tasks: QuerySet[Task], until: date) -> int:
+    """Snooze every open or snoozed task of `tasks` until `until`; returns how many."""
+    rows = _lock_actionable(tasks)
+    Task.objects.filter(pk__in=rows).update(status=TaskStatus.SNOOZED, snoozed_until=until)
+    current_health_refresh(account_ids=rows.values())
+    return len(rows)
+
+
+def _lock_actionable(tasks: QuerySet[Task]) -> dict[int, int]:
+    # Locked, so a task completed by someone else meanwhile is neither revived nor counted.
+    return dict(
+        tasks.exclude(status=TaskStatus.DONE)
+        .select_for_update()
+        .order_by("pk")
+        .values_list("pk", "account_id")
+    )

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.dates import validate_in_window
 from accounts.models import Role, User
@@ -80,3 +81,44 @@ class ReassignForm(forms.Form):
             "first_name", "last_name", "username"
         )
     )
+
+
+class TaskIdsField(forms.MultipleChoiceField):
+    """Task ids as ticked on a page. Any well-formed id passes: whether the user may act on
+    each task is the view's question, answered per task with a count of those skipped."""
+
+    def valid_value(self, value) -> bool:
+        # isdigit() alone accepts "²", which int() refuses; 18 digits fit a bigint.
+        return value.isascii() and value.isdigit() and len(value) <= 18
+
+    def clean(self, value) -> list[int]:
+        return sorted({int(v) for v in super().clean(value)})
+
+
+class TaskBulkForm(forms.Form):
+    """Complete or snooze the tasks ticked on the task list: an outcome for completing, a day
+    for snoozing, each required only by its own action."""
+
+    action = forms.ChoiceField(choices=[("complete", _("Complete")), ("snooze", _("Snooze"))])
+    task = TaskIdsField(error_messages={"required": _("Tick at least one task.")})
+    outcome = forms.CharField(label=_("Outcome"), required=False, max_length=5000)
+    until = forms.DateField(
+        label=_("Snooze until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        # Its own ids: the filter form on the same page has fields of its own.
+        super().__init__(*args, auto_id="bulk_%s", **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action == "complete" and not data.get("outcome", "").strip():
+            self.add_error("outcome", _("Say what came of it: the outcome is kept on each task."))
+        if action == "snooze" and "until" not in self.errors:
+            until, today = data.get("until"), timezone.localdate()
+            if until is None:
+                self.add_error("until", _("Pick the day the tasks come back."))
+            elif not today < until <= today + timedelta(days=90):
+                self.add_error("until", _("Snooze to a day within the next 90 days."))
+        return data

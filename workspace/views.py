@@ -8,23 +8,28 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Account, Role, Segment, User
 from scoring.exporting import CsvWriter
 from workspace import account_page as workspace
 from workspace.book import COLOURS, BookFilters, book_queryset, book_summary, latest_snapshot_day
 from workspace.charts import score_history, version_marks
-from workspace.followups import task_complete, task_snooze
+from workspace.followups import task_complete, task_snooze, tasks_complete, tasks_snooze
 from workspace.forms import (
     CheckInForm,
     OverrideForm,
     ReassignForm,
     SentimentForm,
+    TaskBulkForm,
     TaskCompleteForm,
     TaskSnoozeForm,
 )
-from workspace.models import Task, TaskStatus
+from workspace.models import Task, TaskReason, TaskStatus
+from workspace.task_list import DUES, STATUSES, TaskFilters, actionable_tasks, visible_tasks
 from workspace.templatetags.health import BADGES
 
 PAGE_SIZE = 50
@@ -269,30 +274,72 @@ def task_snoozed(request, pk):
     return _back(request, task)
 
 
+@require_http_methods(["GET", "POST"])
 def task_list(request):
-    """Open and snoozed tasks on the accounts the user sees (a manager may pick one CSM)."""
-    tasks = (
-        Task.objects.filter(account__in=Account.objects.visible_to(request.user))
-        .exclude(status=TaskStatus.DONE)
-        .select_related("account", "assignee")
-        .order_by("status", "due_on", "pk")
+    """The tasks on the accounts the user sees, one compact row each, with filters, sorts and
+    bulk complete / snooze (a POST to the same address, which keeps the filters)."""
+    today = timezone.localdate()
+    filters = TaskFilters.from_query(request.GET, sees_all=request.user.sees_all_accounts)
+    bulk_form = TaskBulkForm(request.POST) if request.method == "POST" else TaskBulkForm()
+    if bulk_form.is_bound and bulk_form.is_valid():
+        _tasks_bulk(request, bulk_form.cleaned_data, today=today)
+        return redirect(request.get_full_path())
+    page = Paginator(filters.apply(visible_tasks(request.user), today=today), PAGE_SIZE).get_page(
+        request.GET.get("page")
     )
-    assignee = request.GET.get("assignee", "")
-    # isdigit() alone accepts "²"; past 18 digits SQLite overflows: ignore such values.
-    well_formed = assignee.isascii() and assignee.isdigit() and len(assignee) <= 18
-    if request.user.sees_all_accounts and well_formed:
-        tasks = tasks.filter(assignee_id=int(assignee))
-    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    for task in page:
+        task.health = getattr(task.account, "current_health", None)
+    ticked = set(bulk_form.data.getlist("task")) if bulk_form.is_bound else set()
     return render(
         request,
         "workspace/task_list.html",
         {
             "page": page,
-            "today": timezone.localdate(),
-            "snooze_form": TaskSnoozeForm(),
-            "owners": User.objects.filter(role=Role.CSM).order_by("username")
+            "today": today,
+            "filters": filters,
+            "bulk_form": bulk_form,
+            "ticked": ticked,
+            "reasons": TaskReason.choices,
+            "statuses": STATUSES.items(),
+            "dues": DUES.items(),
+            "sorts": [
+                ("due", _("Due date")),
+                ("score", _("Score")),
+                ("mrr", _("MRR")),
+                ("renewal", _("Renewal")),
+            ],
+            "owners": User.objects.filter(role=Role.CSM, is_active=True).order_by(
+                "first_name", "last_name", "username"
+            )
             if request.user.sees_all_accounts
             else [],
-            "assignee": assignee,
+            "query": filters.params(),
+            "sort_params": filters.params(sort=""),
         },
     )
+
+
+def _tasks_bulk(request, data, *, today) -> None:
+    """Act on each ticked task the user may act on, and say how many, and how many not."""
+    chosen = actionable_tasks(request.user).filter(pk__in=data["task"])
+    if data["action"] == "complete":
+        n = tasks_complete(tasks=chosen, outcome=data["outcome"].strip(), day=today)
+        text = ngettext("%(n)d task completed.", "%(n)d tasks completed.", n) % {"n": n}
+    else:
+        n = tasks_snooze(tasks=chosen, until=data["until"])
+        text = ngettext(
+            "%(n)d task snoozed until %(day)s.", "%(n)d tasks snoozed until %(day)s.", n
+        ) % {"n": n, "day": date_format(data["until"])}
+    messages.success(request, text)
+    skipped = len(data["task"]) - n
+    if skipped:
+        messages.warning(
+            request,
+            ngettext(
+                "%(n)d ticked task was left as it was: it is done already or not on your accounts.",
+                "%(n)d ticked tasks were left as they were: they are done already or not on"
+                " your accounts.",
+                skipped,
+            )
+            % {"n": skipped},
+        )

@@ -1,5 +1,5 @@
 """Check-in tasks: the rules that open them after the nightly recompute, one open task per
-account and reason, snooze, cooldown, and the task list page."""
+account and reason, snooze, cooldown. The task list page: test_task_list.py."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -285,70 +285,3 @@ def test_nightly_run_opens_a_task_for_an_account_that_turned_red(default_scoreca
     nightly_recompute(TODAY.isoformat())  # eager in tests: the chord runs the rules at once
     task = Task.objects.get(account=account)
     assert (task.reason, task.assignee) == (TaskReason.TURNED_RED, account.owner)
-
-
-# --- the task list ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def two_books(csm, default_scorecard):
-    riley = UserFactory(username="riley")
-    mine = customer(csm, name="Mine")
-    theirs = customer(riley, name="Theirs")
-    open_task(mine, TaskReason.TURNED_RED)
-    open_task(mine, TaskReason.DETRACTOR, status="snoozed", snoozed_until=TODAY + timedelta(days=3))
-    open_task(mine, TaskReason.SCORE_DROP, status="done", closed_on=TODAY)
-    open_task(theirs, TaskReason.RENEWAL_RISK)
-    return {"riley": riley, "mine": mine, "theirs": theirs}
-
-
-def listed_tasks(response) -> list[tuple[str, str]]:
-    return [(t.account.name, t.reason) for t in response.context["page"]]
-
-
-def test_csm_task_list_shows_only_their_open_and_snoozed_tasks(client, csm, two_books):
-    client.force_login(csm)
-    response = client.get("/tasks/")
-    assert listed_tasks(response) == [("Mine", "turned_red"), ("Mine", "detractor")]
-    html = response.content.decode()
-    assert "<h1>My tasks</h1>" in html
-    assert "Theirs" not in html
-    assert "Snoozed until 3 Jul" in html
-
-
-def test_csm_cannot_widen_the_task_list_by_asking_for_another_csm(client, csm, two_books):
-    client.force_login(csm)
-    response = client.get("/tasks/", {"assignee": two_books["riley"].pk})
-    assert listed_tasks(response) == [("Mine", "turned_red"), ("Mine", "detractor")]
-
-
-def test_manager_sees_every_task_and_can_filter_by_csm(client, manager, csm, two_books):
-    client.force_login(manager)
-    everyone = client.get("/tasks/")
-    assert sorted(listed_tasks(everyone)) == [
-        ("Mine", "detractor"),
-        ("Mine", "turned_red"),
-        ("Theirs", "renewal_risk"),
-    ]
-    assert 'id="assignee"' in everyone.content.decode()
-    riley = client.get("/tasks/", {"assignee": two_books["riley"].pk})
-    assert listed_tasks(riley) == [("Theirs", "renewal_risk")]
-    casey = client.get("/tasks/", {"assignee": csm.pk})
-    assert sorted(listed_tasks(casey)) == [("Mine", "detractor"), ("Mine", "turned_red")]
-
-
-@pytest.mark.parametrize("assignee", ["x", "%C2%B2", "99999999999999999999999", ""])
-def test_malformed_assignee_is_ignored(client, manager, two_books, assignee):
-    client.force_login(manager)
-    response = client.get("/tasks/?assignee=" + assignee)
-    assert response.status_code == 200
-    assert len(listed_tasks(response)) == 3
-
-
-def test_completing_from_the_task_list_returns_to_it(client, csm, two_books):
-    task = Task.objects.get(reason=TaskReason.TURNED_RED)
-    client.force_login(csm)
-    response = client.post(f"/tasks/{task.pk}/done/", {"outcome": "Called", "next": "tasks"})
-    assert response["Location"] == "/tasks/"
-    task.refresh_from_db()
-    assert (task.status, task.outcome, task.closed_on) == ("done", "Called", TODAY)
