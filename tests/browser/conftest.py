@@ -28,7 +28,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "correct horse battery"
-TIMEOUT_MS = 15_000  # a loaded two-core machine: the first request of a live server can take seconds
+# A loaded two-core machine: the first request of a live server can take seconds.
+TIMEOUT_MS = 15_000
 
 
 @pytest.fixture(scope="session")
