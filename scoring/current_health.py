@@ -18,6 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Account, User
+from scoring.events import colour_watch
 from scoring.models import CurrentHealth, HealthSnapshot
 from signals.models import SubscriptionLine
 
@@ -59,8 +60,9 @@ def current_scores_refresh(
 ) -> None:
     """Rewrite the scoring side of the current-health rows of `account_ids` (or accounts with
     lo <= id < hi in `id_range`, or every account), as of `today`. Idempotent; creates the
-    rows of accounts that have none."""
+    rows of accounts that have none. A colour that moves is announced (`scoring.events`)."""
     today = today or timezone.localdate()
+    ids = None if account_ids is None else sorted(set(account_ids))
     account, line = Account._meta.db_table, SubscriptionLine._meta.db_table
     snapshot, user = HealthSnapshot._meta.db_table, User._meta.db_table
     table = CurrentHealth._meta.db_table
@@ -87,8 +89,8 @@ def current_scores_refresh(
         "refreshed_on",
     ]
     colour = f"COALESCE(NULLIF({table}.override_colour, ''), excluded.computed_colour)"
-    with connection.cursor() as cursor:
-        for where, params in scope_sql("a.id", account_ids, id_range):
+    with colour_watch(account_ids=ids, id_range=id_range), connection.cursor() as cursor:
+        for where, params in scope_sql("a.id", ids, id_range):
             lines_where = where.replace("a.id", "l.account_id")
             sql = f"""
             WITH l AS (

@@ -126,3 +126,21 @@ def churn_dates(account_ids: Iterable[int] | None = None) -> dict[int, date]:
     ):
         result[account_id] = manual
     return result
+
+
+def churns_between(first: date, last: date) -> dict[int, date]:
+    """The accounts whose churn date is in (first, last], with that date. Only an account with
+    a line ending, or a churn recorded, in that span can have churned in it, so that is all
+    this reads (the exit survey and the churn webhook both ask)."""
+    candidates = set(
+        SubscriptionLine.objects.filter(end_date__gt=first, end_date__lte=last).values_list(
+            "account_id", flat=True
+        )
+    ) | set(
+        Account.objects.filter(churned_on__gt=first, churned_on__lte=last).values_list(
+            "pk", flat=True
+        )
+    )
+    if not candidates:
+        return {}
+    return {a: on for a, on in churn_dates(candidates).items() if first < on <= last}

@@ -8,8 +8,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = (
-    "healthscore", "api", "reports", "demo", "workspace", "scoring", "signals", "surveys",
-    "jobs", "audit", "accounts",
+    "healthscore", "api", "reports", "demo", "webhooks", "workspace", "scoring", "signals",
+    "surveys", "jobs", "audit", "accounts",
 )  # fmt: skip
 
 

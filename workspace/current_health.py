@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from scoring.current_health import COLOUR_RANK_SQL, current_scores_refresh, scope_sql
+from scoring.events import colour_watch
 from scoring.models import CurrentHealth
 from workspace.models import ColourOverride, Task, TaskStatus
 
@@ -25,9 +26,15 @@ def current_health_refresh(
     *, account_ids: Iterable[int] | None = None, today: date | None = None
 ) -> None:
     """Rewrite the current-health rows of `account_ids` (every account when None) as of
-    `today`. Idempotent."""
+    `today`. Idempotent. A colour that moves is announced once (`scoring.events`), whichever
+    side moved it."""
     today = today or timezone.localdate()
     ids = None if account_ids is None else sorted(set(account_ids))
+    with colour_watch(account_ids=ids):
+        _refresh(ids, today)
+
+
+def _refresh(ids: list[int] | None, today: date) -> None:
     current_scores_refresh(account_ids=ids, today=today)
     table = CurrentHealth._meta.db_table
     override, task = ColourOverride._meta.db_table, Task._meta.db_table

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from accounts.models import Account
 from scoring.measures import end_of
@@ -20,6 +20,7 @@ from signals.models import Ticket, TicketPriority
 from signals.revenue import lines_covering
 from surveys.models import SurveyResponse
 from workspace.current_health import current_health_refresh
+from workspace.events import task_opened
 from workspace.models import Task, TaskReason, TaskStatus
 
 # Days given to act, by reason: the urgent ones first.
@@ -181,7 +182,15 @@ def tasks_open(*, day: date, cooldown_days: int | None = None) -> int:
     # The partial unique constraint is the last word if two runs race (and then the count
     # below, not bulk_create's list, says how many were really opened).
     before = Task.objects.count()
+    last_pk = Task.objects.aggregate(m=Max("pk"))["m"] or 0
     Task.objects.bulk_create(new, ignore_conflicts=True)
+    opened = list(
+        Task.objects.filter(pk__gt=last_pk, account_id__in={t.account_id for t in new})
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if opened:
+        task_opened.send(sender=Task, task_ids=opened)
     # As of today, whatever day the rules ran for: the rows are the book's present.
     current_health_refresh(account_ids={t.account_id for t in new})
     return Task.objects.count() - before

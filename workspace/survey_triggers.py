@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from signals.models import SubscriptionLine, Ticket
-from signals.revenue import churn_dates
+from signals.revenue import churns_between
 from surveys.models import Contact, SurveyKind, SurveySend
 from surveys.sending import active_survey, survey_send
 
@@ -115,17 +115,7 @@ def exit_after_churn(*, now: datetime) -> int:
         return 0
     day = timezone.localdate(now)
     first = day - timedelta(days=settings.HEALTHSCORE_SURVEY_LOOKBACK_DAYS)
-    # Only accounts with a line ending, or a churn recorded, in the window can have churned in it.
-    candidates = set(
-        SubscriptionLine.objects.filter(end_date__gt=first, end_date__lte=day).values_list(
-            "account_id", flat=True
-        )
-    ) | set(
-        Account.objects.filter(churned_on__gt=first, churned_on__lte=day).values_list(
-            "pk", flat=True
-        )
-    )
-    churned = [a for a, on in churn_dates(candidates).items() if first < on <= day]
+    churned = list(churns_between(first, day))
     contacts = (
         Contact.objects.reachable(now, quiet_days=_quiet())
         .filter(account_id__in=churned)

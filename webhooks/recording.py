@@ -1,0 +1,204 @@
+"""Recording events: what happened, as the documented JSON body, with one delivery per
+subscribed endpoint (queued by the caller: `webhooks.receivers`, `webhooks.tasks`).
+
+Set-based: a few bulk INSERTs whatever the number of events, inside the caller's transaction.
+Churn is noticed here (`churns_record`, run hourly by `webhooks.tasks.announce_churns`).
+
+An event is recorded only while an active endpoint subscribes to its kind, and goes to the
+endpoints subscribed at that moment. Its `key` makes it happen once: the same task, or the
+same churn, found again records nothing.
+"""
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
+
+from accounts.models import Account
+from scoring.events import ColourChange
+from signals.revenue import churns_between
+from webhooks.models import Delivery, Endpoint, Event, EventKind
+from workspace.models import Task
+
+SCHEMA_VERSION = 1
+CHURN_LOOKBACK_DAYS = 7  # a churn older than this when first noticed is never announced
+IDS_PER_QUERY = 900  # below SQLite's limit on parameters
+
+
+@dataclass(frozen=True)
+class Happening:
+    key: str
+    account_id: int | None
+    details: dict
+
+
+def _account_rows(ids: Iterable[int]) -> dict[int, dict]:
+    ids = sorted(set(ids))
+    rows: dict[int, dict] = {}
+    for i in range(0, len(ids), IDS_PER_QUERY):
+        for row in Account.objects.filter(pk__in=ids[i : i + IDS_PER_QUERY]).values(
+            "id", "external_id", "name"
+        ):
+            rows[row["id"]] = row
+    return rows
+
+
+def event_body(
+    *, event_id: uuid.UUID, kind: str, occurred_at: datetime, account: dict | None, details: dict
+) -> dict:
+    """The JSON body of schema version 1 (README, "Webhooks"): fields are only ever added."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "id": str(event_id),
+        "type": kind,
+        "occurred_at": occurred_at.isoformat().replace("+00:00", "Z"),
+        "account": account,
+        "details": details,
+    }
+
+
+def events_record(
+    kind: EventKind,
+    happenings: Sequence[Happening],
+    *,
+    endpoints: list[Endpoint] | None = None,
+    now: datetime | None = None,
+) -> list[Delivery]:
+    """Record the happenings of one kind not recorded before (by key), each with a delivery to
+    every active endpoint subscribed to the kind (or to `endpoints`). Returns the deliveries,
+    for the caller to queue."""
+    if endpoints is None:
+        endpoints = [e for e in Endpoint.objects.filter(active=True) if e.subscribes(kind)]
+    if not endpoints or not happenings:
+        return []
+    now = now or timezone.now()
+    keys = [h.key for h in happenings]
+    seen: set[str] = set()
+    for i in range(0, len(keys), IDS_PER_QUERY):
+        seen.update(
+            Event.objects.filter(key__in=keys[i : i + IDS_PER_QUERY]).values_list("key", flat=True)
+        )
+    fresh = [h for h in happenings if h.key not in seen]
+    accounts = _account_rows(h.account_id for h in fresh if h.account_id is not None)
+    events = []
+    for h in fresh:
+        event_id = uuid.uuid4()
+        account = accounts.get(h.account_id) if h.account_id is not None else None
+        events.append(
+            Event(
+                id=event_id,
+                kind=kind,
+                key=h.key,
+                account_id=h.account_id if account else None,
+                occurred_at=now,
+                payload=event_body(
+                    event_id=event_id,
+                    kind=kind,
+                    occurred_at=now,
+                    account=account,
+                    details=h.details,
+                ),
+            )
+        )
+    # A detection racing another one loses the key to it quietly; the deliveries below are
+    # made only for the events this call really wrote.
+    Event.objects.bulk_create(events, batch_size=1000, ignore_conflicts=True)
+    written = set()
+    for i in range(0, len(events), IDS_PER_QUERY):
+        written.update(
+            Event.objects.filter(pk__in=[e.pk for e in events[i : i + IDS_PER_QUERY]]).values_list(
+                "pk", flat=True
+            )
+        )
+    events = [e for e in events if e.pk in written]
+    return Delivery.objects.bulk_create(
+        [Delivery(endpoint=endpoint, event=event) for event in events for endpoint in endpoints],
+        batch_size=1000,
+    )
+
+
+# ---------------------------------------------------------------- what is recorded
+
+
+def colour_changes_record(changes: list[ColourChange]) -> list[Delivery]:
+    """One event per account whose book colour moved (`scoring.events.colour_changed`)."""
+    return events_record(
+        EventKind.COLOUR_CHANGED,
+        [
+            Happening(
+                # Each change is its own event: a colour that moves back and forth moves twice.
+                key=f"{EventKind.COLOUR_CHANGED}:{c.account_id}:{uuid.uuid4()}",
+                account_id=c.account_id,
+                details={
+                    "previous_colour": c.previous,
+                    "colour": c.colour,
+                    "score": c.score,
+                    "scored_on": c.scored_on.isoformat() if c.scored_on else None,
+                },
+            )
+            for c in changes
+        ],
+    )
+
+
+def tasks_opened_record(task_ids: list[int]) -> list[Delivery]:
+    """One event per task opened (`workspace.events.task_opened`)."""
+    tasks = Task.objects.filter(pk__in=task_ids).select_related("assignee").order_by("pk")
+    return events_record(
+        EventKind.TASK_OPENED,
+        [
+            Happening(
+                key=f"{EventKind.TASK_OPENED}:{t.pk}",
+                account_id=t.account_id,
+                details={
+                    "task_id": t.pk,
+                    "reason": t.reason,
+                    "reason_label": str(t.get_reason_display()),
+                    "detail": t.detail,
+                    "opened_on": t.opened_on.isoformat(),
+                    "due_on": t.due_on.isoformat(),
+                    "assignee": t.assignee.username if t.assignee else None,
+                },
+            )
+            for t in tasks
+        ],
+    )
+
+
+def churns_record(*, day: date | None = None) -> list[Delivery]:
+    """One event per churn (README, "Churn"): an account whose churn date — the end of its last
+    subscription line, or the date a person recorded — fell in the last CHURN_LOOKBACK_DAYS up
+    to `day`. Keyed on the account and the date, so the hourly run announces each churn once."""
+    day = day or timezone.localdate()
+    churned = churns_between(day - timedelta(days=CHURN_LOOKBACK_DAYS), day)
+    reasons = dict(Account.objects.filter(pk__in=list(churned)).values_list("pk", "churn_reason"))
+    return events_record(
+        EventKind.ACCOUNT_CHURNED,
+        [
+            Happening(
+                key=f"{EventKind.ACCOUNT_CHURNED}:{account_id}:{on.isoformat()}",
+                account_id=account_id,
+                details={"churned_on": on.isoformat(), "churn_reason": reasons.get(account_id, "")},
+            )
+            for account_id, on in sorted(churned.items())
+        ],
+    )
+
+
+def sample_event_record(endpoint: Endpoint) -> Delivery:
+    """A test event (`webhook.test`) for one endpoint, whatever it subscribes to, even if
+    inactive."""
+    (delivery,) = events_record(
+        EventKind.TEST,
+        [
+            Happening(
+                key=f"{EventKind.TEST}:{uuid.uuid4()}",
+                account_id=None,
+                details={"endpoint": endpoint.name},
+            )
+        ],
+        endpoints=[endpoint],
+    )
+    return delivery
