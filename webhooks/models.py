@@ -61,9 +61,11 @@ class Endpoint(models.Model):
         return self.name
 
     def clean(self) -> None:
+        if not isinstance(self.events, list):
+            raise ValidationError({"events": _("A list of event types is expected.")})
         known = {k for k, _label in SUBSCRIBABLE}
-        unknown = [e for e in self.events or [] if e not in known]
-        if not isinstance(self.events, list) or unknown:
+        unknown = [str(e) for e in self.events if e not in known]
+        if unknown:
             raise ValidationError(
                 {"events": _("Unknown event: %(events)s.") % {"events": ", ".join(unknown)}}
             )

@@ -1,12 +1,12 @@
 """The signature of a webhook request (README, "Webhooks"), in the manner of Stripe's: an
 HMAC-SHA256, keyed with the endpoint's secret, of "{timestamp}.{body}", where the timestamp is
-the request's X-Healthscore-Timestamp (Unix seconds) and the body its exact bytes."""
+the request's X-Healthscore-Timestamp (Unix seconds) and the body its exact bytes. The
+receiver checks it, and rejects a timestamp outside its replay window (the README's recipe)."""
 
 import hashlib
 import hmac
 
 SIGNATURE_PREFIX = "sha256="
-REPLAY_WINDOW_SECONDS = 5 * 60  # what the README tells receivers to accept
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
