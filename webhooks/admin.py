@@ -40,9 +40,9 @@ class EndpointForm(forms.ModelForm):
 
 def _send_tests(endpoints) -> int:
     with transaction.atomic():
-        deliveries = [sample_event_record(endpoint) for endpoint in endpoints]
-        deliveries_queue(deliveries)
-    return len(deliveries)
+        events = [sample_event_record(endpoint) for endpoint in endpoints]
+        deliveries_queue(events)
+    return len(events)
 
 
 @admin.register(Endpoint)

@@ -1,7 +1,8 @@
 """Recording events: what happened, as the documented JSON body, with one delivery per
 subscribed endpoint (queued by the caller: `webhooks.receivers`, `webhooks.tasks`).
 
-Set-based: a few bulk INSERTs whatever the number of events, inside the caller's transaction.
+Set-based: two COPYs (the events, their deliveries) and two reads (endpoints, accounts)
+whatever the number of events, inside the caller's transaction.
 Churn is noticed here (`churns_record`, run hourly by `webhooks.tasks.announce_churns`).
 
 An event is recorded only while an active endpoint subscribes to its kind, and goes to the
@@ -19,6 +20,7 @@ from django.utils import timezone
 from accounts.models import Account
 from scoring.events import ColourChange
 from signals.revenue import churns_between
+from signals.upsert import bulk_upsert
 from webhooks.models import Delivery, Endpoint, Event, EventKind
 from workspace.models import Task
 
@@ -65,64 +67,57 @@ def events_record(
     *,
     endpoints: list[Endpoint] | None = None,
     now: datetime | None = None,
-) -> list[Delivery]:
+) -> list[str]:
     """Record the happenings of one kind not recorded before (by key), each with a delivery to
-    every active endpoint subscribed to the kind (or to `endpoints`). Returns the deliveries,
-    for the caller to queue."""
+    every active endpoint subscribed to the kind (or to `endpoints`). Returns the ids of the
+    events recorded, for the caller to queue their deliveries."""
     if endpoints is None:
         endpoints = [e for e in Endpoint.objects.filter(active=True) if e.subscribes(kind)]
     if not endpoints or not happenings:
         return []
     now = now or timezone.now()
-    keys = [h.key for h in happenings]
-    seen: set[str] = set()
-    for i in range(0, len(keys), IDS_PER_QUERY):
-        seen.update(
-            Event.objects.filter(key__in=keys[i : i + IDS_PER_QUERY]).values_list("key", flat=True)
-        )
-    fresh = [h for h in happenings if h.key not in seen]
-    accounts = _account_rows(h.account_id for h in fresh if h.account_id is not None)
-    events = []
-    for h in fresh:
+    accounts = _account_rows(h.account_id for h in happenings if h.account_id is not None)
+    rows = []
+    for h in happenings:
         event_id = uuid.uuid4()
         account = accounts.get(h.account_id) if h.account_id is not None else None
-        events.append(
-            Event(
-                id=event_id,
-                kind=kind,
-                key=h.key,
-                account_id=h.account_id if account else None,
-                occurred_at=now,
-                payload=event_body(
-                    event_id=event_id,
-                    kind=kind,
-                    occurred_at=now,
-                    account=account,
-                    details=h.details,
-                ),
-            )
+        body = event_body(
+            event_id=event_id, kind=kind, occurred_at=now, account=account, details=h.details
         )
-    # A detection racing another one loses the key to it quietly; the deliveries below are
-    # made only for the events this call really wrote.
-    Event.objects.bulk_create(events, batch_size=1000, ignore_conflicts=True)
-    written = set()
-    for i in range(0, len(events), IDS_PER_QUERY):
-        written.update(
-            Event.objects.filter(pk__in=[e.pk for e in events[i : i + IDS_PER_QUERY]]).values_list(
-                "pk", flat=True
-            )
-        )
-    events = [e for e in events if e.pk in written]
-    return Delivery.objects.bulk_create(
-        [Delivery(endpoint=endpoint, event=event) for event in events for endpoint in endpoints],
-        batch_size=1000,
+        rows.append((event_id, kind.value, h.key, account["id"] if account else None, now, body))
+    # COPY, and a key seen before is skipped (ON CONFLICT DO NOTHING). When some were, the ids
+    # that made it in are those of the events this call recorded: fresh uuids are nobody else's.
+    counts = bulk_upsert(
+        Event,
+        ["id", "kind", "key", "account_id", "occurred_at", "payload"],
+        rows,
+        key=["key"],
+        update=[],
     )
+    recorded = [row[0] for row in rows]
+    if counts.created < len(rows):
+        written: set = set()
+        for i in range(0, len(recorded), IDS_PER_QUERY):
+            written.update(
+                Event.objects.filter(pk__in=recorded[i : i + IDS_PER_QUERY]).values_list(
+                    "pk", flat=True
+                )
+            )
+        recorded = [event_id for event_id in recorded if event_id in written]
+    bulk_upsert(
+        Delivery,
+        ["endpoint_id", "event_id"],
+        [(endpoint.pk, event_id) for event_id in recorded for endpoint in endpoints],
+        key=["endpoint_id", "event_id"],
+        update=[],
+    )
+    return [str(event_id) for event_id in recorded]
 
 
 # ---------------------------------------------------------------- what is recorded
 
 
-def colour_changes_record(changes: list[ColourChange]) -> list[Delivery]:
+def colour_changes_record(changes: list[ColourChange]) -> list[str]:
     """One event per account whose book colour moved (`scoring.events.colour_changed`)."""
     return events_record(
         EventKind.COLOUR_CHANGED,
@@ -143,7 +138,7 @@ def colour_changes_record(changes: list[ColourChange]) -> list[Delivery]:
     )
 
 
-def tasks_opened_record(task_ids: list[int]) -> list[Delivery]:
+def tasks_opened_record(task_ids: list[int]) -> list[str]:
     """One event per task opened (`workspace.events.task_opened`)."""
     tasks = Task.objects.filter(pk__in=task_ids).select_related("assignee").order_by("pk")
     return events_record(
@@ -167,7 +162,7 @@ def tasks_opened_record(task_ids: list[int]) -> list[Delivery]:
     )
 
 
-def churns_record(*, day: date | None = None) -> list[Delivery]:
+def churns_record(*, day: date | None = None) -> list[str]:
     """One event per churn (README, "Churn"): an account whose churn date — the end of its last
     subscription line, or the date a person recorded — fell in the last CHURN_LOOKBACK_DAYS up
     to `day`. Keyed on the account and the date, so the hourly run announces each churn once."""
@@ -187,10 +182,10 @@ def churns_record(*, day: date | None = None) -> list[Delivery]:
     )
 
 
-def sample_event_record(endpoint: Endpoint) -> Delivery:
+def sample_event_record(endpoint: Endpoint) -> str:
     """A test event (`webhook.test`) for one endpoint, whatever it subscribes to, even if
     inactive."""
-    (delivery,) = events_record(
+    (event_id,) = events_record(
         EventKind.TEST,
         [
             Happening(
@@ -201,4 +196,4 @@ def sample_event_record(endpoint: Endpoint) -> Delivery:
         ],
         endpoints=[endpoint],
     )
-    return delivery
+    return event_id

@@ -10,26 +10,25 @@ from webhooks.delivery import delivery_attempt, retry_delay
 from webhooks.models import Delivery, DeliveryStatus
 from webhooks.recording import churns_record
 
-DELIVERY_BATCH = 500  # deliveries per queued message
+EVENTS_PER_MESSAGE = 500
 
 
-def deliveries_queue(deliveries: list[Delivery]) -> None:
-    """Queue the first attempt of these deliveries once the transaction commits: one message
-    per DELIVERY_BATCH (never one per account in the recompute), kept in the outbox (`jobs`)
-    while the broker is down."""
-    ids = [d.pk for d in deliveries]
-    for i in range(0, len(ids), DELIVERY_BATCH):
-        enqueue(deliver_batch, ids[i : i + DELIVERY_BATCH])
+def deliveries_queue(event_ids: list[str]) -> None:
+    """Queue the deliveries of these events once the transaction commits: one message per
+    EVENTS_PER_MESSAGE events (never one per account in the recompute), kept in the outbox
+    (`jobs`) while the broker is down."""
+    for i in range(0, len(event_ids), EVENTS_PER_MESSAGE):
+        enqueue(deliver_batch, event_ids[i : i + EVENTS_PER_MESSAGE])
 
 
 @shared_task(acks_late=True)
-def deliver_batch(delivery_ids: list[int]) -> int:
-    """Send the first attempt of each delivery as a task of its own, so that a slow or dead
-    endpoint holds up only its own deliveries. A second run sends nothing twice (each attempt
-    is claimed)."""
+def deliver_batch(event_ids: list[str]) -> int:
+    """Send the first attempt of each delivery of these events as a task of its own, so that a
+    slow or dead endpoint holds up only its own deliveries. A second run sends nothing twice
+    (each attempt is claimed)."""
     pending = list(
         Delivery.objects.filter(
-            pk__in=delivery_ids, status=DeliveryStatus.PENDING, attempts=0
+            event_id__in=event_ids, status=DeliveryStatus.PENDING, attempts=0
         ).values_list("pk", flat=True)
     )
     if pending:

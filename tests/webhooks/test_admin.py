@@ -93,7 +93,7 @@ def test_a_csm_cannot_reach_the_webhooks_admin(client, csm, endpoint):
 
 
 def failed_deliveries(endpoint, n):
-    deliveries = events_record(
+    events = events_record(
         EventKind.COLOUR_CHANGED,
         [
             Happening(
@@ -103,10 +103,10 @@ def failed_deliveries(endpoint, n):
         ],
         endpoints=[endpoint],
     )
-    Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
+    Delivery.objects.filter(event_id__in=events).update(
         status=DeliveryStatus.FAILED, attempts=6, response_code=503, last_error="HTTP 503"
     )
-    return deliveries
+    return list(Delivery.objects.filter(event_id__in=events))
 
 
 @pytest.mark.parametrize("n", [3, 30])

@@ -111,7 +111,7 @@ def test_a_recompute_run_again_records_and_sends_nothing_new(
 def test_deliveries_are_queued_in_batches_not_one_message_per_account(
     scored, endpoint, receiver, django_capture_on_commit_callbacks, monkeypatch
 ):
-    monkeypatch.setattr(webhook_tasks, "DELIVERY_BATCH", 2)
+    monkeypatch.setattr(webhook_tasks, "EVENTS_PER_MESSAGE", 2)
     for account in scored:
         overdue(account)
     with django_capture_on_commit_callbacks() as callbacks:
@@ -130,10 +130,11 @@ def test_recording_takes_the_same_queries_for_one_change_or_many(
             health_recompute(as_of=DAY, accounts=[a.pk for a in scored])
         return len(queries)
 
-    one = queries_of_a_recompute_turning(scored[:1])
-    four = queries_of_a_recompute_turning(scored[1:])
+    queries_of_a_recompute_turning(scored[:1])  # the first COPY looks up the column types
+    one = queries_of_a_recompute_turning(scored[1:2])
+    three = queries_of_a_recompute_turning(scored[2:])
     assert len(colour_events()) == 5
-    assert one == four
+    assert one == three
 
 
 def test_without_a_subscribed_endpoint_nothing_is_recorded(scored, receiver):
@@ -214,5 +215,5 @@ def test_a_churn_is_announced_once(endpoint, receiver, django_capture_on_commit_
 def test_a_churn_recorded_by_a_person_is_announced_on_its_date(endpoint):
     account = AccountFactory(churned_on=DAY)
     SubscriptionLineFactory(account=account, start_date=date(2025, 1, 1), end_date=None)
-    deliveries = churns_record(day=DAY)
+    deliveries = Delivery.objects.filter(event_id__in=churns_record(day=DAY))
     assert [d.event.payload["details"]["churned_on"] for d in deliveries] == ["2026-06-30"]
