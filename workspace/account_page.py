@@ -9,7 +9,7 @@ from django.db.models import Count, F, Q, Sum
 
 from accounts.models import Account
 from audit.trail import audit_record
-from scoring.maths import Bands, State
+from scoring.maths import COUNTED, Bands, State
 from scoring.measures import days_in_window
 from scoring.models import HealthSnapshot, Scorecard
 from scoring.rescoring import recompute_on_commit
@@ -117,6 +117,64 @@ class Overview:
         return [
             c["label"] for c in self.snapshot.components if c.get("state") == State.NOT_MEASURED
         ]
+
+    @property
+    def open_tasks(self) -> list:
+        return [t for t in self.tasks if t.is_open]
+
+    @property
+    def done_tasks(self) -> list:
+        return [t for t in self.tasks if not t.is_open]
+
+    @property
+    def grey(self) -> "Grey | None":
+        if self.snapshot is None or self.snapshot.score is not None:
+            return None
+        return grey_reasons(
+            self.snapshot.components,
+            coverage=self.snapshot.coverage,
+            min_coverage=self.snapshot.scorecard.min_coverage,
+        )
+
+
+@dataclass
+class Grey:
+    """Why an account has no score, and which missing data would give it one."""
+
+    coverage: float
+    min_coverage: float
+    missing: list[dict]  # label and share of the counted weight, the heaviest first
+    new: list[str]
+    would_score: list[str]  # the fewest missing sources that would reach the minimum
+    would_reach: float
+
+
+def grey_reasons(components: list[dict], *, coverage: float, min_coverage: float) -> Grey:
+    """From a snapshot's components: those that count against the coverage but have no data."""
+    counted = [c for c in components if c.get("state") in COUNTED]
+    total = sum(c["weight"] for c in counted) or 1.0
+    missing = sorted(
+        (
+            {"label": c["label"], "share": c["weight"] / total}
+            for c in counted
+            if c.get("state") == State.NO_DATA
+        ),
+        key=lambda m: (-m["share"], m["label"]),
+    )
+    would, reach = [], coverage
+    for m in missing:
+        if reach >= min_coverage:
+            break
+        would.append(m["label"])
+        reach += m["share"]
+    return Grey(
+        coverage=coverage,
+        min_coverage=min_coverage,
+        missing=missing,
+        new=[c["label"] for c in components if c.get("state") == State.NEW],
+        would_score=would if reach >= min_coverage else [],
+        would_reach=reach,
+    )
 
 
 def account_overview(account: Account, *, today: date) -> Overview:

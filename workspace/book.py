@@ -10,10 +10,11 @@ a page costs the same few queries, and about the same time, whatever the book's 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
 from accounts.models import Segment, visible_q
 from scoring.models import CurrentHealth, HealthSnapshot
+from signals.models import SubscriptionLine
 from workspace.models import ColourOverride
 
 COLOURS = ("red", "yellow", "green", "grey")
@@ -48,15 +49,21 @@ def active_override(today: date) -> QuerySet[ColourOverride]:
     )
 
 
-def book_queryset(user, *, today: date) -> QuerySet[CurrentHealth]:
-    """The current-health rows of the accounts a user may see, active today."""
+def book_queryset(user, *, today: date, not_yet: bool = False) -> QuerySet[CurrentHealth]:
+    """The current-health rows of the accounts a user may see, active today; with `not_yet`,
+    those not active yet instead: no subscription line at all, or a first line to come."""
     visible = visible_q(user, via="account__")
     if visible is None:
         return CurrentHealth.objects.none()
-    return (
-        CurrentHealth.objects.filter(visible, active_from__lte=today)
-        .filter(Q(active_until__isnull=True) | Q(active_until__gt=today))
-        .select_related("owner")
+    rows = CurrentHealth.objects.filter(visible).select_related("owner")
+    if not_yet:
+        # No run in force or to come is either no line at all or churned: only the first.
+        lines = SubscriptionLine.objects.filter(account_id=OuterRef("account_id"))
+        return rows.filter(
+            Q(active_from__gt=today) | (Q(active_from__isnull=True) & ~Exists(lines))
+        )
+    return rows.filter(active_from__lte=today).filter(
+        Q(active_until__isnull=True) | Q(active_until__gt=today)
     )
 
 
@@ -69,6 +76,7 @@ class BookFilters:
     q: str = ""
     sort: str = "colour"  # by risk: red first, the lowest score first within a colour
     descending: bool = False
+    not_yet: bool = False  # the accounts not active yet instead of the book
 
     @classmethod
     def from_query(cls, params) -> "BookFilters":
@@ -95,6 +103,7 @@ class BookFilters:
             q=" ".join(params.get("q", "").replace("\x00", "").split())[:100],
             sort=sort if sort in SORTS else "colour",
             descending=descending,
+            not_yet=params.get("status", "") == "not_yet",
         )
 
     def apply(self, accounts: QuerySet[CurrentHealth], *, today: date) -> QuerySet[CurrentHealth]:
@@ -127,6 +136,7 @@ class BookFilters:
             "renewal": str(self.renewal_days or ""),
             "q": self.q,
             "sort": ("-" if self.descending else "") + self.sort,
+            "status": "not_yet" if self.not_yet else "",
         }
         params.pop(name, None)
         return {k: v for k, v in params.items() if v}

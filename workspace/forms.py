@@ -7,49 +7,67 @@ from django.utils.translation import gettext_lazy as _
 from accounts.dates import validate_in_window
 from accounts.models import Role, User
 from signals.models import Sentiment
+from surveys.models import Contact
 from workspace.models import Channel
 
-OVERRIDE_COLOURS = [("green", "Green"), ("yellow", "Yellow"), ("red", "Red")]
+OVERRIDE_COLOURS = [("green", _("Green")), ("yellow", _("Yellow")), ("red", _("Red"))]
+# No colour is chosen for the CSM: a form sent without a choice says so beside the field.
+CHOOSE = [("", _("Choose…"))]
 
 
 class CheckInForm(forms.Form):
     date = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_in_window]
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_in_window],
     )
-    channel = forms.ChoiceField(choices=Channel.choices)
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "checkin_%s")
+        super().__init__(*args, **kwargs)
 
     def clean_date(self):
         day = self.cleaned_data["date"]
         if day > timezone.localdate():
-            raise forms.ValidationError("A check-in cannot be in the future.")
+            raise forms.ValidationError(_("A check-in cannot be in the future."))
         return day
 
 
 class SentimentForm(forms.Form):
-    sentiment = forms.ChoiceField(choices=Sentiment.choices)
+    sentiment = forms.ChoiceField(label=_("How is it going?"), choices=CHOOSE + Sentiment.choices)
     note = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=5000,
     )
 
     def __init__(self, *args, **kwargs):
-        # The account page also shows the check-in form, whose note would share id_note.
+        # The account page also shows the check-in form, whose note would share its id.
         kwargs.setdefault("auto_id", "sentiment_%s")
         super().__init__(*args, **kwargs)
 
 
 class OverrideForm(forms.Form):
-    colour = forms.ChoiceField(choices=OVERRIDE_COLOURS)
-    reason = forms.CharField(max_length=300)
-    expires_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    colour = forms.ChoiceField(label=_("Colour"), choices=CHOOSE + OVERRIDE_COLOURS)
+    expires_on = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "override_%s")
+        super().__init__(*args, **kwargs)
 
     def clean_expires_on(self):
         day = self.cleaned_data["expires_on"]
         today = timezone.localdate()
         if day < today:
-            raise forms.ValidationError("The expiry date has passed.")
+            raise forms.ValidationError(_("The expiry date has passed."))
         if day > today + timedelta(days=180):
-            raise forms.ValidationError("An override lasts at most 180 days.")
+            raise forms.ValidationError(_("An override lasts at most 180 days."))
         return day
 
 
@@ -77,10 +95,15 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 class ReassignForm(forms.Form):
     owner = PersonChoiceField(
+        label=_("Owner"),
         queryset=User.objects.filter(role=Role.CSM, is_active=True).order_by(
             "first_name", "last_name", "username"
-        )
+        ),
     )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "reassign_%s")
+        super().__init__(*args, **kwargs)
 
 
 class TaskIdsField(forms.MultipleChoiceField):
@@ -122,3 +145,38 @@ class TaskBulkForm(forms.Form):
             elif not today < until <= today + timedelta(days=90):
                 self.add_error("until", _("Snooze to a day within the next 90 days."))
         return data
+
+
+class ContactForm(forms.ModelForm):
+    """A person at the account; the e-mail is unique within the account whatever its case."""
+
+    class Meta:
+        model = Contact
+        fields = ["name", "role", "email", "is_primary", "active"]
+        labels = {
+            "name": _("Name"),
+            "role": _("Role"),
+            "email": _("E-mail"),
+            "is_primary": _("Primary contact"),
+            "active": _("Active (may be surveyed)"),
+        }
+        help_texts = {
+            "role": _("Their job, e.g. CFO."),
+            "is_primary": _("Receives the survey after a support ticket is resolved."),
+            "active": "",
+        }
+
+    def __init__(self, *args, account, **kwargs):
+        self.account = account
+        prefix = f"contact{kwargs['instance'].pk}" if kwargs.get("instance") else "contact"
+        kwargs.setdefault("auto_id", f"{prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        taken = Contact.objects.filter(account=self.account, email__iexact=email)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("This account already has a contact with this e-mail."))
+        return email

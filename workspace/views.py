@@ -5,8 +5,10 @@ from dataclasses import replace
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -18,9 +20,11 @@ from scoring.exporting import CsvWriter
 from workspace import account_page as workspace
 from workspace.book import COLOURS, BookFilters, book_queryset, book_summary, latest_snapshot_day
 from workspace.charts import score_history, version_marks
+from workspace.contacts import contact_save, contacts_with_latest_answer
 from workspace.followups import task_complete, task_snooze, tasks_complete, tasks_snooze
 from workspace.forms import (
     CheckInForm,
+    ContactForm,
     OverrideForm,
     ReassignForm,
     SentimentForm,
@@ -30,7 +34,8 @@ from workspace.forms import (
 )
 from workspace.models import Task, TaskReason, TaskStatus
 from workspace.task_list import DUES, STATUSES, TaskFilters, actionable_tasks, visible_tasks
-from workspace.templatetags.health import BADGES
+from workspace.templatetags.health import BADGES, person
+from workspace.timeline import KINDS, TimelineQuery, timeline_page
 
 PAGE_SIZE = 50
 
@@ -44,13 +49,20 @@ def account_list(request):
     today = timezone.localdate()
     day = latest_snapshot_day(today)
     filters = BookFilters.from_query(request.GET)
-    visible = book_queryset(request.user, today=today)
+    visible = book_queryset(request.user, today=today, not_yet=filters.not_yet)
     accounts = filters.apply(visible, today=today)
     if request.GET.get("format") == "csv":
         return _book_csv(accounts, day)
     # The strip counts every colour under the other filters, so it doubles as colour tabs...
     summary = book_summary(replace(filters, colour="").apply(visible, today=today))
-    paginator = Paginator(accounts, PAGE_SIZE)
+    # The bands that coloured each row, so that its score is shown in its colour's band.
+    paginator = Paginator(
+        accounts.annotate(
+            green_min=F("snapshot__scorecard__green_min"),
+            yellow_min=F("snapshot__scorecard__yellow_min"),
+        ),
+        PAGE_SIZE,
+    )
     # ...and holds the paginator's count: no second pass over the book.
     paginator.count = sum(s["n"] for s in summary if s["colour"] == (filters.colour or s["colour"]))
     page = paginator.get_page(request.GET.get("page"))
@@ -125,7 +137,12 @@ def _account_for(request, pk) -> Account:
 
 
 def account_detail(request, pk):
-    account = _account_for(request, pk)
+    return _account_page(request, _account_for(request, pk))
+
+
+def _account_page(request, account: Account, *, status: int = 200, **bound) -> HttpResponse:
+    """The account page; a form sent with errors comes back bound (its errors beside its fields,
+    what was typed kept) in place of the blank one, with a 400."""
     today = timezone.localdate()
     overview = workspace.account_overview(account, today=today)
     chart = score_history(
@@ -133,43 +150,46 @@ def account_detail(request, pk):
         bands=overview.bands,
         version_changes=version_marks([(d, v) for d, _, v in overview.history]),
     )
+    forms = {
+        "checkin_form": CheckInForm(initial={"date": today}),
+        "sentiment_form": SentimentForm(),
+        "override_form": OverrideForm(),
+        "contact_form": ContactForm(account=account),
+        "reassign_form": ReassignForm(initial={"owner": account.owner_id})
+        if request.user.sees_all_accounts
+        else None,
+    }
+    forms.update(bound)
     context = {
         "account": account,
         "o": overview,
         "chart": chart,
         "today": today,
-        "checkin_form": CheckInForm(initial={"date": today}),
-        "sentiment_form": SentimentForm(),
-        "override_form": OverrideForm(),
-        "reassign_form": ReassignForm(initial={"owner": account.owner_id})
-        if request.user.sees_all_accounts
-        else None,
+        "contacts": contacts_with_latest_answer(account),
+        "failed": next(iter(bound), ""),  # the form to open and scroll to
+        **forms,
     }
-    return render(request, "workspace/account_detail.html", context)
+    return render(request, "workspace/account_detail.html", context, status=status)
 
 
-def _form_errors(request, form) -> None:
-    for field, errors in form.errors.items():
-        label = field.replace("_", " ").capitalize() if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
+def _refused(request, account, name: str, form) -> HttpResponse:
+    return _account_page(request, account, status=400, **{name: form})
 
 
 @require_POST
 def checkin_create(request, pk):
     account = _account_for(request, pk)
     form = CheckInForm(request.POST)
-    if form.is_valid():
-        workspace.checkin_log(
-            account=account,
-            author=request.user,
-            day=form.cleaned_data["date"],
-            channel=form.cleaned_data["channel"],
-            note=form.cleaned_data["note"],
-        )
-        messages.success(request, "Check-in logged.")
-    else:
-        _form_errors(request, form)
+    if not form.is_valid():
+        return _refused(request, account, "checkin_form", form)
+    workspace.checkin_log(
+        account=account,
+        author=request.user,
+        day=form.cleaned_data["date"],
+        channel=form.cleaned_data["channel"],
+        note=form.cleaned_data["note"],
+    )
+    messages.success(request, _("Check-in logged."))
     return redirect("account_detail", pk=account.pk)
 
 
@@ -177,17 +197,16 @@ def checkin_create(request, pk):
 def sentiment_create(request, pk):
     account = _account_for(request, pk)
     form = SentimentForm(request.POST)
-    if form.is_valid():
-        workspace.sentiment_record(
-            account=account,
-            author=request.user,
-            day=timezone.localdate(),
-            sentiment=form.cleaned_data["sentiment"],
-            note=form.cleaned_data["note"],
-        )
-        messages.success(request, "Sentiment recorded; the score is being updated.")
-    else:
-        _form_errors(request, form)
+    if not form.is_valid():
+        return _refused(request, account, "sentiment_form", form)
+    workspace.sentiment_record(
+        account=account,
+        author=request.user,
+        day=timezone.localdate(),
+        sentiment=form.cleaned_data["sentiment"],
+        note=form.cleaned_data["note"],
+    )
+    messages.success(request, _("Sentiment recorded; the score is being updated."))
     return redirect("account_detail", pk=account.pk)
 
 
@@ -195,15 +214,13 @@ def sentiment_create(request, pk):
 def override_create(request, pk):
     account = _account_for(request, pk)
     form = OverrideForm(request.POST)
-    if form.is_valid():
-        workspace.override_set(
-            account=account, author=request.user, day=timezone.localdate(), **form.cleaned_data
-        )
-        messages.success(
-            request, f"Colour overridden until {form.cleaned_data['expires_on']:%d %b %Y}."
-        )
-    else:
-        _form_errors(request, form)
+    if not form.is_valid():
+        return _refused(request, account, "override_form", form)
+    workspace.override_set(
+        account=account, author=request.user, day=timezone.localdate(), **form.cleaned_data
+    )
+    until = date_format(form.cleaned_data["expires_on"], "DATE_FORMAT")
+    messages.success(request, _("Colour overridden until %(day)s.") % {"day": until})
     return redirect("account_detail", pk=account.pk)
 
 
@@ -211,7 +228,7 @@ def override_create(request, pk):
 def override_delete(request, pk):
     account = _account_for(request, pk)
     workspace.override_clear(account=account, day=timezone.localdate(), actor=request.user)
-    messages.success(request, "Override removed; the computed colour applies again.")
+    messages.success(request, _("Override removed; the computed colour applies again."))
     return redirect("account_detail", pk=account.pk)
 
 
@@ -221,14 +238,68 @@ def account_reassign(request, pk):
         raise PermissionDenied("Only managers reassign accounts.")
     account = _account_for(request, pk)
     form = ReassignForm(request.POST)
-    if form.is_valid():
-        workspace.account_reassign(
-            account=account, owner=form.cleaned_data["owner"], actor=request.user
-        )
-        messages.success(request, f"{account.name} now belongs to {form.cleaned_data['owner']}.")
-    else:
-        _form_errors(request, form)
+    if not form.is_valid():
+        return _refused(request, account, "reassign_form", form)
+    workspace.account_reassign(
+        account=account, owner=form.cleaned_data["owner"], actor=request.user
+    )
+    messages.success(
+        request,
+        _("%(account)s now belongs to %(owner)s.")
+        % {"account": account.name, "owner": person(form.cleaned_data["owner"])},
+    )
     return redirect("account_detail", pk=account.pk)
+
+
+@require_POST
+def contact_create(request, pk):
+    account = _account_for(request, pk)
+    form = ContactForm(request.POST, account=account)
+    if not form.is_valid():
+        return _refused(request, account, "contact_form", form)
+    contact = contact_save(account=account, form=form, actor=request.user)
+    messages.success(request, _("Contact %(name)s added.") % {"name": contact.name})
+    return redirect(reverse("account_detail", args=[account.pk]) + "#contacts")
+
+
+def contact_edit(request, pk, contact_pk):
+    account = _account_for(request, pk)
+    contact = get_object_or_404(account.contacts, pk=contact_pk)
+    form = ContactForm(request.POST or None, instance=contact, account=account)
+    if request.method == "POST" and form.is_valid():
+        contact_save(account=account, form=form, actor=request.user)
+        messages.success(request, _("Contact %(name)s saved.") % {"name": contact.name})
+        return redirect(reverse("account_detail", args=[account.pk]) + "#contacts")
+    status = 400 if form.is_bound else 200
+    context = {"account": account, "contact": contact, "form": form}
+    return render(request, "workspace/contact_form.html", context, status=status)
+
+
+def account_timeline(request, pk):
+    """The account's events, newest first; the account page loads it into its timeline section
+    (``?partial=1``), and it is a page of its own without JavaScript."""
+    account = _account_for(request, pk)
+    query = TimelineQuery.from_query(request.GET)
+    timeline = timeline_page(account, query=query, today=timezone.localdate())
+    template = (
+        "workspace/account/timeline.html"
+        if request.GET.get("partial")
+        else "workspace/account_timeline.html"
+    )
+    context = {
+        "account": account,
+        "timeline": timeline,
+        "kinds": KINDS,
+        "kind_params": {"kind": query.kind},
+    }
+    return render(request, template, context)
+
+
+def _form_errors(request, form) -> None:
+    for field, errors in form.errors.items():
+        label = field.replace("_", " ").capitalize() if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
 
 
 def _task_for(request, pk) -> Task:

@@ -1,10 +1,13 @@
 """Template helpers for health colours and trends: never colour alone, always a word and a shape."""
 
-import math
-
 from django import template
+from django.template.defaultfilters import floatformat
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from scoring.maths import Bands
+from workspace.numbers import shown_points, shown_score
 
 register = template.Library()
 
@@ -31,22 +34,42 @@ def badge(colour: str | None, overridden: bool = False):
 
 @register.simple_tag
 def trend(delta: float | None):
+    # One decimal like the scores: a change that rounds to zero is "→ 0", never an arrow.
     if delta is None:
-        return mark_safe('<span class="trend muted" title="No score to compare">–</span>')  # noqa: S308  # nosec B308
-    # Whole points, halves away from zero (format() rounds 0.5 to "+0", an arrow over nothing).
-    points = math.floor(abs(delta) + 0.5)
+        title = _("No score to compare")
+        return format_html('<span class="trend muted" title="{}">–</span>', title)
+    points = shown_points(delta)
     if points == 0:
-        return mark_safe('<span class="trend flat" title="Unchanged">→ 0</span>')  # noqa: S308  # nosec B308
-    arrow, css, word, sign = ("↑", "up", "up", "+") if delta > 0 else ("↓", "down", "down", "-")
+        return format_html('<span class="trend flat" title="{}">→ 0</span>', _("Unchanged"))
+    shown = floatformat(abs(points), -1)
+    if points > 0:
+        arrow, css, sign, title = "↑", "up", "+", _("up %(points)s points")
+    else:
+        arrow, css, sign, title = "↓", "down", "-", _("down %(points)s points")
     return format_html(
-        '<span class="trend {}" title="{} {} points">{} {}{}</span>',
+        '<span class="trend {}" title="{}">{} {}{}</span>',
         css,
-        word,
-        points,
+        title % {"points": shown},
         arrow,
         sign,
-        points,
+        shown,
     )
+
+
+@register.filter
+def score(value: float | None, bands: Bands | None = None) -> str:
+    """A score as every page shows it (`workspace.numbers.shown_score`); "–" for none."""
+    if value is None:
+        return "–"
+    return floatformat(shown_score(value, bands), -1)
+
+
+@register.filter
+def row_score(row) -> str:
+    """A book row's score, in the bands of the scorecard that scored it (annotated by the book's
+    page as green_min and yellow_min)."""
+    green, yellow = getattr(row, "green_min", None), getattr(row, "yellow_min", None)
+    return score(row.score, None if green is None or yellow is None else Bands(green, yellow))
 
 
 @register.simple_tag
