@@ -12,9 +12,10 @@ from datetime import date, timedelta
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
-from accounts.models import Segment, visible_q
+from accounts.models import Account, Segment, visible_q
 from scoring.models import CurrentHealth, HealthSnapshot
 from signals.models import SubscriptionLine
+from workspace.current_health import current_health_refresh
 from workspace.models import ColourOverride
 
 COLOURS = ("red", "yellow", "green", "grey")
@@ -65,6 +66,16 @@ def book_queryset(user, *, today: date, not_yet: bool = False) -> QuerySet[Curre
     return rows.filter(active_from__lte=today).filter(
         Q(active_until__isnull=True) | Q(active_until__gt=today)
     )
+
+
+def accounts_without_lines_refresh() -> int:
+    """After an import of accounts: give the accounts without a subscription line their book
+    rows (nothing rescores them: they have no data yet), and say how many there are — the
+    accounts of the book's "Not yet active" list until their lines are imported."""
+    lines = SubscriptionLine.objects.filter(account_id=OuterRef("pk"))
+    ids = list(Account.objects.exclude(Exists(lines)).values_list("pk", flat=True))
+    current_health_refresh(account_ids=ids)
+    return len(ids)
 
 
 @dataclass

@@ -1,9 +1,11 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import user_passes_test
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from jobs.queueing import enqueue
 from scoring.rescoring import recompute_on_commit
@@ -13,6 +15,7 @@ from signals.importing import csv_import
 from signals.kinds import KINDS
 from signals.models import ImportJobState
 from signals.uploads import body_limit, body_limit_text, upload_limit_text, upload_stopped
+from workspace.book import accounts_without_lines_refresh
 from workspace.tasks import run_import_job
 
 SHOWN_ERRORS = 500
@@ -31,6 +34,20 @@ def can_import(user) -> bool:
     if not user.sees_all_accounts:
         raise PermissionDenied("Only managers and admins import data.")
     return True
+
+
+def _say_not_yet_active(request) -> None:
+    """Accounts without a subscription line are in no list but the book's "Not yet active"."""
+    n = accounts_without_lines_refresh()
+    if n:
+        text = ngettext(
+            "%(n)d account has no subscription lines yet: it is not active, so it is not "
+            "scored. Find it in the book under “Not yet active”.",
+            "%(n)d accounts have no subscription lines yet: they are not active, so they are "
+            "not scored. Find them in the book under “Not yet active”.",
+            n,
+        )
+        messages.info(request, text % {"n": n})
 
 
 @user_passes_test(can_import)
@@ -71,6 +88,8 @@ def csv_import_page(request):
                 )
                 if result.account_ids:
                     recompute_on_commit(sorted(result.account_ids), timezone.localdate())
+            if result.kind == "accounts" and result.written:
+                _say_not_yet_active(request)
     else:
         form = ImportForm()
     error_lines = result.error_lines() if result else []

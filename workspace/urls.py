@@ -12,9 +12,7 @@ urlpatterns = [
     path("accounts/<int:pk>/override/remove/", views.override_delete, name="override_delete"),
     path("accounts/<int:pk>/reassign/", views.account_reassign, name="account_reassign"),
     path("accounts/<int:pk>/contacts/", views.contact_create, name="contact_create"),
-    path(
-        "accounts/<int:pk>/contacts/<int:contact_pk>/", views.contact_edit, name="contact_edit"
-    ),
+    path("accounts/<int:pk>/contacts/<int:contact_pk>/", views.contact_edit, name="contact_edit"),
     path("accounts/<int:pk>/timeline/", views.account_timeline, name="account_timeline"),
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/<int:pk>/done/", views.task_done, name="task_done"),

@@ -99,6 +99,7 @@ def test_manager_sees_every_account_and_reassigns_one(page, log_in, book, live_s
     expect(page).to_have_url(f"{live_server.url}/accounts/{book.green.pk}/")
     expect(page.locator(".account-head")).to_contain_text("owner casey")
 
+    page.locator("#reassign-action > summary").click()  # folded among the actions
     form = page.locator("#reassign-form")
     form.locator("select[name=owner]").select_option(str(book.sam.pk))
     form.get_by_role("button", name="Reassign").click()

@@ -613,12 +613,13 @@ def test_csm_book_and_csv_query_counts_do_not_grow_with_accounts(
     [
         (None, "–"),
         (0.0, "→ 0"),
-        (0.4, "→ 0"),
-        (-0.4, "→ 0"),
-        (0.5, "↑ +1"),  # format() would say "+0" under an up arrow
-        (-0.5, "↓ -1"),
-        (2.5, "↑ +3"),
-        (-29.6, "↓ -30"),
+        (-0.0, "→ 0"),
+        (0.04, "→ 0"),  # one decimal, as the scores and the texts: rounds to 0, no arrow
+        (-0.04, "→ 0"),
+        (0.4, "↑ +0.4"),
+        (-0.4, "↓ -0.4"),
+        (2.0, "↑ +2"),
+        (-29.6, "↓ -29.6"),
     ],
 )
 def test_a_trend_that_rounds_to_zero_reads_flat(delta, shown):

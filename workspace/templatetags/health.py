@@ -59,9 +59,9 @@ def trend(delta: float | None):
 @register.filter
 def score(value: float | None, bands: Bands | None = None) -> str:
     """A score as every page shows it (`workspace.numbers.shown_score`); "–" for none."""
-    if value is None:
+    if not isinstance(value, int | float):  # None, or a missing variable ("")
         return "–"
-    return floatformat(shown_score(value, bands), -1)
+    return floatformat(shown_score(value, bands or None), -1)
 
 
 @register.filter
