@@ -9,6 +9,7 @@ looks at `cancel_requested` between chunks and, when it is set, rolls everything
 
 import csv
 import io
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -18,11 +19,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from signals.formats import CsvFormat
 from signals.importing import ImportResult, count_lines, csv_import
 from signals.mapping import Mapping
 from signals.models import ImportJob, ImportJobState
+
+logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 0.5  # seconds between progress writes (and cancel checks)
 KEPT_ERRORS = 100_000  # errors stored with a job (the download lists them)
@@ -76,14 +80,18 @@ def import_job_progress(job: ImportJob) -> dict:
         else 0
     )
     rate = done / elapsed if elapsed > 0 else 0
+    # Rows are counted as read and as written; the last step (merging what was written into
+    # the table) follows the last count: the bar waits at 99 % until the job is done.
+    percent = 100 if job.is_finished else min(99, round(100 * done / total))
+    left = round((total - done) / rate) if rate and done < total and not job.is_finished else None
     return {
         "state": job.state,
         "finished": job.is_finished,
         "rows_done": done,
         "rows_total": total,
-        "percent": min(100, round(100 * done / total)),
+        "percent": percent,
         "rows_per_second": round(rate),
-        "seconds_left": round((total - done) / rate) if rate and not job.is_finished else None,
+        "seconds_left": left,
     }
 
 
@@ -103,15 +111,14 @@ def import_job_run(
 ) -> ImportJob:
     """Run a queued job to its end. `on_written(result)` is called inside the transaction when
     rows were written (the caller queues their rescoring after the commit)."""
-    claimed = ImportJob.objects.filter(pk=job_id, state=ImportJobState.QUEUED).update(
-        state=ImportJobState.RUNNING, started_at=timezone.now()
-    )
+    # A running job is taken again only when its message comes back: the worker that had it
+    # died (its transaction died with it) or outran the time limit.
+    claimed = ImportJob.objects.filter(
+        pk=job_id, state__in=[ImportJobState.QUEUED, ImportJobState.RUNNING]
+    ).update(state=ImportJobState.RUNNING, started_at=timezone.now())
     job = ImportJob.objects.get(pk=job_id)
     if not claimed:
-        return job  # cancelled before it began, or another worker has it
-    raw = Path(job.path).read_bytes()
-    job.rows_total = count_lines(raw)
-    ImportJob.objects.filter(pk=job.pk).update(rows_total=job.rows_total)
+        return job  # cancelled before it began, or done
     steps, last = [0], [time.monotonic()]
 
     def stop_if_cancelled() -> None:
@@ -130,8 +137,10 @@ def import_job_run(
 
     mapping = Mapping.from_dict(job.mapping) if job.mapping else None
     fmt = CsvFormat.from_dict(job.fmt) if job.fmt else None
-    result = None
     try:
+        raw = Path(job.path).read_bytes()
+        job.rows_total = count_lines(raw)
+        ImportJob.objects.filter(pk=job.pk).update(rows_total=job.rows_total)
         with transaction.atomic():
             result = csv_import(
                 kind=job.kind, raw=raw, source=job.source, skip_invalid=job.skip_invalid,
@@ -147,6 +156,13 @@ def import_job_run(
         job.summary = result.summary()
     except ImportCancelled:
         job.state, job.summary = ImportJobState.CANCELLED, ""
+        job.rows_read = steps[0] // 2
+    except Exception:  # the time limit, a lost database: rolled back; say so on the page
+        logger.exception("import job %s of %s stopped", job.pk, job.source)
+        job.state = ImportJobState.FAILED
+        job.summary = _(
+            "%(source)s: the import stopped (the server log says why); nothing was imported."
+        ) % {"source": job.source}
         job.rows_read = steps[0] // 2
     job.finished_at = timezone.now()
     job.save(update_fields=["state", "rows_read", "written", "created", "updated", "errors",

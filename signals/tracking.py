@@ -101,43 +101,54 @@ def compact_events(events: list) -> tuple[list[list], list[dict]]:
     return kept, refused
 
 
-def _first_seen(message_ids: list[str], now: datetime) -> set[str]:
-    """Record the ids; return those not recorded before (sorted, so concurrent batches lock
-    in one order)."""
-    table = TrackedMessage._meta.db_table
-    fresh: set[str] = set()
-    step = 500
+def _insert(sql: str, types: tuple[str, ...], rows: list[tuple]) -> list:
+    """Run an INSERT over `rows`: on PostgreSQL one statement over arrays (`unnest`: a handful
+    of parameters however many rows, so no parse and plan of thousands of placeholders);
+    elsewhere (SQLite) VALUES lists of 500 rows. Returns what the statement RETURNs, if any."""
+    out: list = []
     with connection.cursor() as cursor:
-        for start in range(0, len(message_ids), step):
-            chunk = message_ids[start : start + step]
-            values = ", ".join(["(%s, %s)"] * len(chunk))
-            cursor.execute(
-                f"INSERT INTO {table} (message_id, received_at) VALUES {values} "  # noqa: S608
-                "ON CONFLICT (message_id) DO NOTHING RETURNING message_id",
-                [param for message_id in chunk for param in (message_id, now)],
-            )
-            fresh.update(row[0] for row in cursor.fetchall())
-    return fresh
+        if connection.vendor == "postgresql":
+            columns = [list(column) for column in zip(*rows, strict=True)]
+            arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+            cursor.execute(sql.format(rows=f"SELECT * FROM unnest({arrays})"), columns)  # noqa: S608
+            if cursor.description:
+                out.extend(cursor.fetchall())
+            return out
+        width = len(types)
+        for start in range(0, len(rows), 500):
+            chunk = rows[start : start + 500]
+            values = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
+            params = [param for row in chunk for param in row]
+            cursor.execute(sql.format(rows=f"VALUES {values}"), params)
+            if cursor.description:
+                out.extend(cursor.fetchall())
+    return out
+
+
+def _first_seen(message_ids: list[str], now: datetime) -> set[str]:
+    """Record the ids (sorted, so concurrent batches lock in one order); return those not
+    recorded before."""
+    table = TrackedMessage._meta.db_table
+    sql = (
+        f"INSERT INTO {table} (message_id, received_at) {{rows}} "  # noqa: S608
+        "ON CONFLICT (message_id) DO NOTHING RETURNING message_id"
+    )
+    rows = [(message_id, now) for message_id in message_ids]
+    return {row[0] for row in _insert(sql, ("text", "timestamptz"), rows)}
 
 
 def _add_usage(counts: dict[tuple[int, str, str], float]) -> None:
     table = UsageRecord._meta.db_table
-    rows = sorted(counts.items())  # key order: concurrent batches never deadlock
-    step = 500
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), step):
-            chunk = rows[start : start + step]
-            values = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
-            cursor.execute(
-                f"INSERT INTO {table} (account_id, metric, date, value) VALUES {values} "  # noqa: S608
-                f"ON CONFLICT (account_id, metric, date) "
-                f"DO UPDATE SET value = {table}.value + EXCLUDED.value",
-                [
-                    p
-                    for (account, metric, day), value in chunk
-                    for p in (account, metric, day, value)
-                ],
-            )
+    sql = (
+        f"INSERT INTO {table} (account_id, metric, date, value) {{rows}} "  # noqa: S608
+        "ON CONFLICT (account_id, metric, date) "
+        f"DO UPDATE SET value = {table}.value + EXCLUDED.value"
+    )
+    # Key order: concurrent batches never deadlock. Dates go as text, cast by the database.
+    rows = [
+        (account, metric, day, value) for (account, metric, day), value in sorted(counts.items())
+    ]
+    _insert(sql, ("bigint", "text", "date", "float8"), rows)
 
 
 def tracked_events_count(events: list[list]) -> dict[str, int]:

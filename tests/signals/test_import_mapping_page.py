@@ -193,3 +193,40 @@ def test_a_csm_cannot_see_jobs(client, csm, manager, customers):
     client.force_login(csm)
     for path in ("", "map/", "progress/", "errors.csv"):
         assert client.get(f"/import/{job.pk}/{path}").status_code == 403
+
+
+def test_a_job_that_breaks_is_failed_with_nothing_written(client, manager, customers, monkeypatch):
+    client.force_login(manager)
+    client.post(
+        "/import/",
+        {"kind": "usage", "action": "map",
+         "file": SimpleUploadedFile("u.csv", b"account,date,metric,value\n")},
+    )  # fmt: skip
+    job = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=job.pk).update(state="queued")
+
+    def broken(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("signals.import_jobs.csv_import", broken)
+    done = import_job_run(job.pk)
+    assert (done.state, done.summary) == (
+        "failed",
+        "u.csv: the import stopped (the server log says why); nothing was imported.",
+    )
+    assert not Path(done.path).exists()
+
+
+def test_a_running_job_whose_worker_died_is_run_again(client, manager, customers):
+    client.force_login(manager)
+    content = b"account,date,metric,value\ncus_QaB1c2D3e4F5g6,2026-11-01,logins,4\n"
+    client.post(
+        "/import/",
+        {"kind": "usage", "action": "map", "file": SimpleUploadedFile("u.csv", content)},
+    )
+    job = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=job.pk).update(state="running")  # its worker was killed
+    assert import_job_run(job.pk).state == "done"
+    assert UsageRecord.objects.get().value == 4
+    assert import_job_run(job.pk).state == "done"  # a late duplicate message does nothing
+    assert UsageRecord.objects.count() == 1
