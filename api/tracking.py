@@ -8,6 +8,8 @@ the key as the user name and no password, as Segment's write key is sent, or
 Celery task; kept in the database when Redis is down), then answers 200 at once.
 """
 
+import json
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
@@ -44,7 +46,7 @@ class _TrackingView(APIView):
         events = self.events(request.data)
         kept, refused = compact_events(events)
         if kept:
-            enqueue(count_tracked_events, kept)
+            enqueue(count_tracked_events, json.dumps(kept, separators=(",", ":")))
         return Response(
             {"success": True, "queued": len(kept), "refused": refused}, status=status.HTTP_200_OK
         )

@@ -7,7 +7,7 @@ context.groupId, timestamp), sent by client threads over HTTP to gunicorn on 127
 ingest token in HTTP Basic, as Segment sends its write key. The request reads the JSON and
 queues the counting in Redis (a database of its own, BENCH_REDIS_URL, default
 redis://127.0.0.1:6379/15, emptied at the end); no worker runs during the HTTP run. Then the
-worker's side, the counting itself (`tracked_events_count`, messageId de-duplication and the
+worker's side, the counting task itself (`count_tracked_events`: messageId de-duplication, the
 daily usage upsert), is timed in-process on the same events.
 
 DATABASE_URL only names the server: the script works in its own scratch database
@@ -115,7 +115,8 @@ def main() -> None:
     from accounts.models import Account
     from accounts.tokens import TokenKind, token_issue
     from signals.models import UsageRecord
-    from signals.tracking import compact_events, tracked_events_count
+    from signals.tasks import count_tracked_events
+    from signals.tracking import compact_events
 
     server = None
     try:
@@ -140,16 +141,16 @@ def main() -> None:
         if queued != args.batches:
             sys.exit(f"expected {args.batches} queued counting tasks, found {queued}")
         # The worker's side, in-process: the same events, compacted as the web does.
-        compacted = [compact_events(json.loads(p)["batch"])[0] for p in payloads]
+        compacted = [json.dumps(compact_events(json.loads(p)["batch"])[0]) for p in payloads]
         started = time.perf_counter()
         for events in compacted:
-            tracked_events_count(events)
+            count_tracked_events(events)
         count_seconds = time.perf_counter() - started
         counted = sum(UsageRecord.objects.values_list("value", flat=True))
         if counted != total:
             sys.exit(f"counted {counted:,.0f} events, expected {total:,}")
         again = time.perf_counter()
-        tracked_events_count(compacted[0])  # a retried batch: every messageId seen, adds nothing
+        count_tracked_events(compacted[0])  # a retried batch: every messageId seen, adds nothing
         retry_ms = (time.perf_counter() - again) * 1000
         if sum(UsageRecord.objects.values_list("value", flat=True)) != total:
             sys.exit("a retried batch was counted twice")

@@ -85,60 +85,42 @@ def comma_decimal(cell: str) -> str:
 # ---------------------------------------------------------------- dates
 
 
-def _date_pattern(fmt: str) -> re.Pattern:
-    return re.compile(DATE_FORMATS[fmt][1] + TIME_PART)
+def _reader(fmt: str, *, with_time: bool):
+    """A parser of dates (or date-times, UTC) written as `fmt`, with an optional HH:MM[:SS]
+    after the date (exports add one; a date ignores it)."""
+    label, regex, order = DATE_FORMATS[fmt]
+    pattern = re.compile(regex + TIME_PART)
+    what, hint, zone = (
+        ("date-time", f"{label} HH:MM", " (in UTC)") if with_time else ("date", label, "")
+    )
 
-
-def _split(match: re.Match, order: str) -> tuple[int, int, int]:
-    first, second, year = (int(g) for g in match.groups()[:3])
-    return (year, second, first) if order == "dmy" else (year, first, second)
-
-
-def date_reader(fmt: str):
-    """A parser of dates written as `fmt` (a time after the date, as exports add, is ignored)."""
-    if fmt == "iso":
-        return iso_date
-    label, _regex, order = DATE_FORMATS[fmt]
-    pattern = _date_pattern(fmt)
-
-    def parse(cell: str) -> date:
-        match = pattern.fullmatch(cell)
-        try:
-            value = date(*_split(match, order)) if match else None
-        except ValueError:
-            value = None
-        if value is None:
-            raise ValueError(f"'{cell}' is not a date; use {label}")
-        if not in_window(value):
-            raise ValueError(f"'{cell}' {OUTSIDE}")
-        return value
-
-    return parse
-
-
-def datetime_reader(fmt: str):
-    """A parser of date-times written as `fmt` plus an optional HH:MM[:SS] (UTC)."""
-    if fmt == "iso":
-        return iso_datetime
-    label, _regex, order = DATE_FORMATS[fmt]
-    pattern = _date_pattern(fmt)
-
-    def parse(cell: str) -> datetime:
+    def parse(cell: str) -> date | datetime:
         match = pattern.fullmatch(cell)
         value = None
         if match:
-            hour, minute, second = (int(g or 0) for g in match.groups()[3:])
+            first, second, year, hour, minute, seconds = (int(g or 0) for g in match.groups())
+            day = (year, second, first) if order == "dmy" else (year, first, second)
             try:
-                value = datetime(*_split(match, order), hour, minute, second, tzinfo=UTC)
+                value = (
+                    datetime(*day, hour, minute, seconds, tzinfo=UTC) if with_time else date(*day)
+                )
             except ValueError:
                 value = None
         if value is None:
-            raise ValueError(f"'{cell}' is not a date-time; use {label} HH:MM")
+            raise ValueError(f"'{cell}' is not a {what}; use {hint}")
         if not in_window(value):
-            raise ValueError(f"'{cell}' {OUTSIDE} (in UTC)")
+            raise ValueError(f"'{cell}' {OUTSIDE}{zone}")
         return value
 
     return parse
+
+
+def date_reader(fmt: str):
+    return iso_date if fmt == "iso" else _reader(fmt, with_time=False)
+
+
+def datetime_reader(fmt: str):
+    return iso_datetime if fmt == "iso" else _reader(fmt, with_time=True)
 
 
 def _then(convert, parse):

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.dates import in_window
+from accounts.dates import EARLIEST, LATEST, in_window
 from accounts.models import Account
 from signals.models import TrackedMessage, UsageRecord
 
@@ -35,17 +35,21 @@ def metric_name(event: str) -> str:
     return _NOT_WORD.sub("_", event.lower()).strip("_")[:64]
 
 
-def _day(event: dict, now: datetime, zone) -> str | None:
-    stamp = event.get("timestamp") or event.get("originalTimestamp")
+def _day(stamp: Any, now: datetime, zone, utc: bool) -> str | None:
+    """The ISO day of an event's timestamp in `zone`, or None if it is not a date-time of the
+    window. Most SDKs send UTC ('…Z'): in a UTC install that day is the stamp's first ten
+    characters, once the whole stamp has been read as a date-time."""
     if stamp is None:
         moment = now
-    elif not isinstance(stamp, str):
+    elif type(stamp) is not str:
         return None
     else:
         try:
             moment = datetime.fromisoformat(stamp)
         except ValueError:
             return None
+        if utc and stamp[-1] == "Z" and stamp[4] == "-":
+            return stamp[:10] if EARLIEST.year <= moment.year <= LATEST.year else None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=zone)
     if not in_window(moment):  # before converting: year 9999 in a far zone overflows
@@ -57,43 +61,53 @@ def _day(event: dict, now: datetime, zone) -> str | None:
     return day.isoformat() if in_window(day) else None
 
 
-def _compact(event: Any, now: datetime, zone, account_property: str, value_property: str):
+def _compact(
+    event: dict, now: datetime, zone, utc: bool, account_property: str, value_property: str
+):
     """[messageId, account, metric, value, day] of a track event, or the reason it is not one."""
-    if not isinstance(event, dict):
-        return "is not a JSON object"
     if event.get("type", "track") != "track":
         return None  # identify, page, group ...: nothing to count, and not an error
     name = event.get("event")
-    if not isinstance(name, str) or not metric_name(name):
+    if type(name) is not str or not (metric := metric_name(name)):
         return "has no event name"
-    properties = event.get("properties")
-    properties = properties if isinstance(properties, dict) else {}
     context = event.get("context")
-    account = context.get("groupId") if isinstance(context, dict) else None
-    account = account or properties.get(account_property)
-    if not isinstance(account, str | int) or isinstance(account, bool) or not str(account):
+    account = context.get("groupId") if type(context) is dict else None
+    properties = event.get("properties")
+    if type(properties) is not dict:
+        properties = {}
+    if not account:
+        account = properties.get(account_property)
+    if type(account) is not str:
+        if type(account) is not int or isinstance(account, bool):
+            return f"names no account (context.groupId or properties.{account_property})"
+        account = str(account)
+    if not account:
         return f"names no account (context.groupId or properties.{account_property})"
     value: Any = 1
     if value_property:
         value = properties.get(value_property, 1)
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e15:
             return f"properties.{value_property} is not a number of 0 or more"
-    day = _day(event, now, zone)
+    day = _day(event.get("timestamp") or event.get("originalTimestamp"), now, zone, utc)
     if day is None:
         return "has a timestamp that is not an ISO 8601 date-time within the data window"
     message_id = event.get("messageId")
     message_id = str(message_id)[:100] if message_id not in (None, "") else None
-    return [message_id, str(account)[:64], metric_name(name), value, day]
+    return [message_id, account[:64], metric, value, day]
 
 
 def compact_events(events: list) -> tuple[list[list], list[dict]]:
     """The events to count, compacted, and the refused ones ({"index", "reason"})."""
     now, zone = timezone.now(), timezone.get_current_timezone()
+    utc = str(zone) in ("UTC", "Etc/UTC")
     account_property = settings.TRACK_ACCOUNT_PROPERTY
     value_property = settings.TRACK_VALUE_PROPERTY
     kept, refused = [], []
     for index, event in enumerate(events):
-        compact = _compact(event, now, zone, account_property, value_property)
+        if type(event) is not dict:
+            refused.append({"index": index, "reason": "the event is not a JSON object"})
+            continue
+        compact = _compact(event, now, zone, utc, account_property, value_property)
         if isinstance(compact, list):
             kept.append(compact)
         elif compact is not None:
