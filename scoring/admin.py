@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from audit.trail import audit_record, form_changes
 from scoring import rescoring, versioning
@@ -71,6 +72,11 @@ class ScorecardAdmin(admin.ModelAdmin):
         )
         extra_context = {**(extra_context or {}), "missing_sources": missing}
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def has_change_permission(self, request, obj=None):
+        # A live scorecard changes only through its draft: its page is for viewing (no Save
+        # buttons, a POST refused).
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_draft)
 
     @admin.display(description="status")
     def status(self, obj):
@@ -204,6 +210,22 @@ class SignalDefinitionAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(scorecard__draft_of__isnull=False)
+
+    def changelist_view(self, request, extra_context=None):
+        if not Scorecard.objects.filter(draft_of__isnull=False).exists():
+            # An empty list would read as "no signals at all": say where they are.
+            messages.info(
+                request,
+                format_html(
+                    _(
+                        "Only the signals of drafts are listed here, and no scorecard has a "
+                        'draft. Open a <a href="{}">scorecard</a> to see its signals, and '
+                        "click “Edit as draft” to change them."
+                    ),
+                    reverse("admin:scoring_scorecard_changelist"),
+                ),
+            )
+        return super().changelist_view(request, extra_context)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "scorecard":

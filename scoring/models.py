@@ -58,7 +58,8 @@ class Scorecard(models.Model):
 
     def __str__(self) -> str:
         if self.draft_of_id:
-            return f"{self.name} (draft)"
+            # The live scorecard's name: the draft's own (unique) name already says "(draft)".
+            return f"{self.draft_of.name} (draft)"
         return f"{self.name} (v{self.version})"
 
     def bump_version(self) -> None:
