@@ -6,21 +6,27 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test bench load lint serve clean
 
+# Quiet: pip's errors still show; its warnings and the build backend's chatter do not.
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "Healthscore needs $(PYTHON) (Python 3.11)"; exit 1; }
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c requirements.lock -e '.[dev]'
-	touch $(STAMP)
+	@echo "Installing Healthscore and its dependencies into $(VENV) ..."
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -qq --upgrade pip
+	@$(PY) -m pip install -qq -c requirements.lock -e '.[dev]'
+	@touch $(STAMP)
 
 venv: $(STAMP)
 
 # Local demo: SQLite, Celery tasks in-process, demo data loaded once. DEMO, not DEBUG: the
 # app's own error pages, not Django's debug pages (DEBUG=true make run for those).
+# The demo logins and the address come last, above runserver's own few lines.
+ADDR ?= 127.0.0.1:8000
 run: $(STAMP)
-	DEMO=true $(PY) manage.py migrate --no-input
-	DEMO=true $(PY) manage.py seed_demo --if-empty
-	DEMO=true $(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Preparing the database (SQLite) and the demo book ..."
+	@DEMO=true $(PY) manage.py migrate --no-input --verbosity 0
+	@DEMO=true $(PY) manage.py seed_demo --if-empty
+	@echo "Open http://$(ADDR)/login/ and log in as one of the users above (Ctrl-C stops it)."
+	@DEMO=true DJANGO_RUNSERVER_HIDE_WARNING=true $(PY) manage.py runserver --skip-checks $(ADDR)
 
 test: $(STAMP)
 	SECRET_KEY=$${SECRET_KEY:-insecure-test-only} $(PY) -m pytest $(PYTEST_ARGS)

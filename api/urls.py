@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
+from drf_spectacular.renderers import OpenApiYamlRenderer
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
@@ -23,9 +24,19 @@ router.register("health", views.HealthViewSet, basename="api-health")
 router.register("tasks", views.TaskViewSet, basename="api-task")
 
 
+class YamlTextRenderer(OpenApiYamlRenderer):
+    """The YAML schema as text/yaml: a browser shows it (inline) rather than saving a file of
+    a type it does not know; clients that ask for application/vnd.oai.openapi still get it."""
+
+    media_type = "text/yaml"
+    charset = "utf-8"
+
+
 @extend_schema_view(get=extend_schema(exclude=True))
 class SchemaView(SpectacularAPIView):
-    """The schema, left out of itself."""
+    """The schema, left out of itself: YAML, or JSON with ?format=json."""
+
+    renderer_classes = [YamlTextRenderer, *SpectacularAPIView.renderer_classes]
 
 
 v1 = [

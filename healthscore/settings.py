@@ -296,7 +296,14 @@ LOGGING = {
             "formatter": "json" if LOG_FORMAT == "json" else "plain",
         }
     },
+    "filters": {"forbidden_one_line": {"()": "healthscore.logs.ForbiddenOneLine"}},
     "root": {"handlers": ["console"], "level": env_log_level("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's own console handler (with DEBUG) would print each record a second time
+        # beside the root's: Django's records go to the root handler only.
+        "django": {"handlers": [], "propagate": True},
+        "django.request": {"filters": ["forbidden_one_line"]},
+    },
 }
 
 # Security. Production defaults; `make run` (DEMO) and `make serve` (plain HTTP on

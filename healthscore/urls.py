@@ -2,13 +2,24 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from healthscore.health_check import healthz
 from workspace.answers import answer_recorded
 
+
+@login_not_required
+def favicon(request):
+    # Browsers ask for /favicon.ico whatever the pages link: send them to the static icon.
+    return redirect(static("favicon.svg"))
+
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     # Password guessing is braked by django-axes (healthscore/login.py).
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

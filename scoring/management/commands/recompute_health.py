@@ -45,7 +45,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"{first}: {result.accounts} snapshots ({colours or 'none'}).")
                 return
             total = 0
-            with tqdm(total=days, unit="day", disable=no_progress, file=sys.stderr) as bar:
+            # None: a bar on a terminal only, not 180 lines in a log or a pipe.
+            with tqdm(
+                total=days, unit="day", disable=True if no_progress else None, file=sys.stderr
+            ) as bar:
                 for block in day_blocks(first, last):
                     # Each day refreshes its own percentile populations: a backfill is a full
                     # run. The scorecards are reloaded for each block, as the backfill job does.
