@@ -28,7 +28,9 @@ urlpatterns = [path("fail/", fail)]
 def make_run_environment(database: Path) -> dict[str, str]:
     """The environment `make run` gives the server (see the Makefile): DEMO on, nothing else."""
     makefile = (ROOT / "Makefile").read_text()
-    assert re.search(r"^\tDEMO=true \$\(PY\) manage.py runserver", makefile, re.M)
+    # DJANGO_RUNSERVER_HIDE_WARNING only hides runserver's own banner warning.
+    pattern = r"^\t@?DEMO=true (DJANGO_RUNSERVER_HIDE_WARNING=true )?\$\(PY\) manage.py runserver"
+    assert re.search(pattern, makefile, re.M)
     base = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
     return {**base, "DEMO": "true", "DATABASE_URL": f"sqlite:///{database}"}
 
