@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from audit.trail import audit_record, form_changes
 from jobs.queueing import enqueue
 from webhooks.delivery import delivery_retry_now
 from webhooks.models import SUBSCRIBABLE, Delivery, Endpoint, Event
@@ -26,7 +27,7 @@ class EndpointForm(forms.ModelForm):
         label=_("URL"), max_length=500, assume_scheme="https", help_text=_("http:// or https://")
     )
     events = forms.MultipleChoiceField(
-        label=_("events"),
+        label=_("Events"),
         choices=SUBSCRIBABLE,
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -53,6 +54,19 @@ class EndpointAdmin(admin.ModelAdmin):
     search_fields = ("name", "url")
     actions = ["send_test"]
     change_form_template = "admin/webhooks/endpoint/change_form.html"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changes = form_changes(form)
+        if "secret" in changes:
+            changes["secret"] = ["…", "…"]  # the trail says it changed, never what it is
+        audit_record(
+            actor=request.user, action="changed" if change else "created", obj=obj, changes=changes
+        )
+
+    def delete_model(self, request, obj):
+        audit_record(actor=request.user, action="deleted", obj=obj, changes={})
+        super().delete_model(request, obj)
 
     @admin.display(description=_("events"))
     def subscribed(self, obj: Endpoint) -> str:

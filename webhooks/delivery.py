@@ -31,13 +31,18 @@ RETRY_4XX = {408, 429}
 USER_AGENT = "Healthscore-Webhooks/1"
 
 
+# The documented order of the body's fields (the database's JSON keeps its own order).
+BODY_ORDER = ("schema_version", "id", "type", "occurred_at", "account", "details")
+
+
 def request_body(event: Event, body_format: str) -> bytes:
     """The bytes posted: the stored JSON body, or Slack's {"text": …} sentence."""
     if body_format == BodyFormat.SLACK:
         with translation.override(settings.LANGUAGE_CODE):
             document: dict = {"text": event_sentence(event.payload)}
     else:
-        document = event.payload
+        first = {k: event.payload[k] for k in BODY_ORDER if k in event.payload}
+        document = first | event.payload
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 

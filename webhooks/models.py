@@ -100,7 +100,7 @@ class Event(models.Model):
         indexes = [models.Index(fields=["-occurred_at"], name="webhook_event_recent")]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.id}"
+        return f"{self.get_kind_display()} {self.id}"
 
 
 class DeliveryStatus(models.TextChoices):
@@ -140,4 +140,4 @@ class Delivery(models.Model):
         indexes = [models.Index(fields=["status", "-created_at"], name="webhook_delivery_status")]
 
     def __str__(self) -> str:
-        return f"{self.event_id} → {self.endpoint_id}: {self.status}"
+        return f"{self.event.get_kind_display()} → {self.endpoint}"

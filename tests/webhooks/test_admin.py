@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from audit.models import AuditEntry
 from webhooks.models import Delivery, DeliveryStatus, Endpoint, EventKind
 from webhooks.recording import Happening, events_record
 
@@ -15,7 +16,7 @@ def admin(client, admin_user):
     return client
 
 
-def test_an_admin_registers_an_endpoint_with_its_events(admin, receiver):
+def test_an_admin_registers_an_endpoint_with_its_events(admin, admin_user, receiver):
     page = admin.get("/admin/webhooks/endpoint/add/")
     assert page.status_code == 200
     secret = page.context["adminform"].form["secret"].value()
@@ -37,6 +38,11 @@ def test_an_admin_registers_an_endpoint_with_its_events(admin, receiver):
     assert (endpoint.secret, endpoint.body_format) == (secret, "slack")
     listing = admin.get("/admin/webhooks/endpoint/").content.decode()
     assert "Colour changed, Account churned" in listing
+    # The audit trail has who registered it and how, never the secret.
+    entry = AuditEntry.objects.get(object_type="endpoint")
+    assert (entry.action, entry.actor, entry.object_repr) == ("created", admin_user, "Team chat")
+    assert entry.changes["url"] == [None, receiver.url]
+    assert secret not in json.dumps(entry.changes)
 
 
 def test_an_unknown_event_is_refused_with_the_field_named(admin, receiver):

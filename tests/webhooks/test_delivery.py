@@ -56,6 +56,7 @@ def test_the_signature_verifies_with_the_readme_recipe(endpoint, receiver):
     assert verify("whsec-test-secret", request.headers, request.body)
     # The body is the event, with the documented fields.
     body = json.loads(request.body)
+    assert list(body) == ["schema_version", "id", "type", "occurred_at", "account", "details"]
     assert body["schema_version"] == 1
     assert body["id"] == request.headers["X-Healthscore-Event-Id"] == str(delivery.event_id)
     assert body["type"] == request.headers["X-Healthscore-Event"] == "account.colour_changed"
