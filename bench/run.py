@@ -15,6 +15,7 @@ BENCHES = {
     "api": "api_bench.py",  # usage rows per second through the bulk endpoint
     "quality": "quality_bench.py",  # score quality on a simulated usage-and-billing book
     "book": "book_bench.py",  # the book page of a 100,000-account book vs the 150 ms aim
+    "webhooks": "webhooks_bench.py",  # what watching colours and recording events cost
     "track": "track_bench.py",  # Segment-style tracking events per second through gunicorn
 }
 # Run only when named (`bench/run.py import_job`): minutes long.

@@ -6,7 +6,9 @@ once per refresh, with every change of that refresh in one list, inside its tran
 listener records what it needs there and queues its own work after the commit; it must never
 make a network call inline (it would slow the recompute).
 
-Nobody listening costs nothing: `colour_watch` reads no colours unless a receiver is connected.
+Nobody listening costs (almost) nothing: `colour_watch` first sends `colour_changes_wanted`,
+and reads no colours unless a receiver answers True (the webhooks do while an active endpoint
+subscribes to colour changes: one small query).
 """
 
 from collections.abc import Iterable, Iterator
@@ -21,6 +23,8 @@ from scoring.models import CurrentHealth
 
 # Sent with `changes`: a list of ColourChange, one per account whose book colour moved.
 colour_changed = Signal()
+# Sent before a watched write; a receiver returns True if it wants the changes.
+colour_changes_wanted = Signal()
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,12 @@ def _colours(
     return found
 
 
+def _wanted() -> bool:
+    if not colour_changed.has_listeners():
+        return False
+    return any(answer for _receiver, answer in colour_changes_wanted.send(sender=CurrentHealth))
+
+
 @contextmanager
 def colour_watch(
     *, account_ids: Iterable[int] | None = None, id_range: tuple[int, int] | None = None
@@ -63,13 +73,13 @@ def colour_watch(
     in scope whose colour differs from before (a row created by the write has no colour to
     change from, and is not a change). A watch inside another is a no-op: the outer one sees
     every change once. Nothing is sent if the write raises."""
-    if _watching.get() or not colour_changed.has_listeners():
+    if _watching.get():
         yield
         return
     ids = None if account_ids is None else sorted(set(account_ids))
-    token = _watching.set(True)
+    token = _watching.set(True)  # an inner watch neither asks nor reads again
     try:
-        before = _colours(ids, id_range)
+        before = _colours(ids, id_range) if _wanted() else {}
         yield
         after = _colours(ids, id_range) if before else {}
     finally:

@@ -47,6 +47,12 @@ def _account_rows(ids: Iterable[int]) -> dict[int, dict]:
     return rows
 
 
+def endpoints_subscribed(kind: EventKind) -> list[Endpoint]:
+    """The active endpoints that receive `kind` (a few: filtered here, not in SQL, as the
+    event lists are JSON)."""
+    return [e for e in Endpoint.objects.filter(active=True) if e.subscribes(kind)]
+
+
 def event_body(
     *, event_id: uuid.UUID, kind: str, occurred_at: datetime, account: dict | None, details: dict
 ) -> dict:
@@ -72,7 +78,7 @@ def events_record(
     every active endpoint subscribed to the kind (or to `endpoints`). Returns the ids of the
     events recorded, for the caller to queue their deliveries."""
     if endpoints is None:
-        endpoints = [e for e in Endpoint.objects.filter(active=True) if e.subscribes(kind)]
+        endpoints = endpoints_subscribed(kind)
     if not endpoints or not happenings:
         return []
     now = now or timezone.now()

@@ -23,6 +23,7 @@ from webhooks import tasks as webhook_tasks
 from webhooks.models import Delivery, DeliveryStatus, Endpoint, Event, EventKind
 from webhooks.recording import churns_record
 from workspace.account_page import override_set
+from workspace.current_health import current_health_refresh
 from workspace.followups import tasks_open
 from workspace.models import Task
 
@@ -145,6 +146,18 @@ def test_without_a_subscribed_endpoint_nothing_is_recorded(scored, receiver):
     overdue(scored[0])
     health_recompute(as_of=DAY)
     assert Event.objects.count() == 0
+
+
+def test_without_a_subscribed_endpoint_the_refresh_reads_no_colours(scored, receiver):
+    def queries_of_a_refresh() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            current_health_refresh(account_ids=[a.pk for a in scored])
+        return len(queries)
+
+    without = queries_of_a_refresh()
+    Endpoint.objects.create(name="CRM", url=receiver.url, events=["account.colour_changed"])
+    # the endpoints are asked once either way; then the colours in scope, before and after
+    assert queries_of_a_refresh() == without + 2
 
 
 def test_an_override_records_one_colour_change(scored, endpoint):
