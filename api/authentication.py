@@ -108,3 +108,16 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
             "description": "A personal or ingest token: `Authorization: Bearer <key>` "
             "(or `Authorization: Token <key>`). Admins create tokens in the admin.",
         }
+
+
+class WriteKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.WriteKeyAuthentication"
+    name = "writeKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "basic",
+            "description": "Segment's way of sending a write key: HTTP Basic with an ingest "
+            "token's key as the user name and an empty password.",
+        }
