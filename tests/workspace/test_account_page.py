@@ -10,6 +10,7 @@ import time_machine
 from django.utils.formats import date_format
 
 from accounts.models import Role
+from scoring.explanations import explained
 from scoring.models import HealthSnapshot
 from scoring.recompute import health_recompute
 from signals.models import SentimentEntry
@@ -203,7 +204,7 @@ def test_page_shows_the_drivers_in_words(client, csm, slipped):
     client.force_login(csm)
     drivers = section(page(client, slipped), "drivers")
     assert "Invoices is critical and red, so the account is red" in drivers
-    stored = HealthSnapshot.objects.get(account=slipped, date=TODAY).drivers
+    stored = explained(HealthSnapshot.objects.get(account=slipped, date=TODAY)).drivers
     assert len(stored) >= 2
     for line in stored:
         assert line in drivers
@@ -375,7 +376,7 @@ def test_a_refused_check_in_keeps_the_typed_date_and_note(client, csm, account):
 
 def sentiment_component(account) -> dict:
     snapshot = HealthSnapshot.objects.get(account=account, date=TODAY)
-    return next(c for c in snapshot.components if c["key"] == "sentiment")
+    return next(c for c in explained(snapshot).components if c["key"] == "sentiment")
 
 
 def test_recording_sentiment_rescores_the_account_once_committed(
@@ -771,9 +772,12 @@ def test_account_page_query_count_grows_with_neither_the_book_nor_the_history(
     # 14: the check-in log, authors joined
     # 15: the tasks, assignees joined
     # 16: the contacts, each with its latest survey answer
-    # 17: (managers only) the CSMs a manager may reassign to
+    # 17: the account's snapshot before the latest (what changed), its scorecard joined
+    # 18: the published versions of both, for their labels, weights and signal order
+    # 19: the names of the usage metrics they hold
+    # 20: (managers only) the CSMs a manager may reassign to
     # (the timeline is loaded apart: tests/workspace/test_timeline.py counts its queries)
-    with django_assert_num_queries(16 if role == "csm" else 17):
+    with django_assert_num_queries(19 if role == "csm" else 20):
         html = page(client, account)
     # today, yesterday and the added days, within the chart's 180 days
     assert len(chart(html)["data"][0]["x"]) == min(days + 2, 180)
