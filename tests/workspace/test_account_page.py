@@ -11,7 +11,8 @@ from django.utils.formats import date_format
 
 from accounts.models import Role
 from scoring.explanations import explained
-from scoring.models import HealthSnapshot
+from scoring.maths import State
+from scoring.models import HealthSnapshot, Scorecard, SignalDefinition
 from scoring.recompute import health_recompute
 from signals.models import SentimentEntry
 from tests.factories import (
@@ -21,6 +22,7 @@ from tests.factories import (
     TicketFactory,
     UsageRecordFactory,
     UserFactory,
+    snapshot_parts,
 )
 from tests.scoring.test_recompute import healthy_account
 from tests.workspace.test_book import (
@@ -809,20 +811,17 @@ def test_people_are_named_by_full_name_on_the_account_page(client, manager, acco
 # --- a grey account ---------------------------------------------------------------------------
 
 
-def component(key, weight, state, score=None):
-    return {
-        "key": key,
-        "label": key.title(),
-        "raw": None,
-        "score": score,
-        "weight": weight,
-        "share": 0,
-        "contribution": 0,
-        "critical": False,
-        "unit": "",
-        "state": state,
-        "metrics": [],
-    }
+def grey_scorecard(signals):
+    """The default scorecard with only these (key, weight) signals, as a version of its own."""
+    card = Scorecard.objects.get(is_default=True)
+    card.signals.all().delete()
+    for key, weight in signals:
+        SignalDefinition.objects.create(
+            scorecard=card, key=key, label=key.title(), source="sentiment", method="threshold",
+            poor=0, good=100, weight=weight,
+        )  # fmt: skip
+    card.bump_version()  # not recorded: read as the live configuration
+    return card
 
 
 def test_a_grey_account_says_which_data_is_missing_and_which_would_score_it(
@@ -831,14 +830,13 @@ def test_a_grey_account_says_which_data_is_missing_and_which_would_score_it(
     from tests.workspace.test_book import snap
 
     account = customer(csm, name="Sparse")
-    components = [
-        component("invoices", 20, "scored", 100),
-        component("usage", 50, "no_data"),
-        component("nps", 30, "no_data"),
-        component("age", 10, "new"),
-        component("email", 5, "not_measured"),
-    ]
-    snap(account, None, colour="grey", coverage=0.2, components=components)
+    card = grey_scorecard([("invoices", 20), ("usage", 50), ("nps", 30), ("age", 10), ("email", 5)])
+    not_measured = {"email": State.NOT_MEASURED}
+    parts = snapshot_parts(
+        card,
+        {"invoices": 100, "usage": None, "nps": None, "age": State.NEW, **not_measured},
+    )
+    snap(account, None, colour="grey", coverage=0.2, parts=parts)
     client.force_login(csm)
     html = page(client, account)
     reasons = section(html, "grey-reasons")
