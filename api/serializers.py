@@ -4,9 +4,11 @@ Accounts are named by their external id and users by their username, as in the C
 what is read back can be written again unchanged.
 """
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Account
+from scoring.explanations import Explanation, explain, metric_names_all, version_configs
 from scoring.models import HealthSnapshot
 from signals.models import (
     EmailMessage,
@@ -167,9 +169,31 @@ class HealthSnapshotSerializer(ReadOnly):
     owner = serializers.CharField(source="account.owner.username", read_only=True, allow_null=True)
     segment = serializers.CharField(source="account.segment", read_only=True)
     scorecard = serializers.CharField(source="scorecard.name", read_only=True)
-    components = serializers.JSONField(read_only=True)
-    drivers = serializers.JSONField(read_only=True)
-    changes = serializers.JSONField(read_only=True)
+    components = serializers.SerializerMethodField()
+    drivers = serializers.SerializerMethodField()
+
+    def _explanation(self, snapshot: HealthSnapshot) -> Explanation:
+        """Rendered from the snapshot's numbers and its version, once per snapshot; versions
+        and metric names are read once per request."""
+        cache = self.context.setdefault("explanations", {"configs": {}, "names": None, "done": {}})
+        if snapshot.pk not in cache["done"]:
+            version = (snapshot.scorecard_id, snapshot.scorecard_version)
+            if version not in cache["configs"]:
+                cache["configs"].update(version_configs([version]))
+            if cache["names"] is None:
+                cache["names"] = metric_names_all()
+            cache["done"][snapshot.pk] = explain(
+                snapshot, configs=cache["configs"], names=cache["names"], with_changes=False
+            )
+        return cache["done"][snapshot.pk]
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_components(self, snapshot: HealthSnapshot) -> list[dict]:
+        return self._explanation(snapshot).components
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_drivers(self, snapshot: HealthSnapshot) -> list[str]:
+        return self._explanation(snapshot).drivers
 
     class Meta:
         model = HealthSnapshot
@@ -185,12 +209,10 @@ class HealthSnapshotSerializer(ReadOnly):
             "coverage",
             "components",
             "drivers",
-            "changes",
             "critical_override",
             "mrr",
             "scorecard",
             "scorecard_version",
-            "computed_at",
         )
 
 

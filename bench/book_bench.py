@@ -76,13 +76,12 @@ def build_book(cursor, accounts: int, card_id: int, version: int, today) -> None
     cursor.execute(
         """
         INSERT INTO scoring_healthsnapshot (account_id, date, score, colour, coverage,
-            components, drivers, changes, critical_override, mrr, scorecard_id,
-            scorecard_version, computed_at)
+            parts, critical_override, mrr, scorecard_id, scorecard_version)
         SELECT a.id, %s::date - back, s.score,
                CASE WHEN s.score IS NULL THEN 'grey' WHEN s.score >= 70 THEN 'green'
                     WHEN s.score >= 40 THEN 'yellow' ELSE 'red' END,
-               CASE WHEN s.score IS NULL THEN 0.3 ELSE 1 END, '[]', '[]', '[]', '',
-               100 + (a.id %% 50) * 10, %s, %s, now()
+               CASE WHEN s.score IS NULL THEN 0.3 ELSE 1 END, '', '',
+               100 + (a.id %% 50) * 10, %s, %s
         FROM accounts_account a, unnest(ARRAY[0, 7, 30]) back,
              LATERAL (SELECT CASE WHEN a.id %% 20 = 0 THEN NULL
                              ELSE round((random() * 100)::numeric, 1)::float8 END

@@ -9,7 +9,8 @@ prints:
      a table;
   3. the naive way: the service run for one account at a time (its own queries and a save) on
      a 1,000-account sample, extrapolated;
-and the ratios between them. It then checks every snapshot against the floor and exits 1 if
+  4. a backfill of the 30 days up to the day (`health_backfill`), in seconds a day;
+and the ratios between them, and the bytes a snapshot row takes with its indexes. It then checks every snapshot against the floor and exits 1 if
 any disagrees beyond float noise: a score more than 0.05 away, another colour, a coverage more
 than 0.0001 away, or a snapshot on one side only (see `DISAGREEING`).
 
@@ -19,7 +20,7 @@ than 0.0001 away, or a snapshot on one side only (see `DISAGREEING`).
 import argparse
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 
 from common import drop_database, use_scratch_database
 
@@ -382,21 +383,27 @@ FLOOR_COLUMNS = ("usage_s", "age_s", "rev_s", "inv_s", "tix_s", "nps_s", "mail_s
 
 def show_disagreements(cursor, limit: int = 5) -> None:
     """Print a few disagreeing rows with both sides' figures."""
-    app = ", ".join(
-        f"(SELECT c->>'score' FROM jsonb_array_elements(h.components) c WHERE c->>'key' = '{k}')"
-        for k in COMPONENTS
-    )
+    from scoring.explanations import scores_reader, version_configs
+
     cursor.execute(
         f"""SELECT coalesce(f.id, h.account_id), f.age, h.score, h.colour, h.coverage,
                    h.critical_override, f.score, f.colour, f.coverage, f.mean, f.tie,
-                   {", ".join(f"f.{c}" for c in FLOOR_COLUMNS)}, {app}
+                   {", ".join(f"f.{c}" for c in FLOOR_COLUMNS)}, h.parts, h.scorecard_id,
+                   h.scorecard_version
             {DISAGREEING} ORDER BY 1 LIMIT {limit}""",
         {"d": DAY},
     )
     for row in cursor.fetchall():
         account, age, score, colour, coverage, override, *rest = row
         f_score, f_colour, f_coverage, f_mean, tie, *parts = rest
-        floor_parts, app_parts = parts[: len(COMPONENTS)], parts[len(COMPONENTS) :]
+        floor_parts = parts[: len(COMPONENTS)]
+        stored, card, version = parts[len(COMPONENTS) :]
+        app_scores = (
+            scores_reader(version_configs([(card, version)])[(card, version)])(stored)
+            if stored
+            else {}
+        )
+        app_parts = [app_scores.get(k) for k in COMPONENTS]
         print(
             f"    account {account} (age {age} days): app {score} {colour} coverage {coverage}"
             f"{' critical ' + override if override else ''}; floor {f_score} {f_colour} "
@@ -433,8 +440,7 @@ def snapshot_figures(account_ids: list[int]) -> dict[int, tuple]:
 
     rows = HealthSnapshot.objects.filter(date=DAY, account_id__in=account_ids)
     return {
-        r[0]: r[1:]
-        for r in rows.values_list("account_id", "score", "colour", "coverage", "components")
+        r[0]: r[1:] for r in rows.values_list("account_id", "score", "colour", "coverage", "parts")
     }
 
 
@@ -456,9 +462,10 @@ def main() -> None:
     use_scratch_database(DB)
     from django.db import connection
 
+    from scoring.backfills import day_blocks
     from scoring.measures import end_of
     from scoring.models import HealthSnapshot
-    from scoring.recompute import health_recompute
+    from scoring.recompute import health_backfill, health_recompute
 
     check_floor_card()
     print(f"Building a book of {args.accounts:,} accounts in {DB} ...", flush=True)
@@ -511,6 +518,20 @@ def main() -> None:
     naive_s = naive_sample_s * result.accounts / max(len(sample), 1)
     naive_differ = sum(1 for a, f in snapshot_figures(sample).items() if set_based.get(a) != f)
 
+    # A backfill of the 30 days up to DAY, each signal measured for a block of days at once.
+    days = [DAY - timedelta(days=29 - n) for n in range(30)]
+    started = time.perf_counter()
+    for block in day_blocks(days[0], days[-1]):
+        health_backfill(block)
+    backfill_s = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE scoring_healthsnapshot")
+        cursor.execute(
+            "SELECT pg_total_relation_size('scoring_healthsnapshot'),"
+            " pg_relation_size('scoring_healthsnapshot'), count(*) FROM scoring_healthsnapshot"
+        )
+        total_bytes, heap_bytes, snapshot_rows = cursor.fetchone()
+
     print()
     print(f"Recompute of one day, {result.accounts:,} active accounts, PostgreSQL, this machine")
     print(f"  {'health_recompute (set-based, snapshots written)':<52} {recompute_s:8.1f} s")
@@ -520,7 +541,12 @@ def main() -> None:
         f"  {'naive per-account loop (extrapolated)':<52} {naive_s:8.1f} s"
         f"   ({len(sample):,} accounts took {naive_sample_s:.1f} s)"
     )
+    print(
+        f"  {'backfill of 30 days (health_backfill), a day':<52} {backfill_s / 30:8.1f} s"
+        f"   ({backfill_s:.0f} s in all)"
+    )
     print(f"  ratio recompute / floor: {recompute_s / floor_s:5.2f}x")
+    print(f"  ratio single-day recompute / backfill day: {recompute_s / (backfill_s / 30):5.2f}x")
     print(f"  ratio naive / recompute: {naive_s / recompute_s:5.1f}x")
     print(
         f"  colours: {dict(sorted(result.colours.items()))}; floor rows {floor_rows:,}, "
@@ -530,6 +556,10 @@ def main() -> None:
         f"  exact means halfway between two 1-decimal scores (x.x5): {ties:,} "
         f"({edge_ties:,} on a band edge); the app's float sum rounded {ties_up:,} up, "
         f"{ties_down:,} down (either is right)"
+    )
+    print(
+        f"  snapshot rows: {snapshot_rows:,}, {total_bytes / snapshot_rows:.0f} bytes a row with"
+        f" its indexes ({heap_bytes / snapshot_rows:.0f} in the table itself)"
     )
     print(f"  snapshots disagreeing with the floor: {disagree:,}")
     print(f"  naive loop's snapshots differing from the set-based ones: {naive_differ:,}")

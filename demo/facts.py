@@ -43,7 +43,8 @@ def subscription_rows(p: Plan, pk: int) -> list[dict[str, Any]]:
         paid = start + timedelta(days=14) if trial else start
         if trial:
             rows.append(_line(pk, sub, name, 0, start, paid, trial=True))
-        if converts and paid <= p.today:  # a trial still running has no outcome yet
+        # A trial still running has no outcome yet; one ending after the account left has none.
+        if converts and paid <= p.today and (end is None or paid < end):
             # Co-termed with the main subscription, so both renew on the same day.
             rows.append(_line(pk, sub, name, mrr, paid, end))
     return rows

@@ -6,13 +6,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from django.db.models import Count
-from django.db.models.fields.json import KT
-
 from accounts.models import Account
 from reports.retention import Customer, Line
 from reports.tables import HORIZONS, MAX_OBSERVATION_DAYS, SAMPLE_STEP_DAYS, ReportFilters
-from scoring.models import HealthSnapshot, SignalDefinition
+from scoring.explanations import scores_reader, version_configs
+from scoring.models import HealthSnapshot
 from signals.models import SubscriptionLine
 from signals.revenue import churn_dates
 
@@ -80,43 +78,28 @@ def observation_days(filters: ReportFilters) -> list[date]:
     return sampled_days(filters.first_day, last, step=SAMPLE_STEP_DAYS * weeks)
 
 
-def _component_slots() -> int:
-    """How many components a stored snapshot may hold: the largest scorecard, with room for
-    signals removed since older snapshots were made."""
-    counts = (
-        SignalDefinition.objects.order_by()
-        .values("scorecard")
-        .annotate(n=Count("pk"))
-        .values_list("n", flat=True)
-    )
-    return max(counts, default=0) + 5
-
-
 def snapshots_load(days: Sequence[date], *, segment: str = "") -> list[Snapshot]:
-    """The snapshots of `days` with each component's score, in two queries. The scores are
-    pulled out of the JSON in the database, so no snapshot's whole explanation is loaded."""
+    """The snapshots of `days` with each component's score, in two queries and one for each
+    scorecard version among them; no explanation is rendered."""
     if not days:
         return []
-    slots = _component_slots()
     rows = HealthSnapshot.objects.filter(date__in=list(days)).order_by()
     if segment:
         rows = rows.filter(account__segment=segment)
-    extract = {}
-    for i in range(slots):
-        extract[f"k{i}"] = KT(f"components__{i}__key")
-        extract[f"s{i}"] = KT(f"components__{i}__score")
+    values = rows.values_list(
+        "account_id", "date", "score", "colour", "critical_override", "scorecard_id",
+        "scorecard_version", "parts",
+    )  # fmt: skip
+    readers: dict = {}
     result = []
-    values = rows.annotate(**extract).values_list(
-        "account_id", "date", "score", "colour", "critical_override", "scorecard_id", *extract
-    )
-    for row in values.iterator(chunk_size=5000):
-        components: dict[str, float | None] = {}
-        for key, score in zip(row[6::2], row[7::2], strict=True):
-            if key is None:
-                break
-            # A JSON null comes back as None (PostgreSQL) or the text "null" (SQLite).
-            components[key] = None if score is None or score == "null" else float(score)
-        result.append(Snapshot(row[0], row[1], row[2], row[3], components, bool(row[4]), row[5]))
+    for account, day, score, colour, override, card, version, parts in values.iterator(
+        chunk_size=5000
+    ):
+        key = (card, version)
+        if key not in readers:
+            readers[key] = scores_reader(version_configs([key])[key])
+        components = readers[key](parts)
+        result.append(Snapshot(account, day, score, colour, components, bool(override), card))
     return result
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
+from scoring.explanations import scores_reader, version_configs
 from scoring.models import HealthSnapshot, SignalDefinition
 
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP, "CSV Injection"):
@@ -48,9 +49,14 @@ def snapshot_rows(*, day: date, accounts=None) -> tuple[list[str], Iterator[list
     keys = list(SignalDefinition.objects.order_by("key").values_list("key", flat=True).distinct())
     header = ["external_id", "name", "owner", "score", "colour", "coverage", *keys]
 
+    readers: dict = {}
+
     def rows() -> Iterator[list]:
         for snap in snapshots.iterator(chunk_size=2000):
-            scores = {c["key"]: c["score"] for c in snap.components}
+            version = (snap.scorecard_id, snap.scorecard_version)
+            if version not in readers:
+                readers[version] = scores_reader(version_configs([version])[version])
+            scores = readers[version](snap.parts)
             owner = snap.account.owner.username if snap.account.owner else ""
             yield [
                 snap.account.external_id,

@@ -280,65 +280,10 @@ def combine(components: Sequence[Component], *, bands: Bands, min_coverage: floa
     )
 
 
-def _fmt(x: float) -> str:
-    """Integers without '.0', anything else with one decimal; never '-0'."""
-    r = round(x, 1) + 0.0  # + 0.0 turns -0.0 into 0.0
-    text = f"{r:.1f}"
-    return text[:-2] if text.endswith(".0") else text
-
-
-def _signed(x: float) -> str:
-    return f"+{_fmt(x)}" if x > 0 else _fmt(x)
-
-
-def _with_unit(value: float, unit: str) -> str:
-    if not unit:
-        return _fmt(value)
-    # "%" reads as "-20%", words read as "64 days overdue".
-    sep = "" if unit.startswith("%") else " "
-    return f"{_fmt(value)}{sep}{unit}"
-
-
-def _lost_points(part: Part) -> float:
+def lost_points(part: Part) -> float:
+    """Points of the overall score a component cost: (100 - score) x share."""
     score = part.component.score
     return 0.0 if score is None else (100.0 - score) * part.share
-
-
-def drivers(health: Health, *, limit: int = 3) -> list[str]:
-    """Sentences naming what pulled the score down most, worst first.
-
-    A critical override comes first as its own sentence, then up to ``limit`` components ranked
-    by lost points = (100 - score) * share, ties by key.
-    """
-    sentences: list[str] = []
-    if health.critical_override is not None:
-        label = next(
-            (
-                p.component.label
-                for p in health.parts
-                if p.component.key == health.critical_override
-            ),
-            health.critical_override,
-        )
-        sentences.append(
-            f"{label} is critical and red, so the account is red whatever the other signals say."
-        )
-
-    # Filter on the rounded loss: "costs 0 points" would be noise, not a driver.
-    losers = [p for p in health.parts if round(_lost_points(p), 1) > 0]
-    losers.sort(key=lambda p: (-_lost_points(p), p.component.key))
-    for p in losers[: max(limit, 0)]:
-        c = p.component
-        lost = _lost_points(p)
-        assert c.score is not None  # guaranteed by the lost-points filter
-        subject = c.label if c.raw is None else f"{c.label}: {_with_unit(c.raw, c.unit)}"
-        if c.metrics:
-            # Name the weakest metric: "usage is low" is not something a CSM can act on.
-            metric, value, _ = min(c.metrics, key=lambda m: (m[2], m[0]))
-            subject = f"{c.label} (lowest: {metric}, {_with_unit(value, c.unit)})"
-        points = "point" if _fmt(lost) == "1" else "points"
-        sentences.append(f"{subject} scores {_fmt(c.score)}/100 and costs {_fmt(lost)} {points}.")
-    return sentences
 
 
 def score_delta(current: float | None, earlier: float | None) -> float | None:
@@ -346,95 +291,6 @@ def score_delta(current: float | None, earlier: float | None) -> float | None:
     if current is None or earlier is None:
         return None
     return round(current - earlier, 1) + 0.0  # + 0.0 turns -0.0 into 0.0
-
-
-def _score_sentence(previous: float | None, current: float | None) -> str | None:
-    if previous is None and current is None:
-        return None
-    if previous is None:
-        assert current is not None
-        return f"Score is now {_fmt(current)} (not enough data before)."
-    if current is None:
-        return f"Not enough data to score now (was {_fmt(previous)})."
-    delta = score_delta(current, previous)
-    if not delta:
-        return None
-    verb = "rose" if delta > 0 else "fell"
-    return f"Score {verb} from {_fmt(previous)} to {_fmt(current)} ({_signed(delta)})."
-
-
-def changes(
-    previous: Health | None,
-    current: Health,
-    *,
-    min_points: float = 5.0,
-    new_scorecard: str | None = None,
-) -> list[str]:
-    """What changed since the previous snapshot, in words a CSM can repeat.
-
-    Overall score and colour first, then components that moved by at least ``min_points``
-    (biggest first, ties by key), then components that gained or lost data (by key). When a
-    different scorecard (or version) made the previous snapshot, ``new_scorecard`` says which
-    one makes this, and components are not compared: they were weighed by other rules.
-    """
-    if previous is None:
-        return ["First snapshot."]
-
-    sentences: list[str] = []
-    overall = _score_sentence(previous.score, current.score)
-    if overall:
-        sentences.append(overall)
-    if current.colour != previous.colour:
-        sentences.append(f"Turned {current.colour} (was {previous.colour}).")
-    if new_scorecard is not None:
-        sentences.append(f"Now scored by {new_scorecard}, so its components are not compared.")
-        return sentences
-
-    before = {p.component.key: p.component for p in previous.parts}
-    after = {p.component.key: p.component for p in current.parts}
-    moves: list[tuple[float, str, str]] = []
-    data_changes: list[tuple[str, str]] = []
-    # A component missing from one snapshot (scorecard edited) counts as "no data" there.
-    for key in sorted(before.keys() | after.keys()):
-        old, new = before.get(key), after.get(key)
-        shown = new if new is not None else old
-        assert shown is not None  # the key came from one of the two snapshots
-        label = shown.label
-        old_score = old.score if old else None
-        new_score = new.score if new else None
-        if old_score is None and new_score is None:
-            continue
-        if old_score is None:
-            assert new_score is not None
-            data_changes.append((key, f"{label}: no data before, now {_fmt(new_score)}/100."))
-        elif new is not None and new.state is State.NOT_MEASURED:
-            data_changes.append(
-                (
-                    key,
-                    f"{label}: {_fmt(old_score)}/100 before, not measured now (no account "
-                    "has data from this source).",
-                )
-            )
-        elif new_score is None:
-            data_changes.append((key, f"{label}: {_fmt(old_score)}/100 before, no data now."))
-        else:
-            delta = score_delta(new_score, old_score)
-            assert delta is not None
-            if abs(delta) >= min_points and delta != 0:
-                verb = "rose" if delta > 0 else "fell"
-                moves.append(
-                    (
-                        abs(delta),
-                        key,
-                        f"{label} {verb} from {_fmt(old_score)}/100 to {_fmt(new_score)}/100 "
-                        f"({_signed(delta)}).",
-                    )
-                )
-
-    moves.sort(key=lambda m: (-m[0], m[1]))
-    sentences.extend(text for _, _, text in moves)
-    sentences.extend(text for _, text in data_changes)
-    return sentences
 
 
 def percentile_against(

@@ -169,22 +169,26 @@ class SignalDefinition(models.Model):
 
 
 class HealthSnapshot(models.Model):
-    """One account's health on one day, with every component that made it."""
+    """One account's health on one day, as numbers only: the score, colour, coverage, MRR, the
+    scorecard version that made it, and each component's raw value and score packed in
+    `parts` (`scoring.compact`), in the order of that version's signals. Labels, units,
+    weights, drivers and what changed are rendered on read from these numbers and the
+    published version (`scoring.explanations.explain`), in the reader's language.
+
+    The day index is a BRIN index on PostgreSQL (migration 0004): history is written a day
+    at a time, so a few bytes per 128 pages find a day, where a B-tree costs ~20 bytes a row.
+    """
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="snapshots")
     date = models.DateField()
-    score = models.FloatField(null=True, blank=True)
-    colour = models.CharField(max_length=8, choices=[(c.value, c.name.title()) for c in Colour])
-    coverage = models.FloatField()
-    # [{key, label, raw, score, weight, share, contribution, critical, unit}, ...]
-    components = models.JSONField(default=list)
-    drivers = models.JSONField(default=list)
-    changes = models.JSONField(default=list)
-    critical_override = models.CharField(max_length=50, blank=True)
-    mrr = models.DecimalField(max_digits=12, decimal_places=2, default=0)
-    scorecard = models.ForeignKey(Scorecard, on_delete=models.PROTECT, related_name="+")
     scorecard_version = models.PositiveIntegerField()
-    computed_at = models.DateTimeField(auto_now=True)
+    score = models.FloatField(null=True, blank=True)
+    coverage = models.FloatField()
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.PROTECT, related_name="+")
+    mrr = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    colour = models.CharField(max_length=8, choices=[(c.value, c.name.title()) for c in Colour])
+    critical_override = models.CharField(max_length=50, blank=True)
+    parts = models.BinaryField(default=b"")
 
     class Meta:
         constraints = [
@@ -196,11 +200,19 @@ class HealthSnapshot(models.Model):
                 name="snapshot_score_0_to_100",
             ),
         ]
-        indexes = [models.Index(fields=["date", "colour"])]
         get_latest_by = "date"
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.date}: {self.score} {self.colour}"
+
+
+class MetricName(models.Model):
+    """The usage metric names that snapshots refer to by number (`scoring.compact`)."""
+
+    name = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 # ---------------------------------------------------------------- configuration history

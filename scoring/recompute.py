@@ -14,25 +14,21 @@ from datetime import date, timedelta
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Exists, Max
+from django.db.models import Exists
 from django.utils import timezone
 
 from accounts.models import Account
 from scoring.current_health import current_scores_refresh
+from scoring.explanations import metric_ids, parts_pack
 from scoring.maths import (
     Bands,
-    Colour,
     Component,
-    Health,
     Method,
-    Part,
     State,
-    changes,
     combine,
-    component_score,
     component_state,
-    drivers,
     percentile_against,
+    threshold_score,
 )
 from scoring.measures import (
     Scope,
@@ -46,6 +42,7 @@ from scoring.measures import (
 )
 from scoring.measures_range import measure_days
 from scoring.models import HealthSnapshot, Scorecard, SignalDefinition
+from scoring.versions import versions_current
 from signals.revenue import customer_since, mrr_by_account
 from signals.upsert import bulk_upsert
 
@@ -206,15 +203,41 @@ def sources_missing(signals: Iterable[SignalDefinition], day: date) -> list[str]
 # ---------------------------------------------------------------- the service
 
 
-def _score(signal: SignalDefinition, value: float, population: list[float] | None) -> float:
-    if signal.method == Method.PERCENTILE:
-        return percentile_against(value, population or [], higher_is_better=signal.higher_is_better)
-    score = component_score(Method(signal.method), value, poor=signal.poor, good=signal.good)
-    assert score is not None  # a value was given
-    return score
+@dataclass(frozen=True)
+class _Scoring:
+    """What scoring a signal needs, read off its definition once per run, not per account."""
+
+    signal: SignalDefinition
+    pk: int
+    percentile: bool
+    poor: float | None
+    good: float | None
+    higher: bool
+    per_metric: bool
+    needs_days: int
+
+    @classmethod
+    def of(cls, signal: SignalDefinition) -> "_Scoring":
+        return cls(
+            signal=signal,
+            pk=signal.pk,
+            percentile=signal.method == Method.PERCENTILE,
+            poor=signal.poor,
+            good=signal.good,
+            higher=signal.higher_is_better,
+            per_metric=per_metric(signal),
+            needs_days=needs_days(signal),
+        )
+
+    def score(self, value: float, population: list[float] | None) -> float:
+        if self.percentile:
+            return percentile_against(value, population or [], higher_is_better=self.higher)
+        if self.poor is None or self.good is None:
+            raise ValueError(f"{self.signal.method} scoring needs both poor and good values.")
+        return threshold_score(value, poor=self.poor, good=self.good)
 
 
-def _metric_scores(signal, value, pops) -> tuple[tuple[str, float, float], ...]:
+def _metric_scores(signal: _Scoring, value, pops) -> tuple[tuple[str, float, float], ...]:
     """(metric, raw, score) of each metric of a per-metric signal. Every metric the book used
     counts (not using one is a 0, or in a trend no change), except where a trend cannot be
     measured (from nothing to something)."""
@@ -222,14 +245,14 @@ def _metric_scores(signal, value, pops) -> tuple[tuple[str, float, float], ...]:
         return ()
     raws = {m: value.get(m, 0.0) for m in sorted(pops.keys() | value.keys())}
     return tuple(
-        (m, round(raw, 2), round(_score(signal, raw, pops.get(m)), 1))
+        (m, round(raw, 2), round(signal.score(raw, pops.get(m)), 1))
         for m, raw in raws.items()
         if raw is not None
     )
 
 
 def _components(
-    signals: list[SignalDefinition],
+    signals: list[_Scoring],
     raw: dict[int, Values],
     pops: dict[int, dict[str, list[float]]],
     in_book: dict[int, bool],
@@ -237,23 +260,24 @@ def _components(
     account_id: int,
 ) -> list[Component]:
     components = []
-    for signal in signals:
-        value = raw[signal.pk].get(account_id)
+    for scoring in signals:
+        signal, pk = scoring.signal, scoring.pk
+        value = raw[pk].get(account_id)
         metrics: tuple[tuple[str, float, float], ...] = ()
         shown: float | None = None
         score: float | None = None
-        if per_metric(signal):
-            metrics = _metric_scores(signal, value, pops.get(signal.pk, {}))
+        if scoring.per_metric:
+            metrics = _metric_scores(scoring, value, pops.get(pk, {}))
             if metrics:
                 score = round(math.fsum(m[2] for m in metrics) / len(metrics), 1)
         elif value is not None:
             shown = round(value, 2)
-            score = round(_score(signal, value, pops.get(signal.pk, {}).get("")), 1)
+            score = round(scoring.score(value, pops.get(pk, {}).get("")), 1)
         state = component_state(
-            book_has_source=in_book[signal.pk],
+            book_has_source=in_book[pk],
             has_value=score is not None,
             account_age_days=age,
-            needs_days=needs_days(signal),
+            needs_days=scoring.needs_days,
         )
         if state is not State.SCORED:
             score, metrics = None, ()
@@ -273,83 +297,6 @@ def _components(
     return components
 
 
-def health_to_json(health: Health) -> list[dict]:
-    return [
-        {
-            "key": part.component.key,
-            "label": part.component.label,
-            "raw": part.component.raw,
-            "score": part.component.score,
-            "weight": part.component.weight,
-            "share": round(part.share, 4),
-            "contribution": round(part.contribution, 2),
-            "critical": part.component.critical,
-            "unit": part.component.unit,
-            "state": part.component.state.value,
-            "metrics": [list(m) for m in part.component.metrics],
-        }
-        for part in health.parts
-    ]
-
-
-def health_from_snapshot(snapshot: HealthSnapshot) -> Health:
-    """Rebuild the explanation of a stored snapshot (to say what changed since)."""
-    parts = tuple(
-        Part(
-            component=Component(
-                key=c["key"],
-                label=c["label"],
-                raw=c["raw"],
-                score=c["score"],
-                weight=c["weight"],
-                critical=c["critical"],
-                unit=c.get("unit", ""),
-                # Snapshots from before states were kept: a score means scored.
-                state=State(c["state"]) if c.get("state") else None,
-                metrics=tuple(tuple(m) for m in c.get("metrics", ())),
-            ),
-            share=c["share"],
-            contribution=c["contribution"],
-        )
-        for c in snapshot.components
-    )
-    return Health(
-        score=snapshot.score,
-        colour=Colour(snapshot.colour),
-        coverage=snapshot.coverage,
-        parts=parts,
-        critical_override=snapshot.critical_override or None,
-    )
-
-
-def _changes(before: HealthSnapshot | None, health: Health, card: Scorecard) -> list[str]:
-    if before is None:
-        return changes(None, health)
-    same = before.scorecard_id == card.pk and before.scorecard_version == card.version
-    return changes(health_from_snapshot(before), health, new_scorecard=None if same else str(card))
-
-
-def _previous_snapshots(day: date, scope: Scope) -> dict[int, HealthSnapshot]:
-    """Each account's snapshot on the book's latest snapshot day before `day`."""
-    before = HealthSnapshot.objects.filter(date__lt=day, **scope)
-    last_day = before.aggregate(d=Max("date"))["d"]
-    if last_day is None or last_day < day - timedelta(days=31):
-        return {}
-    return {
-        s.account_id: s
-        for s in before.filter(date=last_day).only(
-            "account_id",
-            "score",
-            "colour",
-            "coverage",
-            "components",
-            "critical_override",
-            "scorecard_id",
-            "scorecard_version",
-        )
-    }
-
-
 def _scope(accounts: Iterable[int] | None, id_range: tuple[int, int] | None) -> Scope:
     scope: Scope = {}
     if accounts is not None:
@@ -365,7 +312,9 @@ def signals_of(
     """The enabled signals of a scorecard: those `signals` gives for its pk (a draft's, in a
     preview), else its own."""
     chosen = signals.get(card.pk) if signals else None
-    return [s for s in (chosen if chosen is not None else card.signals.all()) if s.enabled]
+    enabled = [s for s in (chosen if chosen is not None else card.signals.all()) if s.enabled]
+    # The order the snapshot's parts are stored in (`scoring.compact.version_signals`).
+    return sorted(enabled, key=lambda s: (-s.weight, s.key))
 
 
 @dataclass
@@ -407,7 +356,6 @@ def health_compute(
     scope: Scope,
     scorecards: list[Scorecard],
     refresh_populations: bool,
-    describe_changes: bool = True,
     sources: dict[tuple, bool] | None = None,
     signals: dict[int, list[SignalDefinition]] | None = None,
     facts: DayFacts | None = None,
@@ -420,7 +368,6 @@ def health_compute(
     active, mrr, starts = facts.active, facts.mrr, facts.starts
     by_card = accounts_by_card(active, scorecards)
     cards = {card.pk: card for card in scorecards}
-    previous = _previous_snapshots(as_of, scope) if describe_changes else {}
     # (source, metric, window) -> the book has such facts; answers may come in with `sources`
     in_book: dict[tuple, bool] = {} if sources is None else sources
     rows: list[dict] = []
@@ -443,14 +390,14 @@ def health_compute(
             else:
                 pops[s.pk] = population(s, as_of, card.version, refresh=refresh_populations)
         bands = Bands(green_min=card.green_min, yellow_min=card.yellow_min)
+        scorings = [_Scoring.of(s) for s in card_signals]
         for account_id in ids:
             age = age_days(as_of, starts.get(account_id))
             health = combine(
-                _components(card_signals, raw, pops, has, age, account_id),
+                _components(scorings, raw, pops, has, age, account_id),
                 bands=bands,
                 min_coverage=card.min_coverage,
             )
-            before = previous.get(account_id)
             rows.append(
                 {
                     "account_id": account_id,
@@ -458,16 +405,23 @@ def health_compute(
                     "score": health.score,
                     "colour": health.colour.value,
                     "coverage": round(health.coverage, 4),
-                    "components": health_to_json(health),
-                    "drivers": drivers(health),
-                    "changes": _changes(before, health, card) if describe_changes else [],
                     "critical_override": health.critical_override or "",
                     "mrr": mrr.get(account_id, 0),
                     "scorecard_id": card.pk,
                     "scorecard_version": card.version,
+                    "parts": health,  # packed into bytes when written (`_packed_rows`)
                 }
             )
     return [row["pk"] for row in active], rows
+
+
+def _pack_rows(rows: list[dict], scorecards: list[Scorecard]) -> None:
+    """Each row's Health as the bytes of its parts, metric names as their numbers."""
+    names = {m[0] for row in rows for p in row["parts"].parts for m in p.component.metrics}
+    ids = metric_ids(names) if names else {}
+    flags = {card.pk: [per_metric(s) for s in signals_of(card)] for card in scorecards}
+    for row in rows:
+        row["parts"] = parts_pack(row["parts"], flags[row["scorecard_id"]], ids)
 
 
 def health_recompute(
@@ -484,6 +438,7 @@ def health_recompute(
     day lose any snapshot they had for it. Idempotent. `facts`: as for `health_compute`."""
     scope = _scope(accounts, id_range)
     scorecards = scorecards if scorecards is not None else load_scorecards()
+    versions_current(scorecards)
     # A chunk of the nightly run need not ask: the run scores everyone anyway.
     known: dict[tuple, bool] = {}
     changed = book_sources_record(as_of, scorecards, known) if id_range is None else False
@@ -509,6 +464,7 @@ def health_recompute(
         )
         removed, _ = stale.delete()
         if rows:
+            _pack_rows(rows, scorecards)
             columns = list(rows[0])
             bulk_upsert(
                 HealthSnapshot,

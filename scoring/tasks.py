@@ -13,6 +13,7 @@ from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from scoring.backfills import backfill_run
+from scoring.history import history_prune
 from scoring.maths import Method
 from scoring.models import BackfillJob, JobStatus
 from scoring.recompute import health_recompute, id_chunks, load_scorecards, population
@@ -91,6 +92,13 @@ def _drop_broken_connection() -> None:
     query (marking the job failed, or the retry) opens a fresh one."""
     if not connection.is_usable():
         connection.close()
+
+
+@shared_task(**RETRY)
+def prune_history() -> int:
+    """Delete the snapshots older than HEALTHSCORE_HISTORY_DAYS (a beat entry, daily).
+    Idempotent: a second run finds nothing to delete."""
+    return history_prune()
 
 
 BACKFILL_SLICE_SECONDS = 20 * 60

@@ -16,28 +16,12 @@ from django.utils import timezone
 
 from accounts.models import Account
 from audit.trail import audit_record
-from scoring.models import HealthSnapshot, Scorecard, ScorecardVersion, SignalDefinition
+from scoring.models import HealthSnapshot, Scorecard, SignalDefinition
 from scoring.quality import churn_by_colour, score_auc
 from scoring.recompute import health_compute, load_scorecards, scorecard_for
 from scoring.rescoring import recompute_on_commit
+from scoring.versions import CARD_FIELDS, SIGNAL_FIELDS, scorecard_config, version_record
 from signals.revenue import churn_dates
-
-CARD_FIELDS = ("green_min", "yellow_min", "min_coverage")
-SIGNAL_FIELDS = (
-    "label", "source", "metric", "method", "direction", "poor", "good", "window_days",
-    "weight", "critical", "enabled", "unit",
-)  # fmt: skip
-
-
-def scorecard_config(card: Scorecard) -> dict[str, Any]:
-    """A scorecard's configuration as plain data (stored with each version, diffed for audit)."""
-    return {
-        **{name: getattr(card, name) for name in CARD_FIELDS},
-        "signals": {
-            s.key: {name: getattr(s, name) for name in SIGNAL_FIELDS}
-            for s in card.signals.order_by("key")
-        },
-    }
 
 
 def config_diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
@@ -57,20 +41,6 @@ def config_diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]
             if before[name] != after[name]:
                 diff[f"signal {key} {name}"] = [before[name], after[name]]
     return diff
-
-
-def version_record(card: Scorecard, *, actor=None) -> ScorecardVersion:
-    """Record the scorecard's current configuration as its current version."""
-    version, _ = ScorecardVersion.objects.update_or_create(
-        scorecard=card,
-        version=card.version,
-        defaults={
-            "published_at": timezone.now(),
-            "published_by": actor if getattr(actor, "is_authenticated", False) else None,
-            "config": scorecard_config(card),
-        },
-    )
-    return version
 
 
 # ---------------------------------------------------------------- drafts
@@ -213,7 +183,6 @@ def draft_preview(*, draft: Scorecard, day: date | None = None) -> Preview:
         scorecards=cards,
         signals={stand_in.pk: signals},
         refresh_populations=True,
-        describe_changes=False,
     )
     covered = {row["account_id"]: row for row in rows if row["scorecard_id"] == draft.draft_of_id}
     live = {
@@ -299,7 +268,6 @@ def draft_quality(
             scorecards=cards,
             signals={stand_in.pk: signals},
             refresh_populations=True,
-            describe_changes=False,
         )
         for row in rows:
             account = row["account_id"]

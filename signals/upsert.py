@@ -253,6 +253,7 @@ NATIVE_TYPES: tuple[tuple[type[models.Field], frozenset[type]], ...] = (
     (models.IntegerField, frozenset({int})),  # BigIntegerField, SmallIntegerField, ...
     (models.AutoField, frozenset({int})),
     (models.BigAutoField, frozenset({int})),
+    (models.BinaryField, frozenset({bytes})),
 )
 
 

@@ -163,3 +163,27 @@ class SurveySendFactory(factory.django.DjangoModelFactory):
     token_hash = factory.LazyAttribute(lambda o: _token_hash(o.token))
     sent_at = datetime(2026, 6, 30, 9, 0, tzinfo=UTC)
     expires_at = datetime(2026, 7, 14, 9, 0, tzinfo=UTC)
+
+
+def snapshot_parts(scorecard, scores: dict) -> bytes:
+    """A snapshot's parts with these component scores (keys of the scorecard's version; a
+    State instead of a score for a component without one; any other signal of it has no
+    data), as the recompute packs them."""
+    from scoring.compact import Packed, is_per_metric, pack, version_signals
+    from scoring.explanations import version_configs
+    from scoring.maths import State
+
+    version = (scorecard.pk, scorecard.version)
+    signals = version_signals(version_configs([version])[version])
+    unknown = set(scores) - {key for key, _ in signals}
+    assert not unknown, f"not signals of {scorecard}: {unknown}"
+    parts = []
+    for key, _ in signals:
+        value = scores.get(key)
+        if isinstance(value, State):
+            parts.append(Packed(value, None, None))
+        elif value is None:
+            parts.append(Packed(State.NO_DATA, None, None))
+        else:
+            parts.append(Packed(State.SCORED, value, None))
+    return pack(parts, [is_per_metric(s) for _, s in signals])

@@ -9,9 +9,10 @@ from django.db.models import Count, F, Q, Sum
 
 from accounts.models import Account
 from audit.trail import audit_record
+from scoring.explanations import ExplainedSnapshot, explained
 from scoring.maths import COUNTED, Bands, State
 from scoring.measures import days_in_window
-from scoring.models import HealthSnapshot, Scorecard
+from scoring.models import Scorecard
 from scoring.rescoring import recompute_on_commit
 from signals.models import SentimentEntry, UsageRecord
 from signals.revenue import customer_since
@@ -88,7 +89,7 @@ def account_reassign(*, account: Account, owner, actor=None) -> Account:
 
 @dataclass
 class Overview:
-    snapshot: HealthSnapshot | None
+    snapshot: ExplainedSnapshot | None
     history: list[tuple[date, float | None, int]]
     bands: Bands
     scorecard: Scorecard | None
@@ -184,7 +185,8 @@ def account_overview(account: Account, *, today: date) -> Overview:
         .order_by("date")
         .values_list("date", "score", "scorecard_version")
     )
-    snapshot = (
+    # With its explanation, rendered from its numbers and the version that made it.
+    snapshot = explained(
         account.snapshots.filter(date__lte=today)
         .select_related("scorecard")
         .order_by("-date")

@@ -25,6 +25,7 @@ from tests.factories import (
     TicketFactory,
     UsageRecordFactory,
     UserFactory,
+    snapshot_parts,
 )
 from workspace.models import ColourOverride
 
@@ -80,7 +81,7 @@ def snap(a, score, *, day=TODAY, colour=None, mrr="1000", components=()):
         mrr=D(mrr),
         scorecard=card,
         scorecard_version=card.version,
-        components=list(components),
+        parts=snapshot_parts(card, {c["key"]: c["score"] for c in components}),
     )
 
 

@@ -34,8 +34,8 @@ from tests.factories import (
 FIRST, LAST = date(2026, 6, 1), date(2026, 6, 20)
 DAYS = [FIRST + timedelta(days=n) for n in range((LAST - FIRST).days + 1)]
 FIELDS = (
-    "account_id", "date", "score", "colour", "coverage", "components", "drivers", "changes",
-    "critical_override", "mrr", "scorecard_id", "scorecard_version",
+    "account_id", "date", "score", "colour", "coverage", "parts", "critical_override", "mrr",
+    "scorecard_id", "scorecard_version",
 )  # fmt: skip
 
 # Signals beyond the default scorecard's, so that every range measure is held to its twin.

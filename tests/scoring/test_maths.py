@@ -6,16 +6,16 @@ import time
 
 import pytest
 
+from scoring.explanations import change_sentences as changes
+from scoring.explanations import driver_sentences as drivers
 from scoring.maths import (
     Bands,
     Colour,
     Component,
     Health,
     Method,
-    changes,
     combine,
     component_score,
-    drivers,
     percentile_scores,
     relative_change,
     score_delta,

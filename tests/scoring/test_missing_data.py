@@ -4,7 +4,9 @@ from datetime import date
 
 import pytest
 
-from scoring.maths import Bands, Component, State, combine, component_state, drivers
+from scoring.explanations import change_sentences as changes
+from scoring.explanations import driver_sentences as drivers
+from scoring.maths import Bands, Component, State, combine, component_state
 from scoring.measures import age_days, days_in_window
 
 BANDS = Bands()
@@ -114,7 +116,6 @@ def test_age_counts_from_the_first_subscription_day():
 
 
 def test_a_source_that_leaves_the_book_is_said_to_be_not_measured_not_missing():
-    from scoring.maths import changes
 
     before = combine([comp("usage", 50, 30), comp("email", 90, 10)], bands=BANDS)
     after = combine(
@@ -144,7 +145,6 @@ def test_a_mean_of_exactly_a_half_rounds_up_whatever_the_float_sum(scores, expec
 
 
 def test_after_a_scorecard_change_components_are_not_compared():
-    from scoring.maths import changes
 
     before = combine([comp("usage", 50, 30)], bands=BANDS)
     after = combine([comp("usage", 50, 30), comp("age", 100, 10)], bands=BANDS)

@@ -18,6 +18,7 @@ from scoring.quality import weighted_score
 from scoring.recompute import load_scorecards, scorecard_for
 from scoring.suggest import Feature, Observation, suggest_weights, time_split
 from signals.models import UsageRecord
+from tests.factories import snapshot_parts
 from tests.reports.test_reports import TODAY, account, today  # noqa: F401
 
 FIRST_DAY = date(2026, 1, 4)
@@ -48,7 +49,7 @@ def synthetic_book(card, *, n=150, seed=3):
                     score=score,
                     colour=Bands().colour(score).value,
                     coverage=1.0,
-                    components=[{"key": k, "label": k, "score": s} for k, s in scores.items()],
+                    parts=snapshot_parts(card, scores),
                     mrr=Decimal(1000),
                     scorecard=card,
                     scorecard_version=card.version,

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from scoring.explanations import explained
 from scoring.models import HealthSnapshot, SignalDefinition
 from scoring.recompute import health_recompute
 from signals.importing import csv_import
@@ -43,7 +44,7 @@ def link(account):
 
 def component(account, key: str) -> dict:
     snapshot = HealthSnapshot.objects.get(account=account, date=TODAY)
-    return next(c for c in snapshot.components if c["key"] == key)
+    return next(c for c in explained(snapshot).components if c["key"] == key)
 
 
 def answer(client, score, comment=""):

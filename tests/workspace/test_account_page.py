@@ -10,7 +10,9 @@ import time_machine
 from django.utils.formats import date_format
 
 from accounts.models import Role
-from scoring.models import HealthSnapshot
+from scoring.explanations import explained
+from scoring.maths import State
+from scoring.models import HealthSnapshot, Scorecard, SignalDefinition
 from scoring.recompute import health_recompute
 from signals.models import SentimentEntry
 from tests.factories import (
@@ -20,6 +22,7 @@ from tests.factories import (
     TicketFactory,
     UsageRecordFactory,
     UserFactory,
+    snapshot_parts,
 )
 from tests.scoring.test_recompute import healthy_account
 from tests.workspace.test_book import (
@@ -203,7 +206,7 @@ def test_page_shows_the_drivers_in_words(client, csm, slipped):
     client.force_login(csm)
     drivers = section(page(client, slipped), "drivers")
     assert "Invoices is critical and red, so the account is red" in drivers
-    stored = HealthSnapshot.objects.get(account=slipped, date=TODAY).drivers
+    stored = explained(HealthSnapshot.objects.get(account=slipped, date=TODAY)).drivers
     assert len(stored) >= 2
     for line in stored:
         assert line in drivers
@@ -375,7 +378,7 @@ def test_a_refused_check_in_keeps_the_typed_date_and_note(client, csm, account):
 
 def sentiment_component(account) -> dict:
     snapshot = HealthSnapshot.objects.get(account=account, date=TODAY)
-    return next(c for c in snapshot.components if c["key"] == "sentiment")
+    return next(c for c in explained(snapshot).components if c["key"] == "sentiment")
 
 
 def test_recording_sentiment_rescores_the_account_once_committed(
@@ -771,9 +774,12 @@ def test_account_page_query_count_grows_with_neither_the_book_nor_the_history(
     # 14: the check-in log, authors joined
     # 15: the tasks, assignees joined
     # 16: the contacts, each with its latest survey answer
-    # 17: (managers only) the CSMs a manager may reassign to
+    # 17: the account's snapshot before the latest (what changed), its scorecard joined
+    # 18: the published versions of both, for their labels, weights and signal order
+    # 19: the names of the usage metrics they hold
+    # 20: (managers only) the CSMs a manager may reassign to
     # (the timeline is loaded apart: tests/workspace/test_timeline.py counts its queries)
-    with django_assert_num_queries(16 if role == "csm" else 17):
+    with django_assert_num_queries(19 if role == "csm" else 20):
         html = page(client, account)
     # today, yesterday and the added days, within the chart's 180 days
     assert len(chart(html)["data"][0]["x"]) == min(days + 2, 180)
@@ -805,20 +811,17 @@ def test_people_are_named_by_full_name_on_the_account_page(client, manager, acco
 # --- a grey account ---------------------------------------------------------------------------
 
 
-def component(key, weight, state, score=None):
-    return {
-        "key": key,
-        "label": key.title(),
-        "raw": None,
-        "score": score,
-        "weight": weight,
-        "share": 0,
-        "contribution": 0,
-        "critical": False,
-        "unit": "",
-        "state": state,
-        "metrics": [],
-    }
+def grey_scorecard(signals):
+    """The default scorecard with only these (key, weight) signals, as a version of its own."""
+    card = Scorecard.objects.get(is_default=True)
+    card.signals.all().delete()
+    for key, weight in signals:
+        SignalDefinition.objects.create(
+            scorecard=card, key=key, label=key.title(), source="sentiment", method="threshold",
+            poor=0, good=100, weight=weight,
+        )  # fmt: skip
+    card.bump_version()  # not recorded: read as the live configuration
+    return card
 
 
 def test_a_grey_account_says_which_data_is_missing_and_which_would_score_it(
@@ -827,14 +830,13 @@ def test_a_grey_account_says_which_data_is_missing_and_which_would_score_it(
     from tests.workspace.test_book import snap
 
     account = customer(csm, name="Sparse")
-    components = [
-        component("invoices", 20, "scored", 100),
-        component("usage", 50, "no_data"),
-        component("nps", 30, "no_data"),
-        component("age", 10, "new"),
-        component("email", 5, "not_measured"),
-    ]
-    snap(account, None, colour="grey", coverage=0.2, components=components)
+    card = grey_scorecard([("invoices", 20), ("usage", 50), ("nps", 30), ("age", 10), ("email", 5)])
+    not_measured = {"email": State.NOT_MEASURED}
+    parts = snapshot_parts(
+        card,
+        {"invoices": 100, "usage": None, "nps": None, "age": State.NEW, **not_measured},
+    )
+    snap(account, None, colour="grey", coverage=0.2, parts=parts)
     client.force_login(csm)
     html = page(client, account)
     reasons = section(html, "grey-reasons")
