@@ -10,7 +10,9 @@ from accounts.models import Account
 from scoring.models import HealthSnapshot
 from signals.models import (
     EmailMessage,
+    Goal,
     Invoice,
+    Referral,
     SentimentEntry,
     SubscriptionLine,
     Ticket,
@@ -22,6 +24,10 @@ from workspace.models import Task
 
 def _account():
     return serializers.SlugRelatedField(slug_field="external_id", read_only=True)
+
+
+def _tags():
+    return serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
 
 
 def _user():
@@ -94,6 +100,7 @@ class InvoiceSerializer(ReadOnly):
 
 class TicketSerializer(ReadOnly):
     account = _account()
+    tags = _tags()
 
     class Meta:
         model = Ticket
@@ -107,6 +114,7 @@ class TicketSerializer(ReadOnly):
             "first_response_at",
             "resolved_at",
             "csat",
+            "tags",
         )
 
 
@@ -120,10 +128,11 @@ class EmailSerializer(ReadOnly):
 
 class NpsSerializer(ReadOnly):
     account = _account()
+    tags = _tags()
 
     class Meta:
         model = SurveyResponse
-        fields = ("id", "account", "respondent", "responded_on", "score", "comment")
+        fields = ("id", "account", "respondent", "responded_on", "score", "comment", "tags")
 
 
 class ContactSerializer(ReadOnly):
@@ -146,10 +155,20 @@ class ContactSerializer(ReadOnly):
 
 class SurveyAnswerSerializer(ReadOnly):
     account = _account()
+    tags = _tags()
 
     class Meta:
         model = SurveyResponse
-        fields = ("id", "account", "survey_type", "respondent", "responded_on", "score", "comment")
+        fields = (
+            "id",
+            "account",
+            "survey_type",
+            "respondent",
+            "responded_on",
+            "score",
+            "comment",
+            "tags",
+        )
 
 
 class SentimentSerializer(ReadOnly):
@@ -159,6 +178,22 @@ class SentimentSerializer(ReadOnly):
     class Meta:
         model = SentimentEntry
         fields = ("id", "account", "recorded_on", "sentiment", "note", "author")
+
+
+class GoalSerializer(ReadOnly):
+    account = _account()
+
+    class Meta:
+        model = Goal
+        fields = ("id", "account", "kpi", "target", "reached", "set_on", "due_on", "status")
+
+
+class ReferralSerializer(ReadOnly):
+    account = _account()
+
+    class Meta:
+        model = Referral
+        fields = ("id", "account", "referred_on", "referred_company", "outcome")
 
 
 class HealthSnapshotSerializer(ReadOnly):
