@@ -364,23 +364,43 @@ def _goals_counting(day: date, window_days: int, scope: Scope):
     )
 
 
-def goals_on_track(signal, day, account_ids, scope, starts) -> Values:
-    """Share of the account's goals on track or met on the day, in %; an open goal past its due
-    day counts as missed. No goal: no data."""
-    rows = (
-        _goals_counting(day, signal.window_days, scope)
-        .values("account_id")
-        .annotate(
-            n=Count("pk"),
-            good=Count(
-                "pk",
-                filter=Q(status=GoalStatus.MET) | Q(status=GoalStatus.ON_TRACK, due_on__gte=day),
-            ),
-        )
-        .values_list("account_id", "n", "good")
+Goals = list[tuple[date | None, date, str]]  # one account's (set_on, due_on, status)
+
+
+def goal_share(goals: Goals, day: date, window_days: int) -> float | None:
+    """% of the goals counting on `day` that are on track or met; an open goal past its due
+    day counts as missed. None when no goal counts."""
+    oldest_due = day - timedelta(days=window_days)
+    counting = [
+        (due, status)
+        for set_on, due, status in goals
+        if (set_on is None or set_on <= day) and due > oldest_due
+    ]
+    if not counting:
+        return None
+    good = sum(
+        1
+        for due, status in counting
+        if status == GoalStatus.MET or (status == GoalStatus.ON_TRACK and due >= day)
     )
-    found = {a: good / n * 100 for a, n, good in rows if n}
-    return {a: found.get(a) for a in account_ids}
+    return good / len(counting) * 100
+
+
+def goals_by_account(rows) -> dict[int, Goals]:
+    """(account_id, set_on, due_on, status) rows grouped by account."""
+    found: dict[int, Goals] = defaultdict(list)
+    for account_id, set_on, due_on, status in rows:
+        found[account_id].append((set_on, due_on, status))
+    return found
+
+
+def goals_on_track(signal, day, account_ids, scope, starts) -> Values:
+    """Share of the account's goals on track or met on the day, in %. No goal: no data."""
+    rows = _goals_counting(day, signal.window_days, scope).values_list(
+        "account_id", "set_on", "due_on", "status"
+    )
+    found = goals_by_account(rows)
+    return {a: goal_share(found.get(a, []), day, signal.window_days) for a in account_ids}
 
 
 def advocacy(signal, day, account_ids, scope, starts) -> Values:
