@@ -166,3 +166,23 @@ def test_tagged_feedback_is_filtered_by_tag(client, csm, account):
     release_list = only_release.split('id="feedback-list"')[1].split("</ul>")[0]
     assert "Export broke" in release_list and "Wants SSO next year" in release_list
     assert "Invoice wrong" not in release_list
+
+
+def test_a_check_in_is_logged_with_tags(client, csm, account):
+    billing, plans = Tag.objects.create(name="Billing"), Tag.objects.create(name="Future plans")
+    client.force_login(csm)
+
+    client.post(
+        f"/accounts/{account.pk}/check-ins/",
+        {"date": "2026-06-29", "channel": "call", "note": "Wants SSO", "tags": [plans.pk]},
+    )
+    response = client.post(
+        f"/accounts/{account.pk}/check-ins/",
+        {"date": "2026-06-29", "channel": "call", "note": "x", "tags": ["999999"]},
+        follow=True,
+    )
+
+    (check_in,) = CheckIn.objects.all()
+    assert [t.name for t in check_in.tags.all()] == ["Future plans"]
+    assert "Select a valid choice." in response.content.decode()
+    assert billing.check_ins.count() == 0
