@@ -11,7 +11,11 @@ from scoring.maths import Colour
 from scoring.models import HealthSnapshot
 from signals.models import (
     EmailMessage,
+    Goal,
+    GoalStatus,
     Invoice,
+    Referral,
+    ReferralOutcome,
     Sentiment,
     SentimentEntry,
     SubscriptionLine,
@@ -109,6 +113,12 @@ def _account() -> filters.CharFilter:
     return filters.CharFilter(field_name="account__external_id", label="account external id")
 
 
+def _tag() -> filters.CharFilter:
+    return filters.CharFilter(
+        field_name="tags__name", lookup_expr="iexact", distinct=True, label="tag name"
+    )
+
+
 def _owner(path: str = "account__owner") -> filters.CharFilter:
     return filters.CharFilter(field_name=f"{path}__username", label="owner's username")
 
@@ -172,6 +182,7 @@ class TicketFilter(FilterSet):
     opened_at_after = _at_after("opened_at")
     opened_at_before = _at_before("opened_at")
     resolved = BooleanFilter(field_name="resolved_at", lookup_expr="isnull", exclude=True)
+    tag = _tag()
 
     class Meta:
         model = Ticket
@@ -194,6 +205,7 @@ class NpsFilter(FilterSet):
     respondent = filters.CharFilter(lookup_expr="iexact")
     responded_on_after = _after("responded_on")
     responded_on_before = _before("responded_on")
+    tag = _tag()
 
     class Meta:
         model = SurveyResponse
@@ -223,6 +235,28 @@ class SentimentFilter(FilterSet):
 
     class Meta:
         model = SentimentEntry
+        fields: list[str] = []
+
+
+class GoalFilter(FilterSet):
+    account = _account()
+    status = filters.ChoiceFilter(choices=GoalStatus.choices)
+    due_on_after = _after("due_on")
+    due_on_before = _before("due_on")
+
+    class Meta:
+        model = Goal
+        fields: list[str] = []
+
+
+class ReferralFilter(FilterSet):
+    account = _account()
+    outcome = filters.ChoiceFilter(choices=ReferralOutcome.choices)
+    referred_on_after = _after("referred_on")
+    referred_on_before = _before("referred_on")
+
+    class Meta:
+        model = Referral
         fields: list[str] = []
 
 

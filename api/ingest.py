@@ -32,7 +32,9 @@ logger = logging.getLogger(__name__)
 
 MAX_ROWS = 10_000
 CELL_TYPES = {str, int, float, bool, type(None)}
+LIST_COLUMNS = {"tags"}  # a list of names is one cell: "a; b"
 NOT_A_CELL = "must be text, a number, true, false or null"
+NOT_NAMES = "must be text or a list of texts"
 NUL = "contains a NUL character, which text cannot hold"
 NOT_UNICODE = "is not valid Unicode text"
 
@@ -85,6 +87,13 @@ def _cell(value: Any) -> str | None:
     return None
 
 
+def _names_cell(value: Any) -> str | None:
+    """The cell for a list of names (tags), or for one value as `_cell` reads it."""
+    if isinstance(value, list):
+        return "; ".join(value) if all(isinstance(v, str) for v in value) else None
+    return None if isinstance(value, bool | int | float) else _cell(value)
+
+
 def _header(rows: Sequence[Any]) -> list[str]:
     """Every field named by any row, in order of first appearance. A field left out of every
     row is not touched on existing rows (as a column left out of a CSV file); one left out of
@@ -112,7 +121,16 @@ def _cells(rows: Sequence[Any], header: list[str]) -> tuple[list[tuple[str, ...]
     for name in header:
         values = list(map(methodcaller("get", name), rows))
         kinds = set(map(type, values))
-        if not kinds <= {str}:
+        if name in LIST_COLUMNS and not kinds <= {str}:
+            values = list(map(_names_cell, values))
+            if None in values:
+                errors.extend(
+                    BadRow(index, name, NOT_NAMES)
+                    for index, value in enumerate(values)
+                    if value is None
+                )
+                continue
+        elif not kinds <= {str}:
             values = list(map(_cell, values))
             if not kinds <= CELL_TYPES:
                 errors.extend(

@@ -9,6 +9,7 @@ from drf_spectacular.openapi import AutoSchema
 from accounts.dates import EARLIEST, LATEST
 from api.ingest import MAX_ROWS
 from api.serializers import ErrorSerializer
+from signals.cells import signed_number
 from signals.kinds import ImportKind
 
 # Text the database can store: no NUL character (a 400 names the cell or the parameter).
@@ -94,10 +95,24 @@ def _closure(function: Any) -> dict[str, Any]:
     return dict(zip(code.co_freevars, (cell.cell_contents for cell in cells), strict=True))
 
 
+# Tag names of at most 64 characters, without the separators: as one cell ("a; b") or a list.
+_TAG_NAME = r"[^;|\u0000]{0,64}"
+TAGS_SCHEMA = {
+    "oneOf": [
+        {"type": "string", "pattern": rf"^({_TAG_NAME}[;|])*{_TAG_NAME}$"},
+        {"type": "array", "items": {"type": "string", "pattern": rf"^{_TAG_NAME}$"}},
+    ],
+}
+
+
 def _column_schema(kind: ImportKind, name: str) -> dict[str, Any]:
     column = kind.column(name)
     built = _closure(column.parse)
-    if name in _REFERENCE_LENGTH:
+    if name == "tags":
+        schema = {"oneOf": list(TAGS_SCHEMA["oneOf"])}
+    elif column.parse is signed_number:
+        schema = {"type": "number"}
+    elif name in _REFERENCE_LENGTH:
         schema: dict[str, Any] = {
             "type": "string",
             "maxLength": _REFERENCE_LENGTH[name],
@@ -140,7 +155,9 @@ def _column_schema(kind: ImportKind, name: str) -> dict[str, Any]:
             " in UTC" if schema["format"] == "date-time" else ""
         )
         schema["description"] = "; ".join(filter(None, [column.help, window]))
-    if not column.required:
+    if "oneOf" in schema:  # null is one of the alternatives' values (OpenAPI 3.0)
+        schema["oneOf"] = [{**schema["oneOf"][0], "nullable": True}, *schema["oneOf"][1:]]
+    elif not column.required:
         schema["nullable"] = True
     elif schema.get("pattern") == NO_NUL:
         # A required cell is refused when blank once stripped, as in a CSV file: say so.

@@ -12,7 +12,9 @@ from scoring.explanations import Explanation, explain, metric_names_all, version
 from scoring.models import HealthSnapshot
 from signals.models import (
     EmailMessage,
+    Goal,
     Invoice,
+    Referral,
     SentimentEntry,
     SubscriptionLine,
     Ticket,
@@ -24,6 +26,10 @@ from workspace.models import Task
 
 def _account():
     return serializers.SlugRelatedField(slug_field="external_id", read_only=True)
+
+
+def _tags():
+    return serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
 
 
 def _user():
@@ -96,6 +102,7 @@ class InvoiceSerializer(ReadOnly):
 
 class TicketSerializer(ReadOnly):
     account = _account()
+    tags = _tags()
 
     class Meta:
         model = Ticket
@@ -109,6 +116,7 @@ class TicketSerializer(ReadOnly):
             "first_response_at",
             "resolved_at",
             "csat",
+            "tags",
         )
 
 
@@ -122,10 +130,11 @@ class EmailSerializer(ReadOnly):
 
 class NpsSerializer(ReadOnly):
     account = _account()
+    tags = _tags()
 
     class Meta:
         model = SurveyResponse
-        fields = ("id", "account", "respondent", "responded_on", "score", "comment")
+        fields = ("id", "account", "respondent", "responded_on", "score", "comment", "tags")
 
 
 class ContactSerializer(ReadOnly):
@@ -148,10 +157,20 @@ class ContactSerializer(ReadOnly):
 
 class SurveyAnswerSerializer(ReadOnly):
     account = _account()
+    tags = _tags()
 
     class Meta:
         model = SurveyResponse
-        fields = ("id", "account", "survey_type", "respondent", "responded_on", "score", "comment")
+        fields = (
+            "id",
+            "account",
+            "survey_type",
+            "respondent",
+            "responded_on",
+            "score",
+            "comment",
+            "tags",
+        )
 
 
 class SentimentSerializer(ReadOnly):
@@ -161,6 +180,22 @@ class SentimentSerializer(ReadOnly):
     class Meta:
         model = SentimentEntry
         fields = ("id", "account", "recorded_on", "sentiment", "note", "author")
+
+
+class GoalSerializer(ReadOnly):
+    account = _account()
+
+    class Meta:
+        model = Goal
+        fields = ("id", "account", "kpi", "target", "reached", "set_on", "due_on", "status")
+
+
+class ReferralSerializer(ReadOnly):
+    account = _account()
+
+    class Meta:
+        model = Referral
+        fields = ("id", "account", "referred_on", "referred_company", "outcome")
 
 
 class HealthSnapshotSerializer(ReadOnly):

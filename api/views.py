@@ -48,7 +48,9 @@ from scoring.models import CurrentHealth, HealthSnapshot
 from signals.kinds import KINDS, ImportKind
 from signals.models import (
     EmailMessage,
+    Goal,
     Invoice,
+    Referral,
     SentimentEntry,
     SubscriptionLine,
     Ticket,
@@ -194,9 +196,14 @@ class KindViewSet(ReadViewSet):
         return KINDS[self.kind]
 
     def get_queryset(self):
-        return self.model.objects.filter(account__in=self.visible_accounts()).select_related(
+        rows = self.model.objects.filter(account__in=self.visible_accounts()).select_related(
             "account"
         )
+        return rows.prefetch_related("tags") if self.has_tags else rows
+
+    @property
+    def has_tags(self) -> bool:
+        return any(c.name == "tags" for c in self.import_kind.columns)
 
     def write_scope(self) -> QuerySet[Account] | None:
         """Accounts the rows may name; None: any (managers, admins, ingest tokens)."""
@@ -348,6 +355,30 @@ class NpsViewSet(KindViewSet):
         return super().get_queryset().filter(survey_type=SurveyType.NPS)
 
 
+@extend_schema_view(create=bulk_write_schema("goals", who=STAFF))
+class GoalViewSet(KindViewSet):
+    """Success goals: a KPI, its target, the value reached and the due day."""
+
+    kind = "goals"
+    model = Goal
+    serializer_class = api.GoalSerializer
+    filterset_class = api_filters.GoalFilter
+    ordering_fields = ["due_on", "set_on", "status", "kpi"]
+    ordering = ["due_on"]
+
+
+@extend_schema_view(create=bulk_write_schema("referrals", who=STAFF))
+class ReferralViewSet(KindViewSet):
+    """Companies the account referred: lead, won or lost."""
+
+    kind = "referrals"
+    model = Referral
+    serializer_class = api.ReferralSerializer
+    filterset_class = api_filters.ReferralFilter
+    ordering_fields = ["referred_on", "referred_company", "outcome"]
+    ordering = ["referred_on"]
+
+
 @extend_schema_view(
     create=bulk_write_schema(
         "sentiment",
@@ -416,8 +447,10 @@ class SurveyAnswerViewSet(ReadViewSet):
     ordering = ["responded_on"]
 
     def get_queryset(self):
-        return SurveyResponse.objects.filter(account__in=self.visible_accounts()).select_related(
-            "account"
+        return (
+            SurveyResponse.objects.filter(account__in=self.visible_accounts())
+            .select_related("account")
+            .prefetch_related("tags")
         )
 
 

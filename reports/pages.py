@@ -6,8 +6,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reports import charts, quality_pages, table_specs
+from reports import charts, feedback_pages, quality_pages, table_specs
 from reports.churn import churn_report
+from reports.feedback import feedback_report
 from reports.nps import nps_report
 from reports.portfolio import portfolio_report
 from reports.quality import band_shares, quality_report
@@ -139,6 +140,26 @@ PAGES = (
             ChartSpec("chart-mrr", "MRR at month end", charts.roi_mrr),
             ChartSpec("chart-arr", "ARR at month end", charts.roi_arr),
             ChartSpec("chart-trials", "Trial-to-paid conversion", charts.roi_trials),
+        ),
+    ),
+    Page(
+        "feedback",
+        "Product feedback",
+        "feedback",
+        lambda filters, _: feedback_report(filters=filters),
+        feedback_pages.feedback_tables,
+        (
+            ChartSpec(
+                "chart-volume", "Tag volume by month", feedback_pages.feedback_volume, wide=True
+            ),
+            ChartSpec(
+                "chart-detractors", "Detractor share by tag", feedback_pages.feedback_detractors
+            ),
+            ChartSpec(
+                "chart-releases",
+                "NPS before and after each release",
+                feedback_pages.feedback_releases,
+            ),
         ),
     ),
     Page(

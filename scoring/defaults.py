@@ -108,6 +108,39 @@ DEFAULT_SIGNALS = [
         "points",
     ),
 ]
+# Signals an admin may add to a scorecard (Signal definitions › Add, with these values), kept out
+# of the default: the score-quality bench simulates usage and billing only, so nothing shows
+# yet that they improve the default's accuracy, and a new install has no goals or referrals.
+OPTIONAL_SIGNALS = [
+    # Share of the goals counting on the day (open, or due in the last 90 days) on track or met.
+    (
+        "goals",
+        "Goals on track",
+        "goals_on_track",
+        "threshold",
+        "higher_better",
+        0,
+        100,
+        90,
+        10,
+        False,
+        "% on track",
+    ),
+    # Referrals given in the last year: one scores 50, two or more full marks.
+    (
+        "advocacy",
+        "Advocacy",
+        "advocacy",
+        "threshold",
+        "higher_better",
+        0,
+        2,
+        365,
+        5,
+        False,
+        "referrals",
+    ),
+]
 FIELDS = (
     "key",
     "label",
@@ -134,3 +167,9 @@ def create_default_scorecard(scorecard_model, signal_model):
             for row in DEFAULT_SIGNALS
         )
     return card
+
+
+def optional_signal(key: str) -> dict:
+    """The field values of an optional signal (OPTIONAL_SIGNALS) by its key."""
+    row = next(row for row in OPTIONAL_SIGNALS if row[0] == key)
+    return dict(zip(FIELDS, row, strict=True))

@@ -26,7 +26,10 @@ from scoring.maths import Method, relative_change
 from scoring.models import SignalDefinition, Source
 from signals.models import (
     EmailMessage,
+    Goal,
+    GoalStatus,
     Invoice,
+    Referral,
     SentimentEntry,
     SubscriptionLine,
     Ticket,
@@ -351,6 +354,68 @@ def sentiment(signal, day, account_ids, scope, starts) -> Values:
     return {a: SENTIMENT_POINTS[latest[a]] if a in latest else None for a in account_ids}
 
 
+def _goals_counting(day: date, window_days: int, scope: Scope):
+    """The goals that count on `day`: set by then (or with no set day), and still open or due
+    within the window — a goal met or missed long ago no longer says how the account is doing."""
+    return Goal.objects.filter(
+        Q(set_on__isnull=True) | Q(set_on__lte=day),
+        due_on__gt=day - timedelta(days=window_days),
+        **scope,
+    )
+
+
+Goals = list[tuple[date | None, date, str]]  # one account's (set_on, due_on, status)
+
+
+def goal_share(goals: Goals, day: date, window_days: int) -> float | None:
+    """% of the goals counting on `day` that are on track or met; an open goal past its due
+    day counts as missed. None when no goal counts."""
+    oldest_due = day - timedelta(days=window_days)
+    counting = [
+        (due, status)
+        for set_on, due, status in goals
+        if (set_on is None or set_on <= day) and due > oldest_due
+    ]
+    if not counting:
+        return None
+    good = sum(
+        1
+        for due, status in counting
+        if status == GoalStatus.MET or (status == GoalStatus.ON_TRACK and due >= day)
+    )
+    return good / len(counting) * 100
+
+
+def goals_by_account(rows) -> dict[int, Goals]:
+    """(account_id, set_on, due_on, status) rows grouped by account."""
+    found: dict[int, Goals] = defaultdict(list)
+    for account_id, set_on, due_on, status in rows:
+        found[account_id].append((set_on, due_on, status))
+    return found
+
+
+def goals_on_track(signal, day, account_ids, scope, starts) -> Values:
+    """Share of the account's goals on track or met on the day, in %. No goal: no data."""
+    rows = _goals_counting(day, signal.window_days, scope).values_list(
+        "account_id", "set_on", "due_on", "status"
+    )
+    found = goals_by_account(rows)
+    return {a: goal_share(found.get(a, []), day, signal.window_days) for a in account_ids}
+
+
+def advocacy(signal, day, account_ids, scope, starts) -> Values:
+    """Referrals the account gave in the window, whatever became of them; none is 0."""
+    first, last = _window(day, signal.window_days)
+    rows = (
+        Referral.objects.filter(referred_on__gte=first, referred_on__lte=last, **scope)
+        .values("account_id")
+        .annotate(n=Count("pk"))
+        .values_list("account_id", "n")
+    )
+    found = dict(rows)
+    return {a: float(found.get(a, 0)) for a in account_ids}
+
+
 MEASURES: dict[str, Callable[..., Values]] = {
     Source.USAGE_VOLUME: usage_aggregate,
     Source.USAGE_FREQUENCY: usage_aggregate,
@@ -365,6 +430,8 @@ MEASURES: dict[str, Callable[..., Values]] = {
     Source.CSAT: csat,
     Source.EMAIL_OPEN_RATE: email_open_rate,
     Source.SENTIMENT: sentiment,
+    Source.GOALS_ON_TRACK: goals_on_track,
+    Source.ADVOCACY: advocacy,
 }
 
 
@@ -409,6 +476,10 @@ def facts_in_window(signal: SignalDefinition, day: date) -> list | None:
         return [EmailMessage.objects.filter(sent_at__gte=start, sent_at__lt=cutoff)]
     if source == Source.SENTIMENT:
         return [SentimentEntry.objects.filter(recorded_on__gte=first, recorded_on__lte=last)]
+    if source == Source.GOALS_ON_TRACK:
+        return [_goals_counting(day, signal.window_days, {})]
+    if source == Source.ADVOCACY:
+        return [Referral.objects.filter(referred_on__gte=first, referred_on__lte=last)]
     return None  # revenue and age come from the subscription lines every active account has
 
 

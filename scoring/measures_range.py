@@ -31,6 +31,8 @@ from scoring.measures import (
     _window,
     account_scope,
     end_of,
+    goal_share,
+    goals_by_account,
     idle_values,
     measure,
     per_metric,
@@ -41,7 +43,9 @@ from scoring.measures import (
 from scoring.models import SignalDefinition, Source
 from signals.models import (
     EmailMessage,
+    Goal,
     Invoice,
+    Referral,
     SentimentEntry,
     SubscriptionLine,
     Ticket,
@@ -438,6 +442,35 @@ def sentiment_range(signal, days, account_ids, scope, starts) -> ByDay:
     return result
 
 
+# ---------------------------------------------------------------- goals and referrals
+
+
+def goals_range(signal, days, account_ids, scope, starts) -> ByDay:
+    window = signal.window_days
+    rows = Goal.objects.filter(
+        Q(set_on__isnull=True) | Q(set_on__lte=days[-1]),
+        due_on__gt=days[0] - timedelta(days=window),
+        **scope,
+    ).values_list("account_id", "set_on", "due_on", "status")
+    goals = goals_by_account(rows)
+    return {d: {a: goal_share(goals.get(a, []), d, window) for a in account_ids[d]} for d in days}
+
+
+def advocacy_range(signal, days, account_ids, scope, starts) -> ByDay:
+    first = _window(days[0], signal.window_days)[0]
+    rows = Referral.objects.filter(
+        referred_on__gte=first, referred_on__lte=days[-1], **scope
+    ).order_by("referred_on", "pk")
+    referrals = list(rows.values_list("referred_on", "account_id"))
+    result: ByDay = {}
+    for d in days:
+        counts: dict[int, int] = defaultdict(int)
+        for _, account_id in _in_window(referrals, d, signal.window_days):
+            counts[account_id] += 1
+        result[d] = {a: float(counts.get(a, 0)) for a in account_ids[d]}
+    return result
+
+
 RANGE_MEASURES: dict[str, RangeMeasure] = {
     Source.USAGE_VOLUME: usage_range,
     Source.USAGE_FREQUENCY: usage_range,
@@ -452,4 +485,6 @@ RANGE_MEASURES: dict[str, RangeMeasure] = {
     Source.CSAT: csat_range,
     Source.EMAIL_OPEN_RATE: email_range,
     Source.SENTIMENT: sentiment_range,
+    Source.GOALS_ON_TRACK: goals_range,
+    Source.ADVOCACY: advocacy_range,
 }

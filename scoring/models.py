@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, LifecycleStage, Segment
 from scoring.maths import Bands, Colour, Method
@@ -97,6 +98,8 @@ class Source(models.TextChoices):
     CSAT = "csat", "CSAT: mean rating of tickets and surveys"
     EMAIL_OPEN_RATE = "email_open_rate", "E-mail: open rate (%)"
     SENTIMENT = "sentiment", "CSM sentiment: latest entry"
+    GOALS_ON_TRACK = "goals_on_track", _("Goals: share on track or met (%)")
+    ADVOCACY = "advocacy", _("Advocacy: referrals given in the window")
 
 
 class Direction(models.TextChoices):

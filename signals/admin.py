@@ -4,7 +4,9 @@ from accounts.dates import DateWindowAdmin
 from signals.models import (
     ColumnMapping,
     EmailMessage,
+    Goal,
     Invoice,
+    Referral,
     SentimentEntry,
     SubscriptionLine,
     Ticket,
@@ -47,7 +49,8 @@ class InvoiceAdmin(AccountDataAdmin):
 @admin.register(Ticket)
 class TicketAdmin(AccountDataAdmin):
     list_display = ("ticket_id", "account", "priority", "opened_at", "resolved_at", "csat")
-    list_filter = ("priority",)
+    list_filter = ("priority", "tags")
+    filter_horizontal = ("tags",)
 
 
 @admin.register(EmailMessage)
@@ -66,3 +69,16 @@ class ColumnMappingAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "created_by", "updated_at")
     list_filter = ("kind",)
     search_fields = ("name",)
+
+
+@admin.register(Goal)
+class GoalAdmin(AccountDataAdmin):
+    list_display = ("kpi", "account", "target", "reached", "due_on", "status")
+    list_filter = ("status",)
+    date_hierarchy = "due_on"
+
+
+@admin.register(Referral)
+class ReferralAdmin(AccountDataAdmin):
+    list_display = ("referred_company", "account", "referred_on", "outcome")
+    list_filter = ("outcome",)

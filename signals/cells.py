@@ -2,6 +2,7 @@
 cell with the reason the user reads."""
 
 import math
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -50,6 +51,17 @@ def number(cell: str) -> float:
     if not math.isfinite(value):
         raise ValueError(f"'{cell}' is not a finite number")
     raise ValueError(f"{cell} is negative; it must be 0 or more")
+
+
+def signed_number(cell: str) -> float:
+    """A finite number of either sign (a KPI's target may be a fall: -5 % churn)."""
+    try:
+        value = float(cell)
+    except ValueError:
+        raise ValueError(f"'{cell}' is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"'{cell}' is not a finite number")
+    return value
 
 
 CENT = Decimal("0.01")
@@ -126,3 +138,18 @@ def email(cell: str) -> str:
     except ValidationError:
         raise ValueError(f"'{cell}' is not an e-mail address") from None
     return cell.lower()
+
+
+TAG_SEPARATORS = re.compile(r"[;|]")
+
+
+def tag_names(cell: str) -> tuple[str, ...]:
+    """Tag names separated by ; or | ("billing; SSO|v2.4"), each once whatever its case."""
+    names: dict[str, str] = {}
+    for name in TAG_SEPARATORS.split(cell):
+        name = " ".join(name.split())
+        if len(name) > 64:
+            raise ValueError(f"tag '{name[:64]}…' is longer than 64 characters")
+        if name:
+            names.setdefault(name.lower(), name)
+    return tuple(names.values())

@@ -16,12 +16,18 @@ from signals.cells import (
     iso_datetime,
     money,
     number,
+    signed_number,
+    tag_names,
     text,
     whole_number,
 )
 from signals.models import (
     EmailMessage,
+    Goal,
+    GoalStatus,
     Invoice,
+    Referral,
+    ReferralOutcome,
     Sentiment,
     SentimentEntry,
     SubscriptionLine,
@@ -105,6 +111,8 @@ class ImportKind:
 
 
 ACCOUNT = Column("account", text(64), required=True, help="external id of the account")
+# Names from the managed tag list, separated by ; or | (signals.tagging writes the links).
+TAGS = Column("tags", tag_names, blank=(), help="tag names separated by ; or |")
 
 KINDS: dict[str, ImportKind] = {
     kind.name: kind
@@ -180,6 +188,7 @@ KINDS: dict[str, ImportKind] = {
                 Column("first_response_at", iso_datetime),
                 Column("resolved_at", iso_datetime),
                 Column("csat", whole_number(1, 5)),
+                TAGS,
             ),
             key=("ticket_id",),
             rules=(after("first_response_at", "opened_at"), after("resolved_at", "opened_at")),
@@ -209,6 +218,7 @@ KINDS: dict[str, ImportKind] = {
                 Column("responded_on", iso_date, required=True),
                 Column("score", whole_number(0, 10), required=True),
                 Column("comment", text(5000), blank=""),
+                TAGS,
             ),
             key=("account", "respondent", "responded_on"),
             description="NPS answers, 0–10.",
@@ -226,6 +236,34 @@ KINDS: dict[str, ImportKind] = {
             ),
             key=("account", "recorded_on"),
             description="The CSM's own read: green, yellow or red.",
+        ),
+        ImportKind(
+            "goals",
+            Goal,
+            (
+                ACCOUNT,
+                Column("kpi", text(200), required=True, help="what is measured, e.g. seats live"),
+                Column("target", signed_number, required=True),
+                Column("reached", signed_number, help="the value reached so far"),
+                Column("set_on", iso_date, help="the day the goal was agreed; empty: any day"),
+                Column("due_on", iso_date, required=True),
+                Column("status", choice(GoalStatus), blank=GoalStatus.ON_TRACK),
+            ),
+            key=("account", "kpi", "due_on"),
+            rules=(after("due_on", "set_on"),),
+            description="Success goals: a KPI, its target, the value reached, the due day.",
+        ),
+        ImportKind(
+            "referrals",
+            Referral,
+            (
+                ACCOUNT,
+                Column("referred_on", iso_date, required=True),
+                Column("referred_company", text(200), required=True),
+                Column("outcome", choice(ReferralOutcome), blank=ReferralOutcome.LEAD),
+            ),
+            key=("account", "referred_company"),
+            description="Companies the account referred: lead, won or lost.",
         ),
     )
 }

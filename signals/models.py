@@ -117,6 +117,7 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     csat = models.PositiveSmallIntegerField(null=True, blank=True)
+    tags = models.ManyToManyField("surveys.Tag", blank=True, related_name="tickets")
 
     class Meta:
         constraints = [
@@ -283,3 +284,83 @@ class ImportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in (ImportJobState.DONE, ImportJobState.FAILED, ImportJobState.CANCELLED)
+
+
+class GoalStatus(models.TextChoices):
+    """Where a success goal stands, as the CSM (or the CRM) records it."""
+
+    ON_TRACK = "on_track", _("On track")
+    AT_RISK = "at_risk", _("At risk")
+    MET = "met", _("Met")
+    MISSED = "missed", _("Missed")
+
+
+class Goal(models.Model):
+    """A success goal agreed with the customer: a KPI, its target, the value reached so far and
+    the day it is due. Its status is a person's call (a target may be a ceiling or a floor), with
+    one rule applied on read: a goal still open after its due day counts as missed
+    (`scoring.measures.goals_on_track`). The status has no history: a past day reads the goals
+    set by then with the status they have now."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="goals")
+    kpi = models.CharField(_("KPI"), max_length=200)
+    target = models.FloatField(_("target"))
+    reached = models.FloatField(_("value reached"), null=True, blank=True)
+    set_on = models.DateField(
+        _("set on"), null=True, blank=True, help_text=_("Empty: counts from any day.")
+    )
+    due_on = models.DateField(_("due on"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=GoalStatus.choices, default=GoalStatus.ON_TRACK
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("success goal")
+        verbose_name_plural = _("success goals")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "kpi", "due_on"], name="goal_natural_key"),
+            models.CheckConstraint(
+                condition=Q(set_on__isnull=True) | Q(due_on__gte=F("set_on")),
+                name="goal_due_after_set",
+            ),
+        ]
+        indexes = [models.Index(fields=["due_on", "account"])]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} by {self.due_on}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (GoalStatus.ON_TRACK, GoalStatus.AT_RISK)
+
+
+class ReferralOutcome(models.TextChoices):
+    LEAD = "lead", _("Lead")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+
+
+class Referral(models.Model):
+    """A company the account referred to us: advocacy, whatever became of the lead."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="referrals")
+    referred_on = models.DateField(_("referred on"))
+    referred_company = models.CharField(_("referred company"), max_length=200)
+    outcome = models.CharField(
+        _("outcome"), max_length=8, choices=ReferralOutcome.choices, default=ReferralOutcome.LEAD
+    )
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            # One company referred by one account is one referral, whatever its outcome.
+            models.UniqueConstraint(
+                fields=["account", "referred_company"], name="referral_natural_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["referred_on", "account"])]
+
+    def __str__(self) -> str:
+        return f"{self.referred_company} ({self.referred_on})"

@@ -2,15 +2,25 @@ from django.contrib import admin
 from django.utils import timezone
 
 from accounts.dates import DateWindowAdmin
-from surveys.models import Contact, Survey, SurveyResponse, SurveySend
+from surveys.models import Contact, Survey, SurveyResponse, SurveySend, Tag
 
 
 @admin.register(SurveyResponse)
 class SurveyResponseAdmin(DateWindowAdmin, admin.ModelAdmin):
     list_display = ("account", "survey_type", "score", "respondent", "responded_on")
-    list_filter = ("survey_type",)
+    list_filter = ("survey_type", "tags")
     list_select_related = ("account",)
     raw_id_fields = ("account",)
+    filter_horizontal = ("tags",)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    """The managed list of tags that tickets, survey comments and check-ins carry."""
+
+    list_display = ("name", "kind", "released_on")
+    list_filter = ("kind",)
+    search_fields = ("name",)
 
 
 @admin.register(Contact)

@@ -3,9 +3,11 @@ surveys sent to them and each send's personal link."""
 
 from datetime import datetime, timedelta
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 
@@ -13,6 +15,58 @@ from accounts.models import Account
 class SurveyType(models.TextChoices):
     NPS = "nps", "NPS"
     CSAT = "csat", "CSAT"
+
+
+class TagKind(models.TextChoices):
+    PRODUCT_AREA = "product_area", _("Product area")
+    RELEASE = "release", _("Release")
+    FUTURE_PLANS = "future_plans", _("Future plans")
+    SOCIAL_MENTION = "social_mention", _("Social mention")
+    OTHER = "other", _("Other")
+
+
+class Tag(models.Model):
+    """A label from the managed list that tickets, survey comments and check-ins carry, so that
+    a pattern (detractors after a release) shows across them. It lives in the lowest app that
+    holds feedback (survey answers); tickets and check-ins, in the apps above, link to it."""
+
+    name = models.CharField(
+        _("name"),
+        max_length=64,
+        unique=True,
+        # Imports separate names with ; or |, so a name cannot hold them.
+        validators=[
+            RegexValidator(r"[;|]", inverse_match=True, message=_("Use no ; or | in a tag."))
+        ],
+    )
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=TagKind.choices, default=TagKind.PRODUCT_AREA
+    )
+    released_on = models.DateField(
+        _("release date"), null=True, blank=True, help_text=_("For a release: the day it shipped.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        constraints = [
+            # Names match case-insensitively on import, so "Billing" and "billing" are one tag.
+            models.UniqueConstraint(
+                Lower("name"),
+                name="tag_name_unique_any_case",
+                violation_error_message=_("A tag of this name exists already (in another case)."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="release") | Q(released_on__isnull=True),
+                name="tag_release_date_only_on_releases",
+                violation_error_message=_("Only a release has a release date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class SurveyResponse(models.Model):
@@ -24,6 +78,7 @@ class SurveyResponse(models.Model):
     responded_on = models.DateField()
     score = models.PositiveSmallIntegerField()
     comment = models.TextField(blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="survey_responses")
 
     class Meta:
         constraints = [

@@ -21,10 +21,16 @@ from workspace.current_health import current_health_refresh
 from workspace.models import CheckIn, ColourOverride, Task, TaskStatus
 
 
-def checkin_log(*, account: Account, author, day: date, channel: str, note: str) -> CheckIn:
-    return CheckIn.objects.create(
+@transaction.atomic
+def checkin_log(
+    *, account: Account, author, day: date, channel: str, note: str, tags=()
+) -> CheckIn:
+    check_in = CheckIn.objects.create(
         account=account, author=author, date=day, channel=channel, note=note
     )
+    if tags:
+        check_in.tags.set(tags)
+    return check_in
 
 
 @transaction.atomic

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.dates import validate_in_window
 from accounts.models import Role, User
 from signals.models import Sentiment
-from surveys.models import Contact
+from surveys.models import Contact, Tag
 from workspace.models import Channel
 
 OVERRIDE_COLOURS = [("green", _("Green")), ("yellow", _("Yellow")), ("red", _("Red"))]
@@ -24,6 +24,12 @@ class CheckInForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+    tags = forms.ModelMultipleChoiceField(
+        label=_("Tags"),
+        queryset=Tag.objects.order_by("name"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 3}),
     )
 
     def __init__(self, *args, **kwargs):

@@ -25,6 +25,7 @@ class CheckIn(models.Model):
     date = models.DateField()
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.CALL)
     note = models.TextField()
+    tags = models.ManyToManyField("surveys.Tag", blank=True, related_name="check_ins")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

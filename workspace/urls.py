@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workspace import import_job_views, import_views, views
+from workspace import goals, import_job_views, import_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +14,9 @@ urlpatterns = [
     path("accounts/<int:pk>/contacts/", views.contact_create, name="contact_create"),
     path("accounts/<int:pk>/contacts/<int:contact_pk>/", views.contact_edit, name="contact_edit"),
     path("accounts/<int:pk>/timeline/", views.account_timeline, name="account_timeline"),
+    path("accounts/<int:pk>/goals/", goals.goal_create, name="goal_create"),
+    path("accounts/<int:pk>/goals/<int:goal_pk>/", goals.goal_update, name="goal_update"),
+    path("accounts/<int:pk>/referrals/", goals.referral_create, name="referral_create"),
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/<int:pk>/done/", views.task_done, name="task_done"),
     path("tasks/<int:pk>/snooze/", views.task_snoozed, name="task_snooze"),

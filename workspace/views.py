@@ -188,6 +188,7 @@ def checkin_create(request, pk):
         day=form.cleaned_data["date"],
         channel=form.cleaned_data["channel"],
         note=form.cleaned_data["note"],
+        tags=form.cleaned_data["tags"],
     )
     messages.success(request, _("Check-in logged."))
     return redirect("account_detail", pk=account.pk)

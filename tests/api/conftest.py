@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from accounts.tokens import TokenKind, token_issue
 from scoring.current_health import current_scores_refresh
 from scoring.models import HealthSnapshot, Scorecard
+from signals.models import Goal, Referral
 from surveys.models import Contact
 from tests.factories import (
     AccountFactory,
@@ -66,6 +67,10 @@ def fill_account(account, n: int) -> dict:
         ),
         "tasks": Task.objects.create(
             account=account, reason="turned_red", assignee=account.owner, opened_on=DAY, due_on=DAY
+        ),
+        "goals": Goal.objects.create(account=account, kpi="Seats", target=100, due_on=DAY),
+        "referrals": Referral.objects.create(
+            account=account, referred_company="Hooli", referred_on=DAY
         ),
     }
 

@@ -25,6 +25,8 @@ KINDS = [
     "nps",
     "sentiment",
     "contacts",
+    "goals",
+    "referrals",
 ]
 READ_ONLY = ["survey-answers", "health", "tasks"]
 CALLERS = ["anonymous", "csm", "manager", "admin", "ingest"]
@@ -68,6 +70,12 @@ def new_row(endpoint: str, external_id: str) -> dict:
         },
         "sentiment": {"account": external_id, "recorded_on": "2026-06-29", "sentiment": "red"},
         "contacts": {"account": external_id, "email": "sam@customer.example", "name": "Sam"},
+        "goals": {"account": external_id, "kpi": "Seats", "target": 50, "due_on": "2026-12-31"},
+        "referrals": {
+            "account": external_id,
+            "referred_on": "2026-06-01",
+            "referred_company": "New Co",
+        },
     }[endpoint]
 
 

@@ -43,6 +43,7 @@ PAGES = [
     "/reports/roi/",
     "/reports/score-quality/",
     "/reports/score-quality/weights/",
+    "/reports/feedback/",
 ]
 
 
@@ -580,6 +581,10 @@ QUERIES = {
     # scorecard, sampled snapshots, churn dates (3), usage summed per account, metric and
     # day, and the default scorecard's draft (if any)
     "/reports/score-quality/weights/": 12,
+    # session, user, the tag list, tagged tickets, answers and check-ins by tag and month, tagged
+    # NPS answers by tag, all NPS answers, every tagged ticket, answer and check-in (no release
+    # in this book: tests/reports/test_feedback_report.py counts those)
+    "/reports/feedback/": 11,
 }
 
 

@@ -20,6 +20,7 @@ from scoring.recompute import (
     load_scorecards,
     signals_of,
 )
+from signals.models import Goal, Referral
 from tests.factories import (
     AccountFactory,
     EmailMessageFactory,
@@ -47,6 +48,8 @@ EXTRA = [
     ("seats", Source.LICENCE_UTILISATION, "", Method.THRESHOLD, 0, 100, 10),
     ("idle", Source.DAYS_SINCE_ACTIVITY, "", Method.THRESHOLD, 14, 0, 14),
     ("csat", Source.CSAT, "", Method.THRESHOLD, 1, 5, 30),
+    ("goals", Source.GOALS_ON_TRACK, "", Method.THRESHOLD, 0, 100, 7),
+    ("advocacy", Source.ADVOCACY, "", Method.THRESHOLD, 0, 2, 10),
 ]
 
 
@@ -121,6 +124,22 @@ def build_book(card) -> None:
                 opened_at=at(sent + timedelta(days=rng.randrange(4)))
                 if rng.random() < 0.5
                 else None,
+            )
+        own = random.Random(n)  # the book's draws above stay as they were
+        for k in range(n % 4):
+            set_on = FIRST - timedelta(days=10) + timedelta(days=own.randrange(25))
+            Goal.objects.create(
+                account=account,
+                kpi=f"kpi {k}",
+                target=10,
+                set_on=None if k == 2 else set_on,
+                due_on=set_on + timedelta(days=own.randrange(12)),
+                status=own.choice(["on_track", "at_risk", "met", "missed"]),
+            )
+            Referral.objects.create(
+                account=account,
+                referred_company=f"Co {k}",
+                referred_on=FIRST - timedelta(days=12) + timedelta(days=own.randrange(30)),
             )
         for _ in range(2):
             SentimentEntryFactory(

@@ -17,7 +17,9 @@ from accounts.models import Account
 from signals.importing import csv_import
 from signals.models import (
     EmailMessage,
+    Goal,
     Invoice,
+    Referral,
     SentimentEntry,
     SubscriptionLine,
     Ticket,
@@ -28,7 +30,18 @@ from tests.factories import AccountFactory, UsageRecordFactory
 from workspace.management.commands.import_csv import Command as ImportCommand
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-KINDS = ["accounts", "subscriptions", "usage", "invoices", "tickets", "emails", "nps", "sentiment"]
+KINDS = [
+    "accounts",
+    "subscriptions",
+    "usage",
+    "invoices",
+    "tickets",
+    "emails",
+    "nps",
+    "sentiment",
+    "goals",
+    "referrals",
+]
 ALL_MODELS = [
     Account,
     SubscriptionLine,
@@ -38,6 +51,8 @@ ALL_MODELS = [
     EmailMessage,
     SurveyResponse,
     SentimentEntry,
+    Goal,
+    Referral,
 ]
 
 
