@@ -3,7 +3,8 @@ and a number that always sits in the band of the colour beside it."""
 
 import pytest
 
-from scoring.maths import Bands, _fmt
+from scoring.explanations import num
+from scoring.maths import Bands
 from tests.workspace.test_account_page import section
 from tests.workspace.test_book import (
     customer,
@@ -41,7 +42,7 @@ def test_a_score_is_shown_to_one_decimal_in_its_own_band(value, shown):
 @pytest.mark.parametrize("value", [4.8, 4.75, 57.5, 62.25, 13.33, 70.0, 99.96])
 def test_the_shown_score_reads_as_the_explanation_texts_write_it(value):
     """Away from band edges the page and "Score fell from 5 to 4.8" use one rule."""
-    assert score(value) == _fmt(value)
+    assert score(value) == num(value)
 
 
 def test_scores_at_a_band_edge_in_the_book_read_in_their_colour(client, csm, default_scorecard):
