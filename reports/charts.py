@@ -6,8 +6,10 @@ import json
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
+from django.utils.translation import gettext
 from plotly.subplots import make_subplots
 
+from accounts import formats
 from reports.churn import ChurnReport
 from reports.nps import NpsReport
 from reports.portfolio import PortfolioReport
@@ -39,6 +41,7 @@ def figure_json(fig: go.Figure, *, height: int = 300, months: Sequence = (), **l
         "font": {"color": INK, "size": 12},
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
         "hovermode": "x unified",
+        "separators": formats.chart_separators(),
     }
     fig.update_layout(height=height, **{**defaults, **layout})
     fig.update_xaxes(gridcolor="#eef0f3")
@@ -48,7 +51,10 @@ def figure_json(fig: go.Figure, *, height: int = 300, months: Sequence = (), **l
         fig.update_xaxes(
             tickmode="array",
             tickvals=_labels(months),
-            ticktext=[f"{m.start:%b %Y}<br>(to date)" if m.partial else m.label for m in months],
+            ticktext=[
+                f"{formats.month(m.start)}<br>{gettext('(to date)')}" if m.partial else m.label
+                for m in months
+            ],
         )
     fig.update_yaxes(gridcolor="#eef0f3", rangemode="tozero")
     return escape_text(json.loads(fig.to_json()))  # labels carry user text: churn reasons
@@ -185,7 +191,15 @@ def _stacked_days(report: PortfolioReport, values: dict, title: str, hover: str)
             for c in COLOURS
         ]
     )
-    return figure_json(fig, yaxis_title=title, xaxis={"type": "date", "tickformat": "%d %b"})
+    return figure_json(
+        fig,
+        yaxis_title=title,
+        xaxis={
+            "type": "date",
+            "tickformat": formats.chart_day_format(year=False),
+            "hoverformat": formats.chart_day_format(),
+        },
+    )
 
 
 # ---------------------------------------------------------------- churn and retention

@@ -9,7 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
+from accounts import formats
 from accounts.models import Segment
 from reports import retention
 from reports.retention import Month
@@ -26,6 +28,7 @@ MAX_OBSERVATION_DAYS = 13
 # Portfolio health is drawn day by day over up to two months, one day a week beyond.
 DAILY_UP_TO_DAYS = 62
 NOT_RECORDED = "not recorded"
+CENTS = Decimal("0.01")
 
 
 # ---------------------------------------------------------------- the period and the filters
@@ -149,23 +152,23 @@ def _display(value: Any, kind: str) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
     if kind == "int":
-        return f"{value:,}"
+        return formats.number(value)
     if kind == "money":
-        return f"{value:,.0f}"
+        return formats.money(value)
     if kind == "pct":
-        return f"{value:.1f}%"
+        return f"{formats.number(value, 1)}%"
     if kind == "ratio":
-        return f"{value:.2f}"
+        return formats.number(value, 2)
     if kind == "score":
-        return f"{value:.1f}"
+        return formats.number(value, 1)
     if kind == "delta":
-        return f"{value:+.1f}".replace("-", "−")
+        return ("+" if value > 0 else "−" if value < 0 else "") + formats.number(abs(value), 1)
     if kind == "hours":
         return duration_text(value)
     if kind == "date":
-        return f"{value:%-d %b %Y}"
+        return formats.day(value)
     if kind == "flag":
-        return "yes" if value else ""
+        return _("yes") if value else ""
     return str(value)
 
 
@@ -178,15 +181,15 @@ def duration_text(hours: float | None) -> str:
     if hours is None or not math.isfinite(hours):
         return "–"
     if hours > DAYS_FROM_HOURS:
-        return f"{hours / 24:,.1f} d"
-    return f"{hours:,.1f} h"
+        return _("%(days)s d") % {"days": formats.number(hours / 24, 1)}
+    return _("%(hours)s h") % {"hours": formats.number(hours, 1)}
 
 
 def _csv_value(value: Any, kind: str) -> Any:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        return value.quantize(CENTS)  # written "12.50", or "12,50" in the spreadsheet CSV
     if isinstance(value, float):
         return round(value, 4) if math.isfinite(value) else ""
     if isinstance(value, date):

@@ -20,7 +20,7 @@ from reports.pages import BY_SLUG, PAGES, Page
 from reports.quality import band_shares, bands_apply, quality_report
 from reports.tables import HORIZONS, ReportFilters, Table
 from reports.weights import DraftExists, suggestion_apply, weights_suggestion
-from scoring.exporting import CsvWriter
+from scoring.exporting import csv_download
 
 
 def manager_only(view: Callable) -> Callable:
@@ -42,15 +42,15 @@ def _filters(request, params=None) -> ReportFilters:
     )
 
 
-def _csv(slug: str, report, tables: list[Table], name: str | None) -> HttpResponse:
+def _csv(
+    slug: str, report, tables: list[Table], name: str | None, *, spreadsheet: bool
+) -> HttpResponse:
     table = next((t for t in tables if t.name == name), tables[0])
     f = report.filters
     filename = f"{slug}-{table.name}-{f.first:%Y-%m}-to-{f.last:%Y-%m}"
     if f.segment:
         filename += f"-{f.segment}"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    writer = CsvWriter(response)
+    response, writer = csv_download(filename, spreadsheet=spreadsheet)
     for row in table.csv_rows():
         writer.writerow(row)
     return response
@@ -67,7 +67,8 @@ def report_page(request, slug: str):
     report = page.select(_filters(request), request.GET)
     tables = page.tables(report)
     if request.GET.get("format") == "csv":
-        return _csv(slug, report, tables, request.GET.get("table"))
+        spreadsheet = request.GET.get("spreadsheet") == "1"
+        return _csv(slug, report, tables, request.GET.get("table"), spreadsheet=spreadsheet)
     f = report.filters
     params = f.query()
     context = {

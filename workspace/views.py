@@ -1,6 +1,7 @@
 """Pages: thin views over the selectors in `book` and `workspace` and the services they name."""
 
 from dataclasses import replace
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -16,7 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Account, Role, Segment, User
-from scoring.exporting import CsvWriter
+from scoring.exporting import csv_download
 from workspace import account_page as workspace
 from workspace.book import COLOURS, BookFilters, book_queryset, book_summary, latest_snapshot_day
 from workspace.charts import score_history, version_marks
@@ -38,6 +39,7 @@ from workspace.templatetags.health import BADGES, person
 from workspace.timeline import KINDS, TimelineQuery, timeline_page
 
 PAGE_SIZE = 50
+CENTS = Decimal("0.01")
 
 
 def home(request):
@@ -52,7 +54,7 @@ def account_list(request):
     visible = book_queryset(request.user, today=today, not_yet=filters.not_yet)
     accounts = filters.apply(visible, today=today)
     if request.GET.get("format") == "csv":
-        return _book_csv(accounts, day)
+        return _book_csv(accounts, day, spreadsheet=request.GET.get("spreadsheet") == "1")
     # The strip counts every colour under the other filters, so it doubles as colour tabs...
     summary = book_summary(replace(filters, colour="").apply(visible, today=today))
     # The bands that coloured each row, so that its score is shown in its colour's band.
@@ -82,10 +84,8 @@ def account_list(request):
     return render(request, "workspace/account_list.html", context)
 
 
-def _book_csv(accounts, day) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="book-{day or "empty"}.csv"'
-    writer = CsvWriter(response)
+def _book_csv(accounts, day, *, spreadsheet: bool) -> HttpResponse:
+    response, writer = csv_download(f"book-{day or 'empty'}", spreadsheet=spreadsheet)
     writer.writerow(
         [
             "external_id",
@@ -117,7 +117,7 @@ def _book_csv(accounts, day) -> HttpResponse:
                 _blank(a.trend30),
                 _blank(a.coverage),
                 # SQLite hands back Decimal("1000") where PostgreSQL gives "1000.00".
-                "" if a.mrr is None else f"{a.mrr:.2f}",
+                "" if a.mrr is None else Decimal(a.mrr).quantize(CENTS),
                 a.renewal_on or "",
                 a.open_tasks,
             ]

@@ -140,7 +140,7 @@ def test_nps_shows_its_number_of_answers_and_flags_fewer_than_30(as_manager, boo
     [
         (None, "–"),
         (0.5, "0.5 h"),
-        (5.25, "5.2 h"),
+        (5.25, "5.3 h"),  # halves away from zero, as everywhere
         (48, "48.0 h"),
         (50.4, "2.1 d"),
         (280, "11.7 d"),

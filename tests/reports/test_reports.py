@@ -97,7 +97,7 @@ def by(rows, key="period"):
 def csv_rows(response) -> list[dict[str, str]]:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 # --- churn and retention: PRODUCT.md's definitions, by hand -----------------------------------

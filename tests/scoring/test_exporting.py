@@ -74,7 +74,7 @@ def test_the_book_csv_quotes_an_account_name_that_is_a_formula(as_manager):
         scorecard_version=card.version,
     )
     current_scores_refresh()  # as the recompute that writes snapshots does
-    (row,) = rows(as_manager.get("/accounts/", {"format": "csv"}).content.decode())
+    (row,) = rows(as_manager.get("/accounts/", {"format": "csv"}).content.decode("utf-8-sig"))
     assert row["name"] == "'" + EVIL
     assert row["score"] == "50.0"
 

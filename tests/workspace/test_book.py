@@ -118,7 +118,7 @@ def listed_rows(response) -> dict[str, str]:
 
 def csv_rows(response) -> list[dict[str, str]]:
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 # --- fixtures ---------------------------------------------------------------------------------
