@@ -32,16 +32,32 @@ def number(value, decimals: int = 0) -> str:
     return formats.number_format(rounded, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
+def figure(value) -> str:
+    """A number as short as it reads: whole numbers without decimals ("40"), others with one
+    ("43,5" in French)."""
+    if value is None:
+        return DASH
+    return number(value, 0 if float(value).is_integer() else 1)
+
+
 def money(value, decimals: int = 0) -> str:
     """An amount in the install's currency (CURRENCY_SYMBOL), e.g. "$1,234" or "1 234 €"."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return DASH
     sign = "−" if value < 0 else ""
-    digits = number(abs(value), decimals)
+    return sign + with_currency(number(abs(value), decimals))
+
+
+def with_currency(digits: str) -> str:
+    """A written number (or a chart's placeholder for one) with the currency symbol."""
     symbol = settings.CURRENCY_SYMBOL
-    if _language() in SYMBOL_FIRST:
-        return f"{sign}{symbol}{digits}"
-    return f"{sign}{digits}\u00a0{symbol}"
+    return f"{symbol}{digits}" if _language() in SYMBOL_FIRST else f"{digits}\u00a0{symbol}"
+
+
+def chart_money_axis() -> dict:
+    """A Plotly axis's settings that put the currency symbol on its ticks."""
+    symbol = settings.CURRENCY_SYMBOL
+    return {"tickprefix": symbol} if _language() in SYMBOL_FIRST else {"ticksuffix": f" {symbol}"}
 
 
 def day(value: date | datetime | None) -> str:

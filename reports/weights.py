@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from audit.trail import audit_record
 from reports.loading import Snapshot, churn_dates_known, observation_days, outcomes, snapshots_load
@@ -114,8 +115,13 @@ def _age_candidate(snapshots: Sequence[Snapshot]) -> dict[tuple[int, date], floa
 def feature_kind(result: FeatureResult) -> str:
     if not result.feature.candidate:
         return "signal"
-    noun = "new usage signal" if result.feature.metric else "new signal"
-    return f"{noun}, more is worse" if result.lower_is_better else noun
+    if result.feature.metric:
+        return (
+            gettext("new usage signal, more is worse")
+            if result.lower_is_better
+            else gettext("new usage signal")
+        )
+    return gettext("new signal, more is worse") if result.lower_is_better else gettext("new signal")
 
 
 @dataclass
@@ -159,11 +165,12 @@ def weights_suggestion(*, filters: ReportFilters) -> WeightsReport:
             continue
         taken.add(key)
         keys[metric] = key
-        features.append(Feature(key, f"Usage: {metric}", 0.0, candidate=True, metric=metric))
+        label = gettext("Usage: %(metric)s") % {"metric": metric}
+        features.append(Feature(key, label, 0.0, candidate=True, metric=metric))
     if not any(s.source == Source.ACCOUNT_AGE for s in signals) and AGE_KEY not in taken:
         keys[""] = AGE_KEY
         candidates[""] = _age_candidate(observed_snapshots)
-        features.append(Feature(AGE_KEY, "Account age", 0.0, candidate=True))
+        features.append(Feature(AGE_KEY, gettext("Account age"), 0.0, candidate=True))
     signal_keys = [f.key for f in features if not f.candidate]
     observations = [
         Observation(
@@ -183,7 +190,7 @@ def weights_suggestion(*, filters: ReportFilters) -> WeightsReport:
     ]
     suggestion = suggest_weights(observations, features, horizon=horizon)
     if not signals:
-        suggestion.problem = "There is no default scorecard to suggest weights for."
+        suggestion.problem = gettext("There is no default scorecard to suggest weights for.")
     draft = Scorecard.objects.filter(draft_of=card).first() if card else None
     return WeightsReport(filters, suggestion, card, sorted(m for m in keys if m), draft)
 
@@ -193,7 +200,10 @@ class DraftExists(Exception):
     edits."""
 
     def __init__(self, draft: Scorecard):
-        super().__init__(f"{draft.name} exists already: publish or discard it first.")
+        super().__init__(
+            gettext("%(draft)s exists already: publish or discard it first.")
+            % {"draft": draft.name}
+        )
         self.draft = draft
 
 

@@ -142,3 +142,15 @@ def _plain_static_files(settings):
 def _import_dir_of_the_test(settings, tmp_path):
     # Background imports store their uploads here: never in the checkout's media/.
     settings.IMPORT_DIR = tmp_path / "imports"
+
+
+@pytest.fixture(autouse=True)
+def _install_language():
+    """Every test starts, and leaves, in the install's language: a request in another language
+    (the test client's Accept-Language, a user's profile) leaves it active in this thread, as a
+    server's next request would not notice but a test that formats outside a request would."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -16,8 +16,9 @@ from tests.scoring.test_recompute import healthy_account
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Public on purpose: the login page, the health check and the survey answer pages.
-PUBLIC = {"login", "healthz", "favicon", "survey_answer", "survey_thanks"}
+# Public on purpose: the login page, the health check, the survey answer pages and the
+# language switcher (the login page has it too; it only sets a cookie for a visitor).
+PUBLIC = {"login", "healthz", "favicon", "survey_answer", "survey_thanks", "set_language"}
 
 
 def test_check_deploy_is_clean_under_production_settings():
