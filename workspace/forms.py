@@ -132,7 +132,9 @@ class TaskBulkForm(forms.Form):
     task = TaskIdsField(error_messages={"required": _("Tick at least one task.")})
     outcome = forms.CharField(label=_("Outcome"), required=False, max_length=5000)
     until = forms.DateField(
-        label=_("Snooze until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Snooze until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
     )
 
     def __init__(self, *args, **kwargs):
