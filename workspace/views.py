@@ -297,7 +297,11 @@ def account_timeline(request, pk):
 
 def _form_errors(request, form) -> None:
     for field, errors in form.errors.items():
-        label = field.replace("_", " ").capitalize() if field in form.fields else ""
+        label = (
+            (form.fields[field].label or field.replace("_", " ").capitalize())
+            if field in form.fields
+            else ""
+        )
         for error in errors:
             messages.error(request, f"{label}: {error}" if label else error)
 
@@ -327,7 +331,7 @@ def task_done(request, pk):
     form = TaskCompleteForm(request.POST)
     if form.is_valid():
         task_complete(task=task, outcome=form.cleaned_data["outcome"], day=timezone.localdate())
-        messages.success(request, "Task completed.")
+        messages.success(request, _("Task completed."))
     else:
         _form_errors(request, form)
     return _back(request, task)
@@ -339,7 +343,8 @@ def task_snoozed(request, pk):
     form = TaskSnoozeForm(request.POST)
     if form.is_valid():
         task_snooze(task=task, until=form.cleaned_data["until"])
-        messages.success(request, f"Task snoozed until {form.cleaned_data['until']:%d %b}.")
+        until = date_format(form.cleaned_data["until"], "SHORT_DATE_FORMAT")
+        messages.success(request, _("Task snoozed until %(day)s.") % {"day": until})
     else:
         _form_errors(request, form)
     return _back(request, task)
@@ -400,7 +405,7 @@ def _tasks_bulk(request, data, *, today) -> None:
         n = tasks_snooze(tasks=chosen, until=data["until"])
         text = ngettext(
             "%(n)d task snoozed until %(day)s.", "%(n)d tasks snoozed until %(day)s.", n
-        ) % {"n": n, "day": date_format(data["until"])}
+        ) % {"n": n, "day": date_format(data["until"], "SHORT_DATE_FORMAT")}
     messages.success(request, text)
     skipped = len(data["task"]) - n
     if skipped:
