@@ -235,7 +235,7 @@ def quality_report(
     scored = [(s.score, y) for s, y in chosen if s.score is not None]
     colours = quality.churn_by_colour((s.colour, y) for s, y in chosen)
     defaults = default_signals()
-    labels = {s.key: (s.label, s.weight) for s in defaults}
+    labels = {s.key: (s.shown_label, s.weight) for s in defaults}
     # One pass gathers each component's (score, churned) pairs, the default's signals first.
     by_key: dict[str, tuple[list[float], list[bool]]] = {k: ([], []) for k in labels}
     for s, y in chosen:

@@ -63,7 +63,7 @@ def quality_tables(report: QualityReport) -> list[Table]:
             % {"days": report.horizon},
             [
                 Column("label", gettext("Signal")),
-                Column("key", gettext("Key")),
+                Column("key", gettext("Key"), on_page=False),
                 Column("weight", gettext("Weight now"), "score"),
                 Column("n", gettext("Snapshots with data"), "int"),
                 Column("coverage", gettext("Coverage"), "pct"),

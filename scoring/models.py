@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, LifecycleStage, Segment
@@ -111,6 +112,12 @@ class Direction(models.TextChoices):
     LOWER_BETTER = "lower_better", _("Lower is better")
 
 
+def shown(text: str) -> str:
+    """A stored label or unit in the reader's language while it is still a default one
+    (scoring/defaults.py marks those); one an admin wrote is shown as written."""
+    return gettext(text) if text else text  # gettext("") is the catalogue's header
+
+
 class SignalDefinition(models.Model):
     """A weighted measure that turns signal data into a 0–100 component score."""
 
@@ -155,6 +162,14 @@ class SignalDefinition(models.Model):
     @property
     def higher_is_better(self) -> bool:
         return self.direction == Direction.HIGHER_BETTER
+
+    @property
+    def shown_label(self) -> str:
+        return shown(self.label)
+
+    @property
+    def shown_unit(self) -> str:
+        return shown(self.unit)
 
     def clean(self) -> None:
         errors: dict[str, str] = {}

@@ -35,7 +35,7 @@ from workspace.forms import (
 )
 from workspace.models import Task, TaskReason, TaskStatus
 from workspace.task_list import DUES, STATUSES, TaskFilters, actionable_tasks, visible_tasks
-from workspace.templatetags.health import BADGES, person
+from workspace.templatetags.health import BADGES, COLOUR_WORDS, person
 from workspace.timeline import KINDS, TimelineQuery, timeline_page
 
 PAGE_SIZE = 50
@@ -73,7 +73,7 @@ def account_list(request):
         "filters": filters,
         "day": day,
         "summary": summary,
-        "colour_labels": [(c, f"{BADGES[c][1]} ({c})") for c in COLOURS],
+        "colour_labels": [(c, f"{BADGES[c][1]} ({COLOUR_WORDS[c]})") for c in COLOURS],
         "segments": Segment.choices,
         "owners": User.objects.filter(role=Role.CSM, is_active=True).order_by("username")
         if request.user.sees_all_accounts

@@ -20,6 +20,14 @@ BADGES = {
     "grey": ("○", gettext_lazy("No data")),
 }
 
+# The colours' own names, beside the badge's word where a list offers them ("Watch (yellow)").
+COLOUR_WORDS = {
+    "green": gettext_lazy("green"),
+    "yellow": gettext_lazy("yellow"),
+    "red": gettext_lazy("red"),
+    "grey": gettext_lazy("grey"),
+}
+
 
 @register.simple_tag
 def badge(colour: str | None, overridden: bool = False):
