@@ -343,7 +343,7 @@ def task_snoozed(request, pk):
     form = TaskSnoozeForm(request.POST)
     if form.is_valid():
         task_snooze(task=task, until=form.cleaned_data["until"])
-        until = date_format(form.cleaned_data["until"], "SHORT_DATE_FORMAT")
+        until = date_format(form.cleaned_data["until"], "DATE_FORMAT")
         messages.success(request, _("Task snoozed until %(day)s.") % {"day": until})
     else:
         _form_errors(request, form)
@@ -405,7 +405,7 @@ def _tasks_bulk(request, data, *, today) -> None:
         n = tasks_snooze(tasks=chosen, until=data["until"])
         text = ngettext(
             "%(n)d task snoozed until %(day)s.", "%(n)d tasks snoozed until %(day)s.", n
-        ) % {"n": n, "day": date_format(data["until"], "SHORT_DATE_FORMAT")}
+        ) % {"n": n, "day": date_format(data["until"], "DATE_FORMAT")}
     messages.success(request, text)
     skipped = len(data["task"]) - n
     if skipped:

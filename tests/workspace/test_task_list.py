@@ -267,7 +267,7 @@ def test_bulk_snooze_takes_tasks_out_of_the_open_list_until_their_day(client, cs
     response = client.post(
         "/tasks/", {"action": "snooze", "task": ticked, "until": "2026-07-10"}, follow=True
     )
-    assert [str(m) for m in response.context["messages"]] == ["1 task snoozed until 10 Jul 2026."]
+    assert [str(m) for m in response.context["messages"]] == ["1 task snoozed until 10 July 2026."]
     assert names(response) == ["Late", "Soon", "Next week"]
     task = Task.objects.get(pk=dated["Today"].pk)
     assert (task.status, task.snoozed_until) == ("snoozed", TODAY + timedelta(days=10))
