@@ -200,7 +200,7 @@ def test_a_row_shows_the_accounts_colour_score_mrr_renewal_and_owner(client, man
     assert '<span class="score">30</span>' in late
     assert ">500<" in late
     assert "8 Oct 2026" in late  # renews in 100 days
-    assert "06/29/2026" in late and 'class="error"' in late  # overdue
+    assert "29 Jun 2026" in late and 'class="error"' in late  # overdue
     assert '<td data-label="Owner">casey</td>' in late
     unscored = rows(response)[dated["Next week"].pk]
     assert "badge-grey" in unscored and '<span class="score">–</span>' in unscored
