@@ -3,6 +3,9 @@ FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
+# gettext's msgfmt compiles the translations (locale/*.po) into the .mo files Django reads.
+RUN apt-get update && apt-get install -y --no-install-recommends gettext \
+    && rm -rf /var/lib/apt/lists/*
 
 # Dependencies first (pyproject.toml names them, requirements.lock pins them), so code changes
 # reuse the cached layer; the project itself runs from /app, not as an installed package.
@@ -11,6 +14,7 @@ RUN pip install -c requirements.lock .
 
 COPY . .
 RUN SECRET_KEY=build-only python manage.py collectstatic --no-input \
+    && SECRET_KEY=build-only python manage.py compilemessages --ignore '.venv' \
     && useradd --system --uid 1000 healthscore && chown -R healthscore /app
 USER healthscore
 

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.dates import DateWindowAdmin
 from accounts.models import Account, User
@@ -12,8 +14,11 @@ from accounts.tokens import ApiToken, token_new_key
 class UserAdmin(BaseUserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "role", "is_active")
     list_filter = ("role", "is_active")
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Healthscore", {"fields": ("role",)}))
-    add_fieldsets = (*BaseUserAdmin.add_fieldsets, ("Healthscore", {"fields": ("role",)}))
+    fieldsets = (*BaseUserAdmin.fieldsets, ("Healthscore", {"fields": ("role", "language")}))
+    add_fieldsets = (
+        *BaseUserAdmin.add_fieldsets,
+        ("Healthscore", {"fields": ("role", "language")}),
+    )
 
 
 @admin.register(Account)
@@ -56,13 +61,21 @@ class ApiTokenAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "token": obj,
             "key": obj._key,
-            "title": "Copy the new token's key",
+            "title": _("Copy the new token's key"),
         }
         response = TemplateResponse(request, "admin/accounts/apitoken/key_created.html", context)
         response["Cache-Control"] = "no-store"  # the key must not linger in a cache
         return response
 
-    @admin.action(description="Revoke selected tokens")
+    @admin.action(description=_("Revoke selected tokens"))
     def revoke(self, request, queryset):
         revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        self.message_user(request, f"{revoked} token(s) revoked; they stop working at once.")
+        self.message_user(
+            request,
+            ngettext(
+                "%(n)d token revoked; it stops working at once.",
+                "%(n)d tokens revoked; they stop working at once.",
+                revoked,
+            )
+            % {"n": revoked},
+        )

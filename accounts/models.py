@@ -2,21 +2,32 @@
 
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
-    CSM = "csm", "CSM"
-    MANAGER = "manager", "Manager"
-    ADMIN = "admin", "Admin"
+    CSM = "csm", _("CSM")
+    MANAGER = "manager", _("Manager")
+    ADMIN = "admin", pgettext_lazy("role", "Admin")
+
+
+def language_field(help_text):
+    """A language of the interface, blank for the default that `help_text` names."""
+    return models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True, help_text=help_text
+    )
 
 
 class User(AbstractUser):
     """A person using Healthscore. The role decides which accounts they see and what they may do."""
 
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CSM)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CSM)
+    language = language_field(_("The language of the pages; blank: the browser's."))
 
     @property
     def sees_all_accounts(self) -> bool:
@@ -47,16 +58,16 @@ class User(AbstractUser):
 
 
 class Segment(models.TextChoices):
-    SMB = "smb", "SMB"
-    MID_MARKET = "mid_market", "Mid-market"
-    ENTERPRISE = "enterprise", "Enterprise"
+    SMB = "smb", _("SMB")
+    MID_MARKET = "mid_market", _("Mid-market")
+    ENTERPRISE = "enterprise", _("Enterprise")
 
 
 class LifecycleStage(models.TextChoices):
-    ONBOARDING = "onboarding", "Onboarding"
-    ADOPTION = "adoption", "Adoption"
-    MATURE = "mature", "Mature"
-    RENEWAL = "renewal", "Renewal"
+    ONBOARDING = "onboarding", _("Onboarding")
+    ADOPTION = "adoption", _("Adoption")
+    MATURE = "mature", _("Mature")
+    RENEWAL = "renewal", _("Renewal")
 
 
 def visible_q(user, *, via: str = "") -> Q | None:
@@ -94,25 +105,39 @@ class AccountQuerySet(models.QuerySet):
 class Account(models.Model):
     """A customer company, keyed by the CRM's external id."""
 
-    external_id = models.CharField(max_length=64, unique=True)
-    name = models.CharField(max_length=200)
+    external_id = models.CharField(_("external id"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
     owner = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="accounts",
+        verbose_name=_("owner"),
     )
-    segment = models.CharField(max_length=32, choices=Segment.choices, default=Segment.SMB)
+    segment = models.CharField(
+        _("segment"), max_length=32, choices=Segment.choices, default=Segment.SMB
+    )
     lifecycle_stage = models.CharField(
-        max_length=32, choices=LifecycleStage.choices, default=LifecycleStage.ADOPTION
+        _("lifecycle stage"),
+        max_length=32,
+        choices=LifecycleStage.choices,
+        default=LifecycleStage.ADOPTION,
     )
-    licensed_seats = models.PositiveIntegerField(null=True, blank=True)
+    licensed_seats = models.PositiveIntegerField(_("licensed seats"), null=True, blank=True)
     # A churn recorded by a person overrides the date derived from subscription lines.
-    churned_on = models.DateField(null=True, blank=True)
-    churn_reason = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    churned_on = models.DateField(_("churned on"), null=True, blank=True)
+    churn_reason = models.CharField(_("churn reason"), max_length=200, blank=True)
+    # The contacts' language unless a contact has one of their own (survey e-mails and pages).
+    language = language_field(_("The language of survey e-mails; blank: the install's."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = AccountQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
         ordering = ["name"]
         indexes = [models.Index(fields=["owner", "name"]), models.Index(fields=["segment"])]
 

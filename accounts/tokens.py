@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 # last_used_at is a hint for admins, not an audit log: write it at most this often per token,
 # so a burst of API calls is not also a burst of UPDATEs.
@@ -26,8 +27,8 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 class TokenKind(models.TextChoices):
-    PERSONAL = "personal", "Personal — acts as its user"
-    INGEST = "ingest", "Ingest only — writes data, reads nothing"
+    PERSONAL = "personal", _("Personal — acts as its user")
+    INGEST = "ingest", _("Ingest only — writes data, reads nothing")
 
 
 def key_hash(key: str) -> str:
@@ -39,19 +40,24 @@ class ApiToken(models.Model):
     have no user and may only write data. Revoked tokens are kept (revoked_at set) so admins
     can see what existed and when it stopped working."""
 
-    name = models.CharField(max_length=100, help_text="What uses it, e.g. “Stripe sync”.")
-    kind = models.CharField(max_length=16, choices=TokenKind.choices, default=TokenKind.PERSONAL)
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("What uses it, e.g. “Stripe sync”.")
+    )
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=TokenKind.choices, default=TokenKind.PERSONAL
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="api_tokens",
-        help_text="Personal tokens only: the user whose permissions the token carries.",
+        help_text=_("Personal tokens only: the user whose permissions the token carries."),
+        verbose_name=_("user"),
     )
     # The first characters of the key, to tell tokens apart in the admin and in logs.
-    prefix = models.CharField(max_length=8, editable=False)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("prefix"), max_length=8, editable=False)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -59,10 +65,11 @@ class ApiToken(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         editable=False,
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -73,16 +80,19 @@ class ApiToken(models.Model):
                 name="api_token_personal_has_user_ingest_has_none",
             ),
         ]
-        verbose_name = "API token"
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
     def clean(self) -> None:
         if self.kind == TokenKind.PERSONAL and self.user_id is None:
-            raise ValidationError({"user": "A personal token acts as a user: choose one."})
+            raise ValidationError({"user": _("A personal token acts as a user: choose one.")})
         if self.kind == TokenKind.INGEST and self.user_id is not None:
-            raise ValidationError({"user": "An ingest token belongs to no user: leave it empty."})
+            raise ValidationError(
+                {"user": _("An ingest token belongs to no user: leave it empty.")}
+            )
 
     @property
     def is_ingest(self) -> bool:

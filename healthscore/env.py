@@ -50,6 +50,15 @@ def env_int(
     return value
 
 
+def env_choice(name: str, default: str, choices: list[str]) -> str:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if raw in choices:
+        return raw
+    raise ImproperlyConfigured(f"{name}={raw!r} is not one of {', '.join(choices)}.")
+
+
 def env_log_level(name: str, default: str) -> str:
     raw = os.environ.get(name, "").strip()
     if not raw:

@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from api.rates import env_rate
 from healthscore.env import (
     env_bool,
+    env_choice,
     env_database,
     env_int,
     env_list,
@@ -73,10 +74,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After the session, before CommonMiddleware: the language from the cookie set by the
+    # switcher, else the browser's Accept-Language; the user's own choice wins further down.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "healthscore.language.UserLanguageMiddleware",  # the user's profile language, once known
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -97,6 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -125,10 +131,34 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# Languages: the interface in these; a user's own choice (profile or header switcher), else
+# the browser's; survey e-mails and pages in the contact's, else the account's, else the
+# install's LANGUAGE_CODE. Dates and numbers follow Django's formats for the language.
+LANGUAGES = [
+    ("en", "English"),
+    ("ru", "Русский"),
+    ("fr", "Français"),
+    ("lv", "Latviešu"),
+    ("bg", "Български"),
+]
+LANGUAGE_CODE = env_choice("LANGUAGE_CODE", "en", [code for code, _ in LANGUAGES])
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+# Off: a bare {{ n }} in an attribute (an option's id, a data- key) must stay plain digits.
+# Figures that people read are grouped explicitly (|intcomma, |number, |money; accounts.formats).
+USE_THOUSAND_SEPARATOR = False
+FORMAT_MODULE_PATH = ["healthscore.formats"]
+LANGUAGE_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not LOCAL)
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env_timezone("TIME_ZONE", "UTC")
-USE_I18N = False
 USE_TZ = True
+# The install's currency, shown on MRR, ARR and amounts (workspace/templatetags/health.py `money`).
+CURRENCY_CODE = env_str("CURRENCY_CODE", "USD").strip().upper()
+if not (len(CURRENCY_CODE) == 3 and CURRENCY_CODE.isalpha() and CURRENCY_CODE.isascii()):
+    raise ImproperlyConfigured(
+        f"CURRENCY_CODE={CURRENCY_CODE!r} is not an ISO 4217 code such as EUR."
+    )
+CURRENCY_SYMBOL = env_str("CURRENCY_SYMBOL", "$" if CURRENCY_CODE == "USD" else CURRENCY_CODE)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

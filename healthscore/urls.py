@@ -8,6 +8,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 
 from healthscore.health_check import healthz
+from healthscore.language import set_language
 from workspace.answers import answer_recorded
 
 
@@ -23,6 +24,7 @@ urlpatterns = [
     # Password guessing is braked by django-axes (healthscore/login.py).
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", set_language, name="set_language"),
     path("", include("workspace.urls")),
     # Public survey answer pages (no login); an answer rescores its account.
     path("s/", include("surveys.urls"), {"on_answered": answer_recorded}),

@@ -6,15 +6,19 @@ import json
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from plotly.subplots import make_subplots
+from plotly.utils import PlotlyJSONEncoder
 
+from accounts import formats
 from reports.churn import ChurnReport
 from reports.nps import NpsReport
 from reports.portfolio import PortfolioReport
 from reports.renewals import RenewalsReport
 from reports.roi import RoiReport
 from reports.support import PRIORITIES, SupportReport
-from reports.tables import COLOURS, DAYS_FROM_HOURS
+from reports.tables import COLOUR_NAMES, COLOURS, DAYS_FROM_HOURS, PRIORITY_NAMES
 from workspace.charts import escape_text
 
 INK = "#1d2433"
@@ -23,12 +27,26 @@ ACCENT = "#2c5fd4"
 FILL = {"red": "#c4302b", "yellow": "#e0a526", "green": "#1a7f4b", "grey": "#9aa1ad"}
 PRIORITY_COLOURS = {"low": "#9aa1ad", "normal": ACCENT, "high": "#e0a526", "critical": "#c4302b"}
 MOVES = {
-    "new": ("New", "#1a7f4b"),
-    "upsell": ("Upsell", "#4caf7a"),
-    "cross_sell": ("Cross-sell", "#8fd1a8"),
-    "downsell": ("Downsell", "#e0a526"),
-    "churned": ("Churned", "#c4302b"),
+    "new": (gettext_lazy("New"), "#1a7f4b"),
+    "upsell": (gettext_lazy("Upsell"), "#4caf7a"),
+    "cross_sell": (gettext_lazy("Cross-sell"), "#8fd1a8"),
+    "downsell": (gettext_lazy("Downsell"), "#e0a526"),
+    "churned": (gettext_lazy("Churned"), "#c4302b"),
 }
+X, Y, TEXT = "%{x}", "%{y}", "%{text}"  # Plotly's placeholders, kept out of the messages
+
+
+def _hover(message: str, **parts: str) -> str:
+    """A hover template from a translated sentence whose %(name)s parts are Plotly's."""
+    return message % parts + "<extra></extra>"
+
+
+def _pct(spec: str = ".1f") -> str:
+    return "%{y:" + spec + "}%"
+
+
+def _money(axis: str = "y") -> str:
+    return formats.with_currency("%{" + axis + ":,.0f}")
 
 
 def figure_json(fig: go.Figure, *, height: int = 300, months: Sequence = (), **layout) -> dict:
@@ -39,6 +57,7 @@ def figure_json(fig: go.Figure, *, height: int = 300, months: Sequence = (), **l
         "font": {"color": INK, "size": 12},
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
         "hovermode": "x unified",
+        "separators": formats.chart_separators(),
     }
     fig.update_layout(height=height, **{**defaults, **layout})
     fig.update_xaxes(gridcolor="#eef0f3")
@@ -48,10 +67,21 @@ def figure_json(fig: go.Figure, *, height: int = 300, months: Sequence = (), **l
         fig.update_xaxes(
             tickmode="array",
             tickvals=_labels(months),
-            ticktext=[f"{m.start:%b %Y}<br>(to date)" if m.partial else m.label for m in months],
+            ticktext=[
+                f"{formats.month(m.start)}<br>{gettext('(to date)')}" if m.partial else m.label
+                for m in months
+            ],
         )
     fig.update_yaxes(gridcolor="#eef0f3", rangemode="tozero")
-    return escape_text(json.loads(fig.to_json()))  # labels carry user text: churn reasons
+    plain = json.dumps(fig.to_plotly_json(), cls=_Encoder)
+    return escape_text(json.loads(plain))  # labels carry user text: churn reasons
+
+
+class _Encoder(PlotlyJSONEncoder):
+    """Plotly's encoder, and translated strings (gettext_lazy's) as the text they stand for."""
+
+    def default(self, obj):
+        return str(obj) if isinstance(obj, Promise) else super().default(obj)
 
 
 def _labels(months: Sequence) -> list[str]:
@@ -125,7 +155,7 @@ def _line(
             go.Scatter(
                 x=x,
                 y=dashed,
-                name=f"{name} (to date)",
+                name=f"{name} {gettext('(to date)')}",
                 legendgroup=name,
                 showlegend=False,
                 mode="lines",
@@ -140,7 +170,7 @@ def _line(
             go.Scatter(
                 x=x,
                 y=point,
-                name=f"{name} (to date)",
+                name=f"{name} {gettext('(to date)')}",
                 legendgroup=name,
                 showlegend=False,
                 mode="markers" + ("+text" if labels is not None else ""),
@@ -160,32 +190,42 @@ def _line(
 
 
 def portfolio_accounts(report: PortfolioReport) -> dict:
-    return _stacked_days(report, report.counts, "Accounts", "%{y:,} accounts")
+    hover = gettext("%(n)s accounts") % {"n": "%{y:,}"}
+    return _stacked_days(report, report.counts, gettext("Accounts"), hover)
 
 
 def portfolio_mrr(report: PortfolioReport) -> dict:
     values = {c: [float(v) for v in report.mrr[c]] for c in COLOURS}
-    return _stacked_days(report, values, "MRR", "%{y:,.0f}")
+    return _stacked_days(report, values, gettext("MRR"), _money(), yaxis=formats.chart_money_axis())
 
 
-def _stacked_days(report: PortfolioReport, values: dict, title: str, hover: str) -> dict:
+def _stacked_days(report: PortfolioReport, values: dict, title: str, hover: str, **layout) -> dict:
     x = [d.isoformat() for d in report.days]
     fig = go.Figure(
         [
             go.Scatter(
                 x=x,
                 y=values[c],
-                name=c.title(),
+                name=str(COLOUR_NAMES[c]),
                 stackgroup="one",
                 mode="lines",
                 line={"width": 0.5, "color": FILL[c]},
                 fillcolor=FILL[c],
-                hovertemplate=f"{c.title()}: {hover}<extra></extra>",
+                hovertemplate=f"{COLOUR_NAMES[c]}: {hover}<extra></extra>",
             )
             for c in COLOURS
         ]
     )
-    return figure_json(fig, yaxis_title=title, xaxis={"type": "date", "tickformat": "%d %b"})
+    return figure_json(
+        fig,
+        yaxis_title=title,
+        xaxis={
+            "type": "date",
+            "tickformat": formats.chart_day_format(year=False),
+            "hoverformat": formats.chart_day_format(),
+        },
+        **layout,
+    )
 
 
 # ---------------------------------------------------------------- churn and retention
@@ -197,15 +237,19 @@ def churn_logo(report: ChurnReport) -> dict:
         go.Bar(
             x=_labels(months),
             y=[r.logo_churn for _, r in report.months],
-            name="Logo churn",
+            name=gettext("Logo churn"),
             marker=_bar_marker(months, FILL["red"]),
             text=[f"{r.churned}/{r.active}" for _, r in report.months],
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="%{x}: %{y:.1f}% (%{text} accounts)<extra></extra>",
+            hovertemplate=_hover(
+                gettext("%(x)s: %(y)s (%(text)s accounts)"), x=X, y=_pct(), text=TEXT
+            ),
         )
     )
-    return figure_json(fig, months=months, yaxis_title="Logo churn (%)", hovermode="closest")
+    return figure_json(
+        fig, months=months, yaxis_title=gettext("Logo churn (%)"), hovermode="closest"
+    )
 
 
 def churn_revenue(report: ChurnReport) -> dict:
@@ -217,14 +261,14 @@ def churn_revenue(report: ChurnReport) -> dict:
                 [r.grr for _, r in report.months],
                 name="GRR",
                 colour=FILL["yellow"],
-                hover="%{x}: GRR %{y:.1f}%<extra></extra>",
+                hover=_hover("%(x)s: GRR %(y)s", x=X, y=_pct()),
             ),
             *_line(
                 months,
                 [r.nrr for _, r in report.months],
                 name="NRR",
                 colour=ACCENT,
-                hover="%{x}: NRR %{y:.1f}%<extra></extra>",
+                hover=_hover("%(x)s: NRR %(y)s", x=X, y=_pct()),
             ),
         ]
     )
@@ -235,7 +279,7 @@ def churn_revenue(report: ChurnReport) -> dict:
     return figure_json(
         fig,
         months=months,
-        yaxis_title="% of MRR at the month's start",
+        yaxis_title=gettext("Share of MRR at the month's start (%)"),
         yaxis={"range": [low, high]},
         hovermode="closest",
     )
@@ -250,10 +294,14 @@ def churn_segments(report: ChurnReport) -> dict:
             text=[f"{r.churned}/{r.active}" for _, r in report.by_segment],
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="%{x}: %{y:.1f}% (%{text} accounts)<extra></extra>",
+            hovertemplate=_hover(
+                gettext("%(x)s: %(y)s (%(text)s accounts)"), x=X, y=_pct(), text=TEXT
+            ),
         )
     )
-    return figure_json(fig, yaxis_title="Logo churn over the period (%)", hovermode="closest")
+    return figure_json(
+        fig, yaxis_title=gettext("Logo churn over the period (%)"), hovermode="closest"
+    )
 
 
 def churn_reasons(report: ChurnReport) -> dict:
@@ -264,13 +312,13 @@ def churn_reasons(report: ChurnReport) -> dict:
             x=[n for _, n, _ in reasons],
             orientation="h",
             marker_color=MUTED,
-            hovertemplate="%{y}: %{x} accounts<extra></extra>",
+            hovertemplate=_hover(gettext("%(y)s: %(x)s accounts"), x=X, y=Y),
         )
     )
     return figure_json(
         fig,
         height=max(220, 40 + 32 * len(reasons)),
-        xaxis_title="Accounts churned",
+        xaxis_title=gettext("Accounts churned"),
         margin={"l": 180, "r": 20, "t": 20, "b": 40},
         hovermode="closest",
     )
@@ -283,9 +331,11 @@ def churn_survival(report: ChurnReport) -> dict:
         go.Bar(
             x=[p.month for p in points],
             y=[p.hazard for p in points],
-            name="Share leaving in the month",
+            name=gettext("Share leaving in the month"),
             marker_color="#f2bfbc",
-            hovertemplate="At %{x} months: %{y:.1f}% of those at risk left<extra></extra>",
+            hovertemplate=_hover(
+                gettext("At %(x)s months: %(y)s of those at risk left"), x=X, y=_pct()
+            ),
         ),
         secondary_y=True,
     )
@@ -294,38 +344,49 @@ def churn_survival(report: ChurnReport) -> dict:
         go.Scatter(
             x=[0] + [p.month for p in points],
             y=[100.0] + [p.survival * 100 for p in points],
-            name="Still customers",
+            name=gettext("Still customers"),
             mode="lines",
             line={"shape": "hv", "color": ACCENT, "width": 2},
-            hovertemplate="%{x} months: %{y:.1f}% still customers<extra></extra>",
+            hovertemplate=_hover(gettext("%(x)s months: %(y)s still customers"), x=X, y=_pct()),
         ),
         secondary_y=False,
     )
-    fig.update_yaxes(title_text="Still customers (%)", range=[0, 101], secondary_y=False)
+    fig.update_yaxes(title_text=gettext("Still customers (%)"), range=[0, 101], secondary_y=False)
     fig.update_yaxes(
-        title_text="Leaving (%)", secondary_y=True, showgrid=False, tickmode="auto", nticks=5
+        title_text=gettext("Leaving (%)"),
+        secondary_y=True,
+        showgrid=False,
+        tickmode="auto",
+        nticks=5,
     )
-    return figure_json(fig, xaxis_title="Whole months since the first subscription", height=320)
+    return figure_json(
+        fig, xaxis_title=gettext("Whole months since the first subscription"), height=320
+    )
 
 
 # ---------------------------------------------------------------- renewals
 
 
 def renewals_pipeline(report: RenewalsReport) -> dict:
-    x = [f"Next {w.days} days" for w in report.windows]
+    x = [
+        ngettext("Next %(days)d day", "Next %(days)d days", w.days) % {"days": w.days}
+        for w in report.windows
+    ]
     fig = go.Figure(
         [
             go.Bar(
                 x=x,
                 y=[float(w.by_colour[c]) for w in report.windows],
-                name=c.title(),
+                name=str(COLOUR_NAMES[c]),
                 marker_color=FILL[c],
-                hovertemplate=f"{c.title()}: %{{y:,.0f}} ARR<extra></extra>",
+                hovertemplate=f"{COLOUR_NAMES[c]}: {_money()} ARR<extra></extra>",
             )
             for c in COLOURS
         ]
     )
-    return figure_json(fig, barmode="stack", yaxis_title="ARR due")
+    return figure_json(
+        fig, barmode="stack", yaxis_title=gettext("ARR due"), yaxis=formats.chart_money_axis()
+    )
 
 
 def renewals_rate(report: RenewalsReport) -> dict:
@@ -338,13 +399,15 @@ def renewals_rate(report: RenewalsReport) -> dict:
             text=[f"{o.followed}/{o.due}" for _, o in report.history],
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="%{x}: %{y:.1f}% (%{text} lines)<extra></extra>",
+            hovertemplate=_hover(
+                gettext("%(x)s: %(y)s (%(text)s lines)"), x=X, y=_pct(), text=TEXT
+            ),
         )
     )
     return figure_json(
         fig,
         months=months,
-        yaxis_title="Renewal rate (%)",
+        yaxis_title=gettext("Renewal rate (%)"),
         yaxis={"range": [0, 105]},
         hovermode="closest",
     )
@@ -358,9 +421,9 @@ def nps_months(report: NpsReport) -> dict:
     x = _labels(months)
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     for attr, name, colour in (
-        ("detractors", "Detractors", FILL["red"]),
-        ("passives", "Passives", FILL["grey"]),
-        ("promoters", "Promoters", FILL["green"]),
+        ("detractors", gettext("Detractors"), FILL["red"]),
+        ("passives", gettext("Passives"), FILL["grey"]),
+        ("promoters", gettext("Promoters"), FILL["green"]),
     ):
         fig.add_trace(
             go.Bar(
@@ -374,22 +437,28 @@ def nps_months(report: NpsReport) -> dict:
     # Each NPS point carries its number of answers; a month with fewer than SMALL_SAMPLE
     # answers says so in its hover.
     notes = [
-        f"{n.responses} answers" + (", small sample" if n.small_sample else "")
+        (
+            ngettext("%(n)d answer, small sample", "%(n)d answers, small sample", n.responses)
+            if n.small_sample
+            else ngettext("%(n)d answer", "%(n)d answers", n.responses)
+        )
+        % {"n": n.responses}
         for _, n in report.months
     ]
+    small = gettext("(small)")
     for trace in _line(
         months,
         [n.score for _, n in report.months],
         name="NPS",
         colour=INK,
-        hover="%{x}: NPS %{y:.0f} (%{customdata})<extra></extra>",
+        hover=_hover("%(x)s: NPS %(y)s (%(n)s)", x=X, y="%{y:.0f}", n="%{customdata}"),
         customdata=notes,
         labels=[
-            f"n={n.responses}" + (" (small)" if n.small_sample else "") for _, n in report.months
+            f"n={n.responses}" + (f" {small}" if n.small_sample else "") for _, n in report.months
         ],
     ):
         fig.add_trace(trace, secondary_y=True)
-    fig.update_yaxes(title_text="Answers", secondary_y=False)
+    fig.update_yaxes(title_text=gettext("Answers"), secondary_y=False)
     fig.update_yaxes(
         title_text="NPS",
         range=[-100, 100],
@@ -404,35 +473,39 @@ def nps_months(report: NpsReport) -> dict:
 # ---------------------------------------------------------------- support
 
 
-def _support(report: SupportReport, attr: str, what: str) -> dict:
+def _support(report: SupportReport, attr: str, title: tuple[str, str]) -> dict:
+    """`title`: the y axis's title in hours and in days."""
     months = sorted({m for m, _ in report.by_month_priority}, key=lambda m: m.start)
     medians = {(m.start, r.priority): getattr(r, attr).median for m, r in report.by_month_priority}
     # Beyond two days the axis reads in days, like the tables.
     top = max((v for v in medians.values() if v is not None), default=0.0)
     days = top > DAYS_FROM_HOURS
-    unit, scale = ("days", 1 / 24) if days else ("hours", 1.0)
+    scale = 1 / 24 if days else 1.0
+    unit = gettext("d") if days else gettext("h")
     fig = go.Figure()
     for priority in PRIORITIES:
         values = [medians.get((m.start, priority)) for m in months]
         for trace in _line(
             months,
             [None if v is None else v * scale for v in values],
-            name=priority.title(),
+            name=str(PRIORITY_NAMES[priority]),
             colour=PRIORITY_COLOURS[priority],
-            hover=f"%{{x}}, {priority}: %{{y:.1f}} {'d' if days else 'h'}<extra></extra>",
+            hover=f"%{{x}}, {PRIORITY_NAMES[priority]}: %{{y:.1f}} {unit}<extra></extra>",
         ):
             fig.add_trace(trace)
     return figure_json(
-        fig, months=months, yaxis_title=f"Median {unit} to {what}", hovermode="closest"
+        fig, months=months, yaxis_title=title[1] if days else title[0], hovermode="closest"
     )
 
 
 def support_response(report: SupportReport) -> dict:
-    return _support(report, "response", "first response")
+    titles = (gettext("Median hours to first response"), gettext("Median days to first response"))
+    return _support(report, "response", titles)
 
 
 def support_resolution(report: SupportReport) -> dict:
-    return _support(report, "resolution", "resolution")
+    titles = (gettext("Median hours to resolution"), gettext("Median days to resolution"))
+    return _support(report, "resolution", titles)
 
 
 # ---------------------------------------------------------------- CS ROI
@@ -448,17 +521,17 @@ def roi_movements(report: RoiReport) -> dict:
             go.Bar(
                 x=x,
                 y=[sign * float(getattr(mv, kind)) for _, mv in report.months],
-                name=name,
+                name=str(name),
                 marker=_bar_marker(months, colour),
-                hovertemplate=f"{name}: %{{y:,.0f}}<extra></extra>",
+                hovertemplate=f"{name}: {_money()}<extra></extra>",
             )
         )
     return figure_json(
         fig,
         months=months,
         barmode="relative",
-        yaxis_title="MRR moved",
-        yaxis={"rangemode": "normal"},
+        yaxis_title=gettext("MRR moved"),
+        yaxis={"rangemode": "normal", **formats.chart_money_axis()},
     )
 
 
@@ -468,12 +541,19 @@ def roi_mrr(report: RoiReport) -> dict:
         _line(
             months,
             [float(mv.mrr_end) for _, mv in report.months],
-            name="MRR at month end",
+            name=gettext("MRR at month end"),
             colour=ACCENT,
-            hover="%{x}: MRR %{y:,.0f}<extra></extra>",
+            hover=_hover("%(x)s: MRR %(y)s", x=X, y=_money()),
         )
     )
-    return figure_json(fig, months=months, yaxis_title="MRR", hovermode="closest", showlegend=False)
+    return figure_json(
+        fig,
+        months=months,
+        yaxis_title=gettext("MRR"),
+        yaxis=formats.chart_money_axis(),
+        hovermode="closest",
+        showlegend=False,
+    )
 
 
 def roi_arr(report: RoiReport) -> dict:
@@ -484,12 +564,18 @@ def roi_arr(report: RoiReport) -> dict:
         go.Bar(
             x=_labels(months),
             y=[float(mv.arr_end) for _, mv in report.months],
-            name="ARR at month end",
+            name=gettext("ARR at month end"),
             marker=_bar_marker(months, MUTED),
-            hovertemplate="%{x}: ARR %{y:,.0f}<extra></extra>",
+            hovertemplate=_hover("%(x)s: ARR %(y)s", x=X, y=_money()),
         )
     )
-    return figure_json(fig, months=months, yaxis_title="ARR (12 × MRR)", hovermode="closest")
+    return figure_json(
+        fig,
+        months=months,
+        yaxis_title=gettext("ARR (12 × MRR)"),
+        yaxis=formats.chart_money_axis(),
+        hovermode="closest",
+    )
 
 
 def roi_trials(report: RoiReport) -> dict:
@@ -502,13 +588,15 @@ def roi_trials(report: RoiReport) -> dict:
             text=[f"{o.followed}/{o.due}" for _, o in report.trials],
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="%{x}: %{y:.1f}% (%{text} trials)<extra></extra>",
+            hovertemplate=_hover(
+                gettext("%(x)s: %(y)s (%(text)s trials)"), x=X, y=_pct(), text=TEXT
+            ),
         )
     )
     return figure_json(
         fig,
         months=months,
-        yaxis_title="Trials converted (%)",
+        yaxis_title=gettext("Trials converted (%)"),
         yaxis={"range": [0, 105]},
         hovermode="closest",
     )

@@ -47,7 +47,9 @@ def churn_report(*, filters: ReportFilters) -> ChurnReport:
         for value, label in Segment.choices:
             if filters.segment in ("", value):
                 members = [c for c in customers if c.segment == value]
-                by_segment.append((label, retention.retention(members, start, end, today=today)))
+                by_segment.append(
+                    (str(label), retention.retention(members, start, end, today=today))
+                )
         reasons: dict[str, list] = {}
         for c in customers:
             if c.churned_in(start, end, today=today):

@@ -6,6 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from reports import charts, feedback_pages, quality_pages, table_specs
 from reports.churn import churn_report
 from reports.feedback import feedback_report
@@ -70,30 +72,34 @@ def _quality(filters: ReportFilters, params: Mapping):
 PAGES = (
     Page(
         "portfolio",
-        "Portfolio health",
+        gettext_lazy("Portfolio health"),
         "portfolio",
         lambda filters, _: portfolio_report(filters=filters),
         table_specs.portfolio_tables,
         (
-            ChartSpec("chart-accounts", "Accounts per colour", charts.portfolio_accounts),
-            ChartSpec("chart-mrr", "MRR per colour", charts.portfolio_mrr),
+            ChartSpec(
+                "chart-accounts", gettext_lazy("Accounts per colour"), charts.portfolio_accounts
+            ),
+            ChartSpec("chart-mrr", gettext_lazy("MRR per colour"), charts.portfolio_mrr),
         ),
         monthly=False,
     ),
     Page(
         "churn",
-        "Churn & retention",
+        gettext_lazy("Churn & retention"),
         "churn",
         lambda filters, _: churn_report(filters=filters),
         table_specs.churn_tables,
         (
-            ChartSpec("chart-logo", "Logo churn by month", charts.churn_logo),
-            ChartSpec("chart-grr", "GRR and NRR by month", charts.churn_revenue),
-            ChartSpec("chart-segments", "Logo churn by segment", charts.churn_segments),
-            ChartSpec("chart-reasons", "Churn by reason", charts.churn_reasons),
+            ChartSpec("chart-logo", gettext_lazy("Logo churn by month"), charts.churn_logo),
+            ChartSpec("chart-grr", gettext_lazy("GRR and NRR by month"), charts.churn_revenue),
+            ChartSpec(
+                "chart-segments", gettext_lazy("Logo churn by segment"), charts.churn_segments
+            ),
+            ChartSpec("chart-reasons", gettext_lazy("Churn by reason"), charts.churn_reasons),
             ChartSpec(
                 "chart-survival",
-                "Survival by months since the first subscription",
+                gettext_lazy("Survival by months since the first subscription"),
                 charts.churn_survival,
                 wide=True,
             ),
@@ -101,95 +107,112 @@ PAGES = (
     ),
     Page(
         "renewals",
-        "Renewals",
+        gettext_lazy("Renewals"),
         "renewals",
         lambda filters, _: renewals_report(filters=filters),
         table_specs.renewals_tables,
         (
-            ChartSpec("chart-pipeline", "ARR due by health", charts.renewals_pipeline),
-            ChartSpec("chart-rate", "Renewal rate by month", charts.renewals_rate),
+            ChartSpec(
+                "chart-pipeline", gettext_lazy("ARR due by health"), charts.renewals_pipeline
+            ),
+            ChartSpec("chart-rate", gettext_lazy("Renewal rate by month"), charts.renewals_rate),
         ),
     ),
     Page(
         "nps",
-        "NPS",
+        gettext_lazy("NPS"),
         "nps",
         lambda filters, _: nps_report(filters=filters),
         table_specs.nps_tables,
-        (ChartSpec("chart-nps", "NPS by month", charts.nps_months, wide=True),),
+        (ChartSpec("chart-nps", gettext_lazy("NPS by month"), charts.nps_months, wide=True),),
     ),
     Page(
         "support",
-        "Support",
+        gettext_lazy("Support"),
         "support",
         lambda filters, _: support_report(filters=filters),
         table_specs.support_tables,
         (
-            ChartSpec("chart-response", "Time to first response", charts.support_response),
-            ChartSpec("chart-resolution", "Time to resolution", charts.support_resolution),
+            ChartSpec(
+                "chart-response", gettext_lazy("Time to first response"), charts.support_response
+            ),
+            ChartSpec(
+                "chart-resolution", gettext_lazy("Time to resolution"), charts.support_resolution
+            ),
         ),
     ),
     Page(
         "roi",
-        "CS ROI",
+        gettext_lazy("CS ROI"),
         "roi",
         lambda filters, _: roi_report(filters=filters),
         table_specs.roi_tables,
         (
-            ChartSpec("chart-moves", "MRR movements by month", charts.roi_movements),
-            ChartSpec("chart-mrr", "MRR at month end", charts.roi_mrr),
-            ChartSpec("chart-arr", "ARR at month end", charts.roi_arr),
-            ChartSpec("chart-trials", "Trial-to-paid conversion", charts.roi_trials),
+            ChartSpec("chart-moves", gettext_lazy("MRR movements by month"), charts.roi_movements),
+            ChartSpec("chart-mrr", gettext_lazy("MRR at month end"), charts.roi_mrr),
+            ChartSpec("chart-arr", gettext_lazy("ARR at month end"), charts.roi_arr),
+            ChartSpec("chart-trials", gettext_lazy("Trial-to-paid conversion"), charts.roi_trials),
         ),
     ),
     Page(
         "feedback",
-        "Product feedback",
+        gettext_lazy("Product feedback"),
         "feedback",
         lambda filters, _: feedback_report(filters=filters),
         feedback_pages.feedback_tables,
         (
             ChartSpec(
-                "chart-volume", "Tag volume by month", feedback_pages.feedback_volume, wide=True
+                "chart-volume",
+                gettext_lazy("Tag volume by month"),
+                feedback_pages.feedback_volume,
+                wide=True,
             ),
             ChartSpec(
-                "chart-detractors", "Detractor share by tag", feedback_pages.feedback_detractors
+                "chart-detractors",
+                gettext_lazy("Detractor share by tag"),
+                feedback_pages.feedback_detractors,
             ),
             ChartSpec(
                 "chart-releases",
-                "NPS before and after each release",
+                gettext_lazy("NPS before and after each release"),
                 feedback_pages.feedback_releases,
             ),
         ),
     ),
     Page(
         "quality",
-        "Score quality",
+        gettext_lazy("Score quality"),
         "score-quality",
         _quality,
         quality_pages.quality_tables,
         (
-            ChartSpec("chart-auc", "ROC AUC by horizon", quality_pages.quality_auc),
-            ChartSpec("chart-colours", "Churn by colour", quality_pages.quality_colours),
+            ChartSpec("chart-auc", gettext_lazy("ROC AUC by horizon"), quality_pages.quality_auc),
+            ChartSpec(
+                "chart-colours", gettext_lazy("Churn by colour"), quality_pages.quality_colours
+            ),
             ChartSpec(
                 "chart-calibration",
-                "Calibration: churn by score",
+                gettext_lazy("Calibration: churn by score"),
                 quality_pages.quality_calibration,
             ),
-            ChartSpec("chart-signals", "Each signal's own AUC", quality_pages.quality_signals),
+            ChartSpec(
+                "chart-signals",
+                gettext_lazy("Each signal's own AUC"),
+                quality_pages.quality_signals,
+            ),
         ),
         monthly=False,
     ),
     Page(
         "weights",
-        "Suggested weights",
+        gettext_lazy("Suggested weights"),
         "score-quality/weights",
         lambda filters, _: weights_suggestion(filters=filters),
         quality_pages.weights_tables,
         (
             ChartSpec(
                 "chart-weights",
-                "Weights now and suggested",
+                gettext_lazy("Weights now and suggested"),
                 quality_pages.weights_compare,
                 wide=True,
             ),

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
+from django.utils.translation import gettext
 
+from accounts import formats
 from audit.trail import audit_record
 from reports.loading import Outcomes, churn_dates_known, observation_days, outcomes, snapshots_load
 from reports.tables import HORIZONS, Column, ReportFilters, Table
@@ -90,14 +92,14 @@ class BandPreview:
         now, new = colour_rows(self.current), colour_rows(self.proposed)
         return Table(
             "bands",
-            f"Bands from the score distribution: red below {self.yellow_min:g}, "
-            f"green from {self.green_min:g}",
+            gettext("Bands from the score distribution: red below %(red)s, green from %(green)s")
+            % {"red": formats.figure(self.yellow_min), "green": formats.figure(self.green_min)},
             [
-                Column("colour", "Colour", "colour"),
-                Column("share_now", "Share now", "pct"),
-                Column("churn_now", "Churn now", "pct"),
-                Column("share_proposed", "Share, proposed bands", "pct"),
-                Column("churn_proposed", "Churn, proposed bands", "pct"),
+                Column("colour", gettext("Colour"), "colour"),
+                Column("share_now", gettext("Share now"), "pct"),
+                Column("churn_now", gettext("Churn now"), "pct"),
+                Column("share_proposed", gettext("Share, proposed bands"), "pct"),
+                Column("churn_proposed", gettext("Churn, proposed bands"), "pct"),
             ],
             [
                 {
@@ -233,7 +235,7 @@ def quality_report(
     scored = [(s.score, y) for s, y in chosen if s.score is not None]
     colours = quality.churn_by_colour((s.colour, y) for s, y in chosen)
     defaults = default_signals()
-    labels = {s.key: (s.label, s.weight) for s in defaults}
+    labels = {s.key: (s.shown_label, s.weight) for s in defaults}
     # One pass gathers each component's (score, churned) pairs, the default's signals first.
     by_key: dict[str, tuple[list[float], list[bool]]] = {k: ([], []) for k in labels}
     for s, y in chosen:

@@ -2,10 +2,11 @@
 reports' so that neither module grows past a screenful of screens)."""
 
 import plotly.graph_objects as go
+from django.utils.translation import gettext
 
 from reports.charts import ACCENT, FILL, MUTED, figure_json
 from reports.quality import QualityReport, colour_rows
-from reports.tables import Column, Table
+from reports.tables import COLOUR_NAMES, Column, Table
 from reports.weights import WeightsReport, feature_kind
 
 
@@ -13,37 +14,37 @@ def quality_tables(report: QualityReport) -> list[Table]:
     return [
         Table(
             "auc",
-            "ROC AUC of the score against churn in the following days",
+            gettext("ROC AUC of the score against churn in the following days"),
             [
-                Column("horizon", "Churn within (days)", "int"),
-                Column("days", "Snapshot days", "int"),
-                Column("n", "Scored snapshots", "int"),
-                Column("churned", "Churned", "int"),
-                Column("auc", "ROC AUC", "ratio"),
+                Column("horizon", gettext("Churn within (days)"), "int"),
+                Column("days", gettext("Snapshot days"), "int"),
+                Column("n", gettext("Scored snapshots"), "int"),
+                Column("churned", gettext("Churned"), "int"),
+                Column("auc", gettext("ROC AUC"), "ratio"),
             ],
             [vars(a) for a in report.aucs],
         ),
         Table(
             "colours",
-            f"Churn within {report.horizon} days by colour",
+            gettext("Churn within %(days)d days by colour") % {"days": report.horizon},
             [
-                Column("colour", "Colour", "colour"),
-                Column("n", "Snapshots", "int"),
-                Column("share", "Share of snapshots", "pct"),
-                Column("churned", "Churned", "int"),
-                Column("churn_rate", "Churn rate", "pct"),
+                Column("colour", gettext("Colour"), "colour"),
+                Column("n", gettext("Snapshots"), "int"),
+                Column("share", gettext("Share of snapshots"), "pct"),
+                Column("churned", gettext("Churned"), "int"),
+                Column("churn_rate", gettext("Churn rate"), "pct"),
             ],
             colour_rows(report.colours),
         ),
         Table(
             "calibration",
-            f"Churn within {report.horizon} days by score decile",
+            gettext("Churn within %(days)d days by score decile") % {"days": report.horizon},
             [
-                Column("band", "Score"),
-                Column("n", "Snapshots", "int"),
-                Column("mean_score", "Mean score", "score"),
-                Column("churned", "Churned", "int"),
-                Column("churn_rate", "Churn rate", "pct"),
+                Column("band", gettext("Score")),
+                Column("n", gettext("Snapshots"), "int"),
+                Column("mean_score", gettext("Mean score"), "score"),
+                Column("churned", gettext("Churned"), "int"),
+                Column("churn_rate", gettext("Churn rate"), "pct"),
             ],
             [
                 {
@@ -58,14 +59,15 @@ def quality_tables(report: QualityReport) -> list[Table]:
         ),
         Table(
             "signals",
-            f"Each signal's own AUC (churn within {report.horizon} days)",
+            gettext("Each signal's own AUC (churn within %(days)d days)")
+            % {"days": report.horizon},
             [
-                Column("label", "Signal"),
-                Column("key", "Key"),
-                Column("weight", "Weight now", "score"),
-                Column("n", "Snapshots with data", "int"),
-                Column("coverage", "Coverage", "pct"),
-                Column("auc", "ROC AUC", "ratio"),
+                Column("label", gettext("Signal")),
+                Column("key", gettext("Key"), on_page=False),
+                Column("weight", gettext("Weight now"), "score"),
+                Column("n", gettext("Snapshots with data"), "int"),
+                Column("coverage", gettext("Coverage"), "pct"),
+                Column("auc", gettext("ROC AUC"), "ratio"),
             ],
             [{**vars(s), "coverage": round(s.coverage * 100, 2)} for s in report.signals],
         ),
@@ -91,28 +93,40 @@ def weights_tables(report: WeightsReport) -> list[Table]:
     return [
         Table(
             "weights",
-            "Current and suggested weights",
+            gettext("Current and suggested weights"),
             [
-                Column("label", "Signal"),
-                Column("kind", "Kind"),
-                Column("current_weight", "Weight now", "score"),
-                Column("suggested_weight", "Suggested", "score"),
-                Column("coefficient", "Coefficient", "ratio"),
-                Column("coverage", "Held-out coverage", "pct"),
-                Column("auc", "Own held-out AUC", "ratio"),
+                Column("label", gettext("Signal")),
+                Column("kind", gettext("Kind")),
+                Column("current_weight", gettext("Weight now"), "score"),
+                Column("suggested_weight", gettext("Suggested"), "score"),
+                Column("coefficient", gettext("Coefficient"), "ratio"),
+                Column("coverage", gettext("Held-out coverage"), "pct"),
+                Column("auc", gettext("Own held-out AUC"), "ratio"),
             ],
             rows,
         )
     ]
 
 
+def _churned() -> str:
+    # Plotly's %{...} placeholders stay out of the messages (gettext would read them as its own).
+    return gettext("churned")
+
+
+def _churned_within(days: int) -> str:
+    return gettext("Churned within %(days)d days (%%)") % {"days": days}
+
+
 def quality_auc(report: QualityReport) -> dict:
     fig = go.Figure(
         go.Bar(
-            x=[f"{a.horizon} days" for a in report.aucs],
+            x=[gettext("%(days)d days") % {"days": a.horizon} for a in report.aucs],
             y=[a.auc for a in report.aucs],
             marker_color=ACCENT,
-            text=[f"{a.churned} churned of {a.n}" for a in report.aucs],
+            text=[
+                gettext("%(churned)d churned of %(n)d") % {"churned": a.churned, "n": a.n}
+                for a in report.aucs
+            ],
             textposition="outside",
             cliponaxis=False,
             hovertemplate="%{x}: AUC %{y:.2f} (%{text})<extra></extra>",
@@ -127,7 +141,7 @@ def quality_auc(report: QualityReport) -> dict:
         xanchor="left",
         y=0.5,
         yref="y",
-        text="coin<br>toss",
+        text=gettext("coin toss").replace(" ", "<br>", 1),
         showarrow=False,
         font={"color": MUTED, "size": 11},
         align="left",
@@ -145,18 +159,18 @@ def quality_auc(report: QualityReport) -> dict:
 def quality_colours(report: QualityReport) -> dict:
     fig = go.Figure(
         go.Bar(
-            x=[b.name.title() for b in report.colours],
+            x=[str(COLOUR_NAMES[b.name]) for b in report.colours],
             y=[b.rate for b in report.colours],
             marker_color=[FILL[b.name] for b in report.colours],
             text=[f"{b.churned}/{b.n}" for b in report.colours],
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="%{x}: %{y:.1f}% churned (%{text})<extra></extra>",
+            hovertemplate="%{x}: %{y:.1f}% " + _churned() + " (%{text})<extra></extra>",
         )
     )
     return figure_json(
         fig,
-        yaxis_title=f"Churned within {report.horizon} days (%)",
+        yaxis_title=_churned_within(report.horizon),
         hovermode="closest",
         height=260,
     )
@@ -175,13 +189,16 @@ def quality_calibration(report: QualityReport) -> dict:
             text=[f"{b.churned}/{b.n}" for b in bins],
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="Score %{x}: %{y:.1f}% churned (%{text})<extra></extra>",
+            hovertemplate=gettext("Score")
+            + " %{x}: %{y:.1f}% "
+            + _churned()
+            + " (%{text})<extra></extra>",
         )
     )
     return figure_json(
         fig,
-        xaxis_title="Score",
-        yaxis_title=f"Churned within {report.horizon} days (%)",
+        xaxis_title=gettext("Score"),
+        yaxis_title=_churned_within(report.horizon),
         hovermode="closest",
     )
 
@@ -215,14 +232,14 @@ def weights_compare(report: WeightsReport) -> dict:
             go.Bar(
                 y=labels,
                 x=[r.feature.current_weight for r in rows],
-                name="Now (as set)",
+                name=gettext("Now (as set)"),
                 orientation="h",
                 marker_color=FILL["grey"],
             ),
             go.Bar(
                 y=labels,
                 x=[r.suggested_weight for r in rows],
-                name="Suggested (of 100)",
+                name=gettext("Suggested (of 100)"),
                 orientation="h",
                 marker_color=ACCENT,
             ),
@@ -232,7 +249,7 @@ def weights_compare(report: WeightsReport) -> dict:
         fig,
         barmode="group",
         height=max(240, 60 + 44 * len(rows)),
-        xaxis_title="Weight",
+        xaxis_title=gettext("Weight"),
         margin={"l": 180, "r": 20, "t": 30, "b": 40},
         hovermode="y unified",
     )

@@ -30,6 +30,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.utils.translation import gettext
+
+from accounts import formats
+
 ZERO = Decimal("0")
 # A renewal or a trial's paid line may start a little after the old line ended (paperwork,
 # a lapsed card): within this many days it still counts as following it.
@@ -72,7 +76,8 @@ class Month:
 
     @property
     def label(self) -> str:
-        return f"{self.start:%b %Y}" + (" (to date)" if self.partial else "")
+        """The month in the reader's format, e.g. "Dec 2026 (to date)"."""
+        return formats.month(self.start) + (" " + gettext("(to date)") if self.partial else "")
 
     @property
     def key(self) -> str:

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.utils.translation import gettext, ngettext
+
+from accounts import formats
 from reports import retention
 from reports.loading import customers_load
 from reports.nps import nps_totals
@@ -30,8 +33,8 @@ class Span:
     def label(self) -> str:
         if not self.months:
             return "–"
-        return f"{self.first:%-d %b %Y} – {self.last:%-d %b %Y}" + (
-            " (to date)" if self.to_date else ""
+        return formats.day_range(self.first, self.last) + (
+            " " + gettext("(to date)") if self.to_date else ""
         )
 
 
@@ -70,11 +73,11 @@ def _figure(kind: str, value: float | None) -> str:
     if value is None:
         return "–"
     if kind == "money":
-        return f"{value:,.0f}"
+        return formats.money(value)
     if kind == "pct":
-        return f"{value:.1f}%"
+        return f"{formats.number(value, 1)}%"
     if kind == "nps":
-        return f"{value:.0f}"
+        return formats.number(value)
     return duration_text(value)
 
 
@@ -127,15 +130,24 @@ class Measure:
         if change is None:
             return "–"
         if self.kind == "money":
-            text = _signed(f"{abs(change):,.0f}", round(change))
+            text = _signed(formats.money(abs(change)), round(change))
             if self.change_pct is not None:
                 pct = self.change_pct
-                text += f" ({_signed(f'{abs(pct):.1f}', round(pct, 1))}%)"
+                text += f" ({_signed(formats.number(abs(pct), 1), round(pct, 1))}%)"
             return text
         if self.kind in ("pct", "nps"):
             digits = 1 if self.kind == "pct" else 0
-            return _signed(f"{abs(change):.{digits}f} pts", round(change, digits))
+            points = gettext("%(n)s pts") % {"n": formats.number(abs(change), digits)}
+            return _signed(points, round(change, digits))
         return _signed(duration_text(abs(change)), round(change, 1))
+
+    @property
+    def direction_label(self) -> str:
+        return {
+            "better": gettext("better"),
+            "worse": gettext("worse"),
+            "same": gettext("same"),
+        }.get(self.direction, "")
 
     @property
     def direction(self) -> str:
@@ -164,8 +176,18 @@ class RoiReport:
         }
 
 
-def _outcome_basis(o: retention.Outcome, what: str) -> str:
-    return f"{o.followed:,} of {o.due:,} {what}"
+def _lines_basis(o: retention.Outcome) -> str:
+    return ngettext("%(n)s of %(due)s line due", "%(n)s of %(due)s lines due", o.due) % {
+        "n": formats.number(o.followed),
+        "due": formats.number(o.due),
+    }
+
+
+def _trials_basis(o: retention.Outcome) -> str:
+    return ngettext("%(n)s of %(due)s trial ended", "%(n)s of %(due)s trials ended", o.due) % {
+        "n": formats.number(o.followed),
+        "due": formats.number(o.due),
+    }
 
 
 def measures(
@@ -192,7 +214,7 @@ def measures(
 
     def accounts(kind: str, i: int) -> str:
         n = sum(mv.counts[kind] for mv in moves[i])
-        return f"{n:,} account{'s' if n != 1 else ''}"
+        return ngettext("%(n)s account", "%(n)s accounts", n) % {"n": formats.number(n)}
 
     spans = (current, previous)
     renewals = [
@@ -204,13 +226,25 @@ def measures(
         for s in spans
     ]
     mrr = [float(m[-1].mrr_end) for m in moves]
-    ends = [f"on {s.months[-1].end:%-d %b %Y}" for s in spans]
-    answers = [f"{n.responses:,} answer{'s' if n.responses != 1 else ''}" for n in nps]
-    answered = [f"{r.n:,} ticket{'s' if r.n != 1 else ''} answered" for r in response]
+    ends = [gettext("on %(day)s") % {"day": formats.day(s.months[-1].end)} for s in spans]
+    answers = [
+        (
+            ngettext("%(n)s answer, small sample", "%(n)s answers, small sample", n.responses)
+            if n.small_sample
+            else ngettext("%(n)s answer", "%(n)s answers", n.responses)
+        )
+        % {"n": formats.number(n.responses)}
+        for n in nps
+    ]
+    answered = [
+        ngettext("%(n)s ticket answered", "%(n)s tickets answered", r.n)
+        % {"n": formats.number(r.n)}
+        for r in response
+    ]
     return [
         Measure(
             "upsell",
-            "Upsell MRR",
+            gettext("Upsell MRR"),
             "money",
             total("upsell", 0),
             total("upsell", 1),
@@ -221,7 +255,7 @@ def measures(
         ),
         Measure(
             "cross_sell",
-            "Cross-sell MRR",
+            gettext("Cross-sell MRR"),
             "money",
             total("cross_sell", 0),
             total("cross_sell", 1),
@@ -232,12 +266,12 @@ def measures(
         ),
         Measure(
             "renewal_rate",
-            "Renewal rate",
+            gettext("Renewal rate"),
             "pct",
             renewals[0].rate,
             renewals[1].rate,
-            _outcome_basis(renewals[0], "lines due"),
-            _outcome_basis(renewals[1], "lines due"),
+            _lines_basis(renewals[0]),
+            _lines_basis(renewals[1]),
             "report_renewals",
             "table-history",
         ),
@@ -257,12 +291,12 @@ def measures(
         ),
         Measure(
             "trial_conversion",
-            "Trial conversion",
+            gettext("Trial conversion"),
             "pct",
             trials[0].rate,
             trials[1].rate,
-            _outcome_basis(trials[0], "trials ended"),
-            _outcome_basis(trials[1], "trials ended"),
+            _trials_basis(trials[0]),
+            _trials_basis(trials[1]),
             "report_roi",
             "table-trials",
         ),
@@ -272,15 +306,15 @@ def measures(
             "nps",
             nps[0].score,
             nps[1].score,
-            answers[0] + (", small sample" if nps[0].small_sample else ""),
-            answers[1] + (", small sample" if nps[1].small_sample else ""),
+            answers[0],
+            answers[1],
             "report_nps",
             "table-monthly",
             small_sample=nps[0].small_sample or nps[1].small_sample,
         ),
         Measure(
             "response_time",
-            "Support: median first response",
+            gettext("Support: median first response"),
             "hours",
             response[0].median,
             response[1].median,

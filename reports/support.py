@@ -4,12 +4,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.utils import timezone
 
 from reports import retention
 from reports.retention import Month
-from reports.tables import ReportFilters, duration_text
+from reports.tables import PRIORITY_NAMES, ReportFilters, duration_text
 from signals.models import Ticket, TicketPriority
 
 # ---------------------------------------------------------------- support
@@ -20,13 +21,17 @@ PRIORITIES = [p.value for p in TicketPriority]
 
 @dataclass(frozen=True)
 class SupportRow:
-    label: str
+    label: Any  # the period: a Month, or the whole period (reports.tables.Labelled)
     priority: str
     opened: int
     response: retention.Spread
     resolution: retention.Spread
     unanswered: int
     unresolved: int
+
+    @property
+    def priority_label(self) -> str:
+        return str(PRIORITY_NAMES.get(self.priority, self.priority))
 
     @property
     def response_text(self) -> str:
@@ -42,7 +47,8 @@ class SupportReport:
     by_month_priority: list[tuple[Month, SupportRow]]
 
 
-def _support_row(label: str, priority: str, tickets: list[tuple]) -> SupportRow:
+def _support_row(label, priority: str, tickets: list[tuple]) -> SupportRow:
+    """`label`: the row's period, a Month or the whole period (reports.tables.Labelled)."""
     response = [(r - o).total_seconds() / 3600 for o, r, _ in tickets if r is not None]
     resolution = [(s - o).total_seconds() / 3600 for o, _, s in tickets if s is not None]
     return SupportRow(
@@ -99,18 +105,14 @@ def support_report(*, filters: ReportFilters) -> SupportReport:
         grouped[(month, priority)].append((opened, responded, resolved))
     months = filters.months
     by_month = [
-        _support_row(m.label, "all", [t for p in PRIORITIES for t in grouped.get((m.start, p), [])])
+        _support_row(m, "all", [t for p in PRIORITIES for t in grouped.get((m.start, p), [])])
         for m in months
     ]
     by_priority = [
-        _support_row(
-            filters.period_label, p, [t for m in months for t in grouped.get((m.start, p), [])]
-        )
+        _support_row(filters.whole, p, [t for m in months for t in grouped.get((m.start, p), [])])
         for p in PRIORITIES
     ]
     detail = [
-        (m, _support_row(m.label, p, grouped.get((m.start, p), [])))
-        for m in months
-        for p in PRIORITIES
+        (m, _support_row(m, p, grouped.get((m.start, p), []))) for m in months for p in PRIORITIES
     ]
     return SupportReport(filters, by_month, by_priority, detail)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from reports import retention
 from reports.churn import ChurnReport
@@ -13,7 +14,21 @@ from reports.portfolio import Mover, PortfolioReport
 from reports.renewals import RenewalsReport
 from reports.roi import RoiReport
 from reports.support import SupportReport, SupportRow
-from reports.tables import COLOURS, Column, Table, pct_or_none
+from reports.tables import (
+    COLOUR_ACCOUNTS,
+    COLOUR_MRR,
+    COLOURS,
+    PRIORITY_NAMES,
+    Column,
+    Table,
+    pct_or_none,
+)
+
+DIRECTIONS = {
+    "better": gettext_lazy("better"),
+    "worse": gettext_lazy("worse"),
+    "same": gettext_lazy("same"),
+}
 
 
 def portfolio_tables(report: PortfolioReport) -> list[Table]:
@@ -27,19 +42,19 @@ def portfolio_tables(report: PortfolioReport) -> list[Table]:
         }
         for i, day in enumerate(report.days)
     ][::-1]
-    columns = [Column("date", "Day", "date")]
-    columns += [Column(f"{c}_accounts", f"{c.title()} accounts", "int") for c in COLOURS]
-    columns += [Column("accounts", "All accounts", "int")]
-    columns += [Column(f"{c}_mrr", f"{c.title()} MRR", "money") for c in COLOURS]
-    columns += [Column("mrr", "All MRR", "money")]
+    columns = [Column("date", gettext("Day"), "date")]
+    columns += [Column(f"{c}_accounts", str(COLOUR_ACCOUNTS[c]), "int") for c in COLOURS]
+    columns += [Column("accounts", gettext("All accounts"), "int")]
+    columns += [Column(f"{c}_mrr", str(COLOUR_MRR[c]), "money") for c in COLOURS]
+    columns += [Column("mrr", gettext("All MRR"), "money")]
     mover_columns = [
-        Column("account", "Account", "account"),
-        Column("external_id", "External id", on_page=False),
-        Column("before", "Score then", "score"),
-        Column("colour_before", "Then", "colour"),
-        Column("after", "Score now", "score"),
-        Column("colour_after", "Now", "colour"),
-        Column("delta", "Change", "delta"),
+        Column("account", gettext("Account"), "account"),
+        Column("external_id", gettext("External id"), on_page=False),
+        Column("before", gettext("Score then"), "score"),
+        Column("colour_before", gettext("Then"), "colour"),
+        Column("after", gettext("Score now"), "score"),
+        Column("colour_after", gettext("Now"), "colour"),
+        Column("delta", gettext("Change"), "delta"),
     ]
 
     def mover_rows(movers: list[Mover]) -> list[dict]:
@@ -58,16 +73,16 @@ def portfolio_tables(report: PortfolioReport) -> list[Table]:
         ]
 
     return [
-        Table("daily", "Accounts and MRR per colour, by day", columns, daily, limit=14),
-        Table("fallers", "Biggest falls", mover_columns, mover_rows(report.fallers)),
-        Table("risers", "Biggest rises", mover_columns, mover_rows(report.risers)),
+        Table("daily", gettext("Accounts and MRR per colour, by day"), columns, daily, limit=14),
+        Table("fallers", gettext("Biggest falls"), mover_columns, mover_rows(report.fallers)),
+        Table("risers", gettext("Biggest rises"), mover_columns, mover_rows(report.risers)),
     ]
 
 
 def churn_tables(report: ChurnReport) -> list[Table]:
-    def retention_row(label: str, r: retention.Retention) -> dict:
+    def retention_row(period, r: retention.Retention) -> dict:
         return {
-            "period": label,
+            "period": period,
             "start": r.start,
             "end": r.end,
             "active": r.active,
@@ -81,23 +96,24 @@ def churn_tables(report: ChurnReport) -> list[Table]:
         }
 
     columns = [
-        Column("period", "Month"),
-        Column("start", "From", "date", on_page=False),
-        Column("end", "To (exclusive)", "date", on_page=False),
-        Column("active", "Active at start", "int"),
-        Column("churned", "Churned", "int"),
-        Column("logo_churn", "Logo churn", "pct"),
-        Column("mrr_start", "MRR at start", "money"),
-        Column("mrr_end_capped", "MRR at end, capped", "money"),
-        Column("mrr_end", "MRR at end", "money"),
-        Column("grr", "GRR", "pct"),
-        Column("nrr", "NRR", "pct"),
+        Column("period", gettext("Month"), "label"),
+        Column("start", gettext("From"), "date", on_page=False),
+        Column("end", gettext("To (exclusive)"), "date", on_page=False),
+        Column("active", gettext("Active at start"), "int"),
+        Column("churned", gettext("Churned"), "int"),
+        Column("logo_churn", gettext("Logo churn"), "pct"),
+        Column("mrr_start", gettext("MRR at start"), "money"),
+        Column("mrr_end_capped", gettext("MRR at end, capped"), "money"),
+        Column("mrr_end", gettext("MRR at end"), "money"),
+        Column("grr", gettext("GRR"), "pct"),
+        Column("nrr", gettext("NRR"), "pct"),
     ]
-    monthly = [retention_row(m.label, r) for m, r in report.months]
+    monthly = [retention_row(m, r) for m, r in report.months]
     if report.period is not None:
-        monthly.append(retention_row(report.filters.period_label, report.period))
-    segment_columns = [Column("segment", "Segment"), *columns[1:]]
-    segments = [{**retention_row(label, r), "segment": label} for label, r in report.by_segment]
+        monthly.append(retention_row(report.filters.whole, report.period))
+    segment_columns = [Column("segment", gettext("Segment")), *columns[1:]]
+    whole = report.filters.whole
+    segments = [{**retention_row(whole, r), "segment": label} for label, r in report.by_segment]
     reasons = [
         {"reason": reason, "accounts": n, "mrr_lost": mrr} for reason, n, mrr in report.by_reason
     ]
@@ -115,37 +131,37 @@ def churn_tables(report: ChurnReport) -> list[Table]:
     return [
         Table(
             "monthly",
-            "Logo churn, GRR and NRR by month",
+            gettext("Logo churn, GRR and NRR by month"),
             columns,
             monthly,
-            note=report.filters.partial_note("logo churn, GRR and NRR"),
+            note=report.filters.partial_note(gettext("logo churn, GRR and NRR")),
         ),
         Table(
             "segments",
-            f"By segment, {report.filters.period_label.lower()}",
+            gettext("By segment, %(period)s") % {"period": report.filters.period_label.lower()},
             segment_columns,
             segments,
         ),
         Table(
             "reasons",
-            "Churned accounts in the period by reason",
+            gettext("Churned accounts in the period by reason"),
             [
-                Column("reason", "Reason"),
-                Column("accounts", "Accounts", "int"),
-                Column("mrr_lost", "MRR lost", "money"),
+                Column("reason", gettext("Reason")),
+                Column("accounts", gettext("Accounts"), "int"),
+                Column("mrr_lost", gettext("MRR lost"), "money"),
             ],
             reasons,
         ),
         Table(
             "survival",
-            "Survival by months since the first subscription",
+            gettext("Survival by months since the first subscription"),
             [
-                Column("month", "Whole months as a customer", "int"),
-                Column("at_risk", "Customers that long or longer", "int"),
-                Column("churned", "Left at this tenure", "int"),
-                Column("censored", "Still customers at the cut-off", "int"),
-                Column("survival", "Survival", "pct"),
-                Column("hazard", "Share leaving", "pct"),
+                Column("month", gettext("Whole months as a customer"), "int"),
+                Column("at_risk", gettext("Customers that long or longer"), "int"),
+                Column("churned", gettext("Left at this tenure"), "int"),
+                Column("censored", gettext("Still customers at the cut-off"), "int"),
+                Column("survival", gettext("Survival"), "pct"),
+                Column("hazard", gettext("Share leaving"), "pct"),
             ],
             survival,
             limit=60,
@@ -177,7 +193,8 @@ def renewals_tables(report: RenewalsReport) -> list[Table]:
     any_booked = any(d.booked for d in report.upcoming)
     windows = [
         {
-            "window": f"Next {w.days} days",
+            "window": ngettext("Next %(days)d day", "Next %(days)d days", w.days)
+            % {"days": w.days},
             "lines": w.lines,
             "accounts": w.accounts,
             "arr": w.arr,
@@ -186,9 +203,9 @@ def renewals_tables(report: RenewalsReport) -> list[Table]:
         }
         for w in report.windows
     ]
-    rows = [(m.label, o) for m, o in report.history]
+    rows = [(m, o) for m, o in report.history]
     if report.period is not None:
-        rows.append((report.filters.period_label, report.period))
+        rows.append((report.filters.whole, report.period))
     history = [
         {
             "period": label,
@@ -202,61 +219,63 @@ def renewals_tables(report: RenewalsReport) -> list[Table]:
     return [
         Table(
             "windows",
-            "Renewal pipeline",
+            gettext("Renewal pipeline"),
             [
-                Column("window", "Window"),
-                Column("lines", "Lines due", "int"),
-                Column("accounts", "Accounts", "int"),
-                Column("arr", "ARR due", "money"),
-                Column("arr_at_risk", "ARR at risk", "money"),
-                Column("share_at_risk", "Share at risk", "pct"),
+                Column("window", gettext("Window")),
+                Column("lines", gettext("Lines due"), "int"),
+                Column("accounts", gettext("Accounts"), "int"),
+                Column("arr", gettext("ARR due"), "money"),
+                Column("arr_at_risk", gettext("ARR at risk"), "money"),
+                Column("share_at_risk", gettext("Share at risk"), "pct"),
             ],
             windows,
         ),
         Table(
             "upcoming",
-            "Subscription lines ending in the next 90 days, most ARR at risk first",
+            gettext("Subscription lines ending in the next 90 days, most ARR at risk first"),
             [
-                Column("account", "Account", "account"),
-                Column("external_id", "External id", on_page=False),
-                Column("subscription_id", "Subscription", on_page=False),
-                Column("product", "Product"),
-                Column("end_date", "Ends", "date"),
-                Column("days_left", "Days left", "int"),
-                Column("colour", "Health", "colour"),
-                Column("mrr", "MRR", "money"),
-                Column("arr", "ARR", "money"),
-                Column("arr_at_risk", "ARR at risk", "money"),
-                Column("renewal_booked", "Renewal booked", "flag", on_page=any_booked),
+                Column("account", gettext("Account"), "account"),
+                Column("external_id", gettext("External id"), on_page=False),
+                Column("subscription_id", gettext("Subscription"), on_page=False),
+                Column("product", gettext("Product")),
+                Column("end_date", gettext("Ends"), "date"),
+                Column("days_left", gettext("Days left"), "int"),
+                Column("colour", gettext("Health"), "colour"),
+                Column("mrr", gettext("MRR"), "money"),
+                Column("arr", gettext("ARR"), "money"),
+                Column("arr_at_risk", gettext("ARR at risk"), "money"),
+                Column("renewal_booked", gettext("Renewal booked"), "flag", on_page=any_booked),
             ],
             upcoming,
             limit=100,
             note=""
             if any_booked or not upcoming
-            else "No line due has its renewal booked yet (a paid line of the account starting "
-            "on or after its end), so all their ARR counts as at risk unless the account is "
-            "green; the CSV keeps the “renewal_booked” column.",
+            else gettext(
+                "No line due has its renewal booked yet (a paid line of the account starting "
+                "on or after its end), so all their ARR counts as at risk unless the account "
+                "is green; the CSV keeps the “renewal_booked” column."
+            ),
         ),
         Table(
             "history",
-            "Renewal rate by month (lines due ÷ renewed)",
+            gettext("Renewal rate by month (lines due ÷ renewed)"),
             [
-                Column("period", "Month"),
-                Column("due", "Lines due", "int"),
-                Column("renewed", "Renewed", "int"),
-                Column("pending", "Not yet (in grace)", "int"),
-                Column("renewal_rate", "Renewal rate", "pct"),
+                Column("period", gettext("Month"), "label"),
+                Column("due", gettext("Lines due"), "int"),
+                Column("renewed", gettext("Renewed"), "int"),
+                Column("pending", gettext("Not yet (in grace)"), "int"),
+                Column("renewal_rate", gettext("Renewal rate"), "pct"),
             ],
             history,
-            note=report.filters.partial_note("renewal rate (of the lines due by today)"),
+            note=report.filters.partial_note(gettext("renewal rate (of the lines due by today)")),
         ),
     ]
 
 
 def nps_tables(report: NpsReport) -> list[Table]:
-    def row(label: str, n: retention.Nps) -> dict:
+    def row(period, n: retention.Nps) -> dict:
         return {
-            "period": label,
+            "period": period,
             "responses": n.responses,
             "promoters": n.promoters,
             "passives": n.passives,
@@ -267,35 +286,39 @@ def nps_tables(report: NpsReport) -> list[Table]:
             "small_sample": n.small_sample,
         }
 
-    rows = [row(m.label, n) for m, n in report.months]
-    rows.append(row(report.filters.period_label, report.period))
+    rows = [row(m, n) for m, n in report.months]
+    rows.append(row(report.filters.whole, report.period))
     return [
         Table(
             "monthly",
-            "NPS by month",
+            gettext("NPS by month"),
             [
-                Column("period", "Month"),
-                Column("responses", "Answers", "int"),
-                Column("promoters", "Promoters (9–10)", "int"),
-                Column("passives", "Passives (7–8)", "int"),
-                Column("detractors", "Detractors (0–6)", "int"),
-                Column("promoters_pct", "% promoters", "pct"),
-                Column("detractors_pct", "% detractors", "pct"),
-                Column("nps", "NPS", "score"),
-                Column("small_sample", f"Fewer than {retention.SMALL_SAMPLE} answers", "flag"),
+                Column("period", gettext("Month"), "label"),
+                Column("responses", gettext("Answers"), "int"),
+                Column("promoters", gettext("Promoters (9–10)"), "int"),
+                Column("passives", gettext("Passives (7–8)"), "int"),
+                Column("detractors", gettext("Detractors (0–6)"), "int"),
+                Column("promoters_pct", gettext("Promoters, %"), "pct"),
+                Column("detractors_pct", gettext("Detractors, %"), "pct"),
+                Column("nps", gettext("NPS"), "score"),
+                Column(
+                    "small_sample",
+                    gettext("Fewer than %(n)d answers") % {"n": retention.SMALL_SAMPLE},
+                    "flag",
+                ),
             ],
             rows,
-            note=report.filters.partial_note("answers and NPS"),
+            note=report.filters.partial_note(gettext("answers and NPS")),
         ),
         Table(
             "comments",
-            "Latest comments",
+            gettext("Latest comments"),
             [
-                Column("responded_on", "Answered", "date"),
-                Column("account", "Account", "account"),
-                Column("score", "Score", "int"),
-                Column("category", "Category"),
-                Column("comment", "Comment"),
+                Column("responded_on", gettext("Answered"), "date"),
+                Column("account", gettext("Account"), "account"),
+                Column("score", gettext("Score"), "int"),
+                Column("category", gettext("Category")),
+                Column("comment", gettext("Comment")),
             ],
             [
                 {
@@ -329,38 +352,40 @@ def support_tables(report: SupportReport) -> list[Table]:
         }
 
     columns = [
-        Column("period", "Opened in"),
-        Column("priority", "Priority"),
-        Column("opened", "Tickets", "int"),
-        Column("response_median_h", "First response, median", "hours"),
-        Column("response_mean_h", "First response, mean", "hours"),
-        Column("resolution_median_h", "Resolution, median", "hours"),
-        Column("resolution_mean_h", "Resolution, mean", "hours"),
-        Column("unanswered", "Not answered yet", "int"),
-        Column("unresolved", "Not resolved yet", "int"),
+        Column("period", gettext("Opened in"), "label"),
+        Column("priority", gettext("Priority"), words=PRIORITY_NAMES),
+        Column("opened", gettext("Tickets"), "int"),
+        Column("response_median_h", gettext("First response, median"), "hours"),
+        Column("response_mean_h", gettext("First response, mean"), "hours"),
+        Column("resolution_median_h", gettext("Resolution, median"), "hours"),
+        Column("resolution_mean_h", gettext("Resolution, mean"), "hours"),
+        Column("unanswered", gettext("Not answered yet"), "int"),
+        Column("unresolved", gettext("Not resolved yet"), "int"),
     ]
     return [
         Table(
             "monthly",
-            "By month, all priorities",
+            gettext("By month, all priorities"),
             columns,
             [row(r) for r in report.by_month],
             note=report.filters.partial_note(
-                "medians and means (recent tickets not answered or resolved yet have no time)"
+                gettext(
+                    "medians and means (recent tickets not answered or resolved yet have no time)"
+                )
             ),
         ),
         Table(
             "priorities",
-            f"By priority, {report.filters.period_label.lower()}",
+            gettext("By priority, %(period)s") % {"period": report.filters.period_label.lower()},
             columns,
             [row(r) for r in report.by_priority],
         ),
         Table(
             "detail",
-            "By month and priority",
+            gettext("By month and priority"),
             columns,
             [row(r) for _, r in report.by_month_priority],
-            note=report.filters.partial_note("medians and means"),
+            note=report.filters.partial_note(gettext("medians and means")),
         ),
     ]
 
@@ -394,7 +419,7 @@ def measure_rows(report: RoiReport) -> list[dict]:
 def roi_tables(report: RoiReport) -> list[Table]:
     movements = [
         {
-            "period": m.label,
+            "period": m,
             "mrr_start": mv.mrr_start,
             "new": mv.new,
             "upsell": mv.upsell,
@@ -416,7 +441,7 @@ def roi_tables(report: RoiReport) -> list[Table]:
         totals = report.totals
         movements.append(
             {
-                "period": report.filters.period_label,
+                "period": report.filters.whole,
                 "mrr_start": report.months[0][1].mrr_start,
                 **totals,
                 "net": report.months[-1][1].mrr_end - report.months[0][1].mrr_start,
@@ -430,7 +455,7 @@ def roi_tables(report: RoiReport) -> list[Table]:
         )
     trials = [
         {
-            "period": m.label,
+            "period": m,
             "trials_ended": o.due,
             "converted": o.followed,
             "pending": o.pending,
@@ -440,67 +465,68 @@ def roi_tables(report: RoiReport) -> list[Table]:
     ]
     current, previous = report.current, report.previous
     measures_note = (
-        f"This period: {current.label}. Previous period of the same length: {previous.label}."
+        gettext("This period: %(now)s. Previous period of the same length: %(before)s.")
+        % {"now": current.label, "before": previous.label}
         if current and previous and report.measures
         else ""
     )
     if report.filters.partial:
-        measures_note += (
-            " The period runs to today, so the previous one ends on the same day of its month: "
+        measures_note += " " + gettext(
+            "The period runs to today, so the previous one ends on the same day of its month: "
             "a partial month is compared with a partial month."
         )
     return [
         Table(
             "measures",
-            "CS ROI: the eight measures against the previous period",
+            gettext("CS ROI: the eight measures against the previous period"),
             [
-                Column("measure", "Measure", "link"),
-                Column("key", "Key", on_page=False),
-                Column("now_text", "This period", "figure"),
-                Column("now_basis", "Based on"),
-                Column("before_text", "Previous period", "figure"),
-                Column("before_basis", "Based on (previous)"),
-                Column("change_text", "Change", "figure"),
-                Column("direction", "Better or worse"),
-                Column("now", "This period", "ratio", on_page=False),
-                Column("before", "Previous period", "ratio", on_page=False),
-                Column("change", "Change", "ratio", on_page=False),
-                Column("unit", "Unit", on_page=False),
+                Column("measure", gettext("Measure"), "link"),
+                Column("key", gettext("Key"), on_page=False),
+                Column("now_text", gettext("This period"), "figure"),
+                Column("now_basis", gettext("Based on")),
+                Column("before_text", gettext("Previous period"), "figure"),
+                Column("before_basis", gettext("Based on (previous)")),
+                Column("change_text", gettext("Change"), "figure"),
+                Column("direction", gettext("Better or worse"), words=DIRECTIONS),
+                Column("now", gettext("This period"), "ratio", on_page=False),
+                Column("before", gettext("Previous period"), "ratio", on_page=False),
+                Column("change", gettext("Change"), "ratio", on_page=False),
+                Column("unit", gettext("Unit"), on_page=False),
             ],
             measure_rows(report),
             note=measures_note,
         ),
         Table(
             "movements",
-            "MRR movements by month",
+            gettext("MRR movements by month"),
             [
-                Column("period", "Month"),
-                Column("mrr_start", "MRR at start", "money"),
-                Column("new", "New", "money"),
-                Column("upsell", "Upsell", "money"),
-                Column("cross_sell", "Cross-sell", "money"),
-                Column("downsell", "Downsell", "money"),
-                Column("churned", "Churned", "money"),
-                Column("net", "Net change", "money"),
-                Column("mrr_end", "MRR at end", "money"),
-                Column("arr_end", "ARR at end", "money"),
-                Column("accounts_upsell", "Upsold accounts", "int"),
-                Column("accounts_cross_sell", "Cross-sold accounts", "int"),
+                Column("period", gettext("Month"), "label"),
+                Column("mrr_start", gettext("MRR at start"), "money"),
+                Column("new", gettext("New"), "money"),
+                Column("upsell", gettext("Upsell"), "money"),
+                Column("cross_sell", gettext("Cross-sell"), "money"),
+                Column("downsell", gettext("Downsell"), "money"),
+                Column("churned", gettext("Churned"), "money"),
+                Column("net", gettext("Net change"), "money"),
+                Column("mrr_end", gettext("MRR at end"), "money"),
+                Column("arr_end", gettext("ARR at end"), "money"),
+                Column("accounts_upsell", gettext("Upsold accounts"), "int"),
+                Column("accounts_cross_sell", gettext("Cross-sold accounts"), "int"),
             ],
             movements,
-            note=report.filters.partial_note("MRR movements"),
+            note=report.filters.partial_note(gettext("MRR movements")),
         ),
         Table(
             "trials",
-            "Trial-to-paid conversion by month the trial ended",
+            gettext("Trial-to-paid conversion by month the trial ended"),
             [
-                Column("period", "Month"),
-                Column("trials_ended", "Trials ended", "int"),
-                Column("converted", "Converted", "int"),
-                Column("pending", "Not yet (in grace)", "int"),
-                Column("conversion", "Conversion", "pct"),
+                Column("period", gettext("Month"), "label"),
+                Column("trials_ended", gettext("Trials ended"), "int"),
+                Column("converted", gettext("Converted"), "int"),
+                Column("pending", gettext("Not yet (in grace)"), "int"),
+                Column("conversion", gettext("Conversion"), "pct"),
             ],
             trials,
-            note=report.filters.partial_note("trial conversion"),
+            note=report.filters.partial_note(gettext("trial conversion")),
         ),
     ]

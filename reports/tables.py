@@ -2,19 +2,48 @@
 table spec (columns, kinds, rows) that a page renders and a CSV export writes."""
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
+from accounts import formats
 from accounts.models import Segment
 from reports import retention
 from reports.retention import Month
 
 COLOURS = ("red", "yellow", "green", "grey")
+COLOUR_NAMES = {
+    "red": gettext_lazy("Red"),
+    "yellow": gettext_lazy("Yellow"),
+    "green": gettext_lazy("Green"),
+    "grey": gettext_lazy("Grey"),
+}
+PRIORITY_NAMES = {
+    "all": gettext_lazy("All priorities"),
+    "low": gettext_lazy("Low"),
+    "normal": gettext_lazy("Normal"),
+    "high": gettext_lazy("High"),
+    "critical": gettext_lazy("Critical"),
+}
+# Column headings per colour, whole messages: the colour's word agrees with its noun.
+COLOUR_ACCOUNTS = {
+    "red": gettext_lazy("Red accounts"),
+    "yellow": gettext_lazy("Yellow accounts"),
+    "green": gettext_lazy("Green accounts"),
+    "grey": gettext_lazy("Grey accounts"),
+}
+COLOUR_MRR = {
+    "red": gettext_lazy("Red MRR"),
+    "yellow": gettext_lazy("Yellow MRR"),
+    "green": gettext_lazy("Green MRR"),
+    "grey": gettext_lazy("Grey MRR"),
+}
 HORIZONS = (30, 60, 90)
 DEFAULT_MONTHS = 6
 MAX_MONTHS = 60
@@ -25,7 +54,8 @@ SAMPLE_STEP_DAYS = 7
 MAX_OBSERVATION_DAYS = 13
 # Portfolio health is drawn day by day over up to two months, one day a week beyond.
 DAILY_UP_TO_DAYS = 62
-NOT_RECORDED = "not recorded"
+NOT_RECORDED = gettext_lazy("not recorded")
+CENTS = Decimal("0.01")
 
 
 # ---------------------------------------------------------------- the period and the filters
@@ -86,21 +116,35 @@ class ReportFilters:
     @property
     def period_label(self) -> str:
         """ "Whole period", "(to date)" when it ends in the current month."""
-        return "Whole period (to date)" if self.partial else "Whole period"
+        return _("Whole period (to date)") if self.partial else _("Whole period")
+
+    @property
+    def whole(self) -> "Labelled":
+        """The whole period as a table's period cell (its CSV value: the months, ISO)."""
+        return WholePeriod(self.period_label, f"{self.first:%Y-%m}/{self.last:%Y-%m}")
 
     def partial_note(self, measures: str) -> str:
         """What a table says when the period ends in the current month: that month's
-        `measures` cover fewer days than a whole month's, and the whole period ends today."""
+        `measures` (translated words) cover fewer days than a whole month's, and the whole
+        period ends today."""
         m = self.partial
         if m is None:
             return ""
         last = m.end - timedelta(days=1)
-        days = f"{m.start:%-d}–{last:%-d %b}" if last > m.start else f"{m.start:%-d %b}"
-        return (
-            f"{m.label} is a partial month ({days}, {(m.end - m.start).days} of "
-            f"{(retention.add_months(m.start, 1) - m.start).days} days): its {measures} are "
-            "not comparable with whole months', and the whole-period row ends today too."
-        )
+        whole = (retention.add_months(m.start, 1) - m.start).days
+        return ngettext(
+            "%(month)s is a partial month (%(days)s, %(n)d of %(whole)d days): its %(measures)s "
+            "are not comparable with whole months', and the whole-period row ends today too.",
+            "%(month)s is a partial month (%(days)s, %(n)d of %(whole)d days): its %(measures)s "
+            "are not comparable with whole months', and the whole-period row ends today too.",
+            whole,
+        ) % {
+            "month": m.label,
+            "days": formats.day_range(m.start, last),
+            "n": (m.end - m.start).days,
+            "whole": whole,
+            "measures": measures,
+        }
 
     def query(self, **changes: Any) -> dict[str, str]:
         params = {
@@ -120,13 +164,36 @@ NUMERIC_KINDS = ("int", "money", "pct", "ratio", "score", "delta", "hours", "fig
 
 
 @dataclass(frozen=True)
+class Labelled:
+    """A cell of kind "label": its words on the page, its stable key in the CSV (a Month is
+    one too: "Dec 2026" on the page, "2026-12" in the CSV)."""
+
+    key: str
+    label: str
+
+
+def WholePeriod(label: str, key: str) -> Labelled:  # noqa: N802 - reads as the thing it makes
+    """The whole-period row's period: its words on the page, its months (ISO) in the CSV."""
+    return Labelled(key, label)
+
+
+@dataclass(frozen=True)
 class Column:
     key: str
     label: str
     # text, int, money, pct, ratio, score, delta, hours, date, colour, account, flag; link (a
-    # text whose row holds its address in `<key>_url`), figure (a number already written out)
+    # text whose row holds its address in `<key>_url`), figure (a number already written out),
+    # label (a Labelled or Month: its words on the page, its key in the CSV)
     kind: str = "text"
     on_page: bool = True  # False: in the CSV only
+    # A text column of keys ("low", "better"): the words the page shows for each; the CSV
+    # keeps the keys.
+    words: Mapping[str, Any] | None = None
+
+    def text(self, value: Any) -> str:
+        if self.words is not None and value in self.words:
+            return str(self.words[value])
+        return _display(value, self.kind)
 
     @property
     def numeric(self) -> bool:
@@ -149,23 +216,25 @@ def _display(value: Any, kind: str) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
     if kind == "int":
-        return f"{value:,}"
+        return formats.number(value)
     if kind == "money":
-        return f"{value:,.0f}"
+        return formats.money(value)
     if kind == "pct":
-        return f"{value:.1f}%"
+        return f"{formats.number(value, 1)}%"
     if kind == "ratio":
-        return f"{value:.2f}"
+        return formats.number(value, 2)
     if kind == "score":
-        return f"{value:.1f}"
+        return formats.number(value, 1)
     if kind == "delta":
-        return f"{value:+.1f}".replace("-", "−")
+        return ("+" if value > 0 else "−" if value < 0 else "") + formats.number(abs(value), 1)
     if kind == "hours":
         return duration_text(value)
     if kind == "date":
-        return f"{value:%-d %b %Y}"
+        return formats.day(value)
     if kind == "flag":
-        return "yes" if value else ""
+        return _("yes") if value else ""
+    if kind == "label" and isinstance(value, Month | Labelled):
+        return value.label
     return str(value)
 
 
@@ -178,21 +247,23 @@ def duration_text(hours: float | None) -> str:
     if hours is None or not math.isfinite(hours):
         return "–"
     if hours > DAYS_FROM_HOURS:
-        return f"{hours / 24:,.1f} d"
-    return f"{hours:,.1f} h"
+        return _("%(days)s d") % {"days": formats.number(hours / 24, 1)}
+    return _("%(hours)s h") % {"hours": formats.number(hours, 1)}
 
 
 def _csv_value(value: Any, kind: str) -> Any:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        return value.quantize(CENTS)  # written "12.50", or "12,50" in the spreadsheet CSV
     if isinstance(value, float):
         return round(value, 4) if math.isfinite(value) else ""
     if isinstance(value, date):
         return value.isoformat()
     if kind == "flag":
         return "yes" if value else ""
+    if kind == "label" and isinstance(value, Month | Labelled):
+        return value.key
     return value
 
 
@@ -218,7 +289,7 @@ class Table:
         return [
             [
                 Cell(
-                    text=_display(row.get(c.key), c.kind),
+                    text=c.text(row.get(c.key)),
                     kind=c.kind,
                     value=row.get(c.key),
                     url=reverse("account_detail", args=[row["account_id"]])

@@ -13,14 +13,16 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from accounts import formats
 from accounts.models import Segment
 from reports.pages import BY_SLUG, PAGES, Page
 from reports.quality import band_shares, bands_apply, quality_report
 from reports.tables import HORIZONS, ReportFilters, Table
 from reports.weights import DraftExists, suggestion_apply, weights_suggestion
-from scoring.exporting import CsvWriter
+from scoring.exporting import csv_download
 
 
 def manager_only(view: Callable) -> Callable:
@@ -42,15 +44,15 @@ def _filters(request, params=None) -> ReportFilters:
     )
 
 
-def _csv(slug: str, report, tables: list[Table], name: str | None) -> HttpResponse:
+def _csv(
+    slug: str, report, tables: list[Table], name: str | None, *, spreadsheet: bool
+) -> HttpResponse:
     table = next((t for t in tables if t.name == name), tables[0])
     f = report.filters
     filename = f"{slug}-{table.name}-{f.first:%Y-%m}-to-{f.last:%Y-%m}"
     if f.segment:
         filename += f"-{f.segment}"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    writer = CsvWriter(response)
+    response, writer = csv_download(filename, spreadsheet=spreadsheet)
     for row in table.csv_rows():
         writer.writerow(row)
     return response
@@ -67,7 +69,8 @@ def report_page(request, slug: str):
     report = page.select(_filters(request), request.GET)
     tables = page.tables(report)
     if request.GET.get("format") == "csv":
-        return _csv(slug, report, tables, request.GET.get("table"))
+        spreadsheet = request.GET.get("spreadsheet") == "1"
+        return _csv(slug, report, tables, request.GET.get("table"), spreadsheet=spreadsheet)
     f = report.filters
     params = f.query()
     context = {
@@ -93,18 +96,25 @@ def quality_bands_apply(request):
     """Put the bands proposed from the score distribution into a draft of the default
     scorecard (admins); the admin previews and publishes it there."""
     if not request.user.can_configure:
-        raise PermissionDenied("Only admins change scorecards.")
+        raise PermissionDenied(gettext("Only admins change scorecards."))
     red_share, green_share = band_shares(request.POST)
     filters = _filters(request, request.POST)
     report = quality_report(filters=filters, red_share=red_share, green_share=green_share)
     if report.bands is None:
-        messages.error(request, "There are no scores in this period to set bands from.")
+        messages.error(request, gettext("There are no scores in this period to set bands from."))
         return redirect(f"{reverse('report_quality')}?{urlencode(filters.query())}")
     draft = bands_apply(preview=report.bands, actor=request.user)
     messages.success(
         request,
-        f"Red below {report.bands.yellow_min:g} and green from {report.bands.green_min:g} are in "
-        f"{draft.name}. Preview it, then publish it: live colours do not change until then.",
+        gettext(
+            "Red below %(red)s and green from %(green)s are in %(draft)s. Preview it, then "
+            "publish it: live colours do not change until then."
+        )
+        % {
+            "red": formats.figure(report.bands.yellow_min),
+            "green": formats.figure(report.bands.green_min),
+            "draft": draft.name,
+        },
     )
     return redirect("admin:scoring_scorecard_change", draft.pk)
 
@@ -114,12 +124,12 @@ def weights_apply(request):
     """Turn the suggestion for the posted period into a draft of the default scorecard
     (admins); the admin previews and publishes it there."""
     if not request.user.can_configure:
-        raise PermissionDenied("Only admins change scorecards.")
+        raise PermissionDenied(gettext("Only admins change scorecards."))
     filters = _filters(request, request.POST)
     report = weights_suggestion(filters=filters)
     back = f"{reverse('report_weights')}?{urlencode(filters.query())}"
     if not report.suggestion.ok or report.scorecard is None:
-        messages.error(request, report.suggestion.problem or "There is nothing to apply.")
+        messages.error(request, report.suggestion.problem or gettext("There is nothing to apply."))
         return redirect(back)
     try:
         draft = suggestion_apply(report=report, actor=request.user)
@@ -128,7 +138,10 @@ def weights_apply(request):
         return redirect("admin:scoring_scorecard_change", exc.draft.pk)
     messages.success(
         request,
-        f"The suggested weights are in {draft.name}. Preview it, then publish it: live scores "
-        "do not change until then.",
+        gettext(
+            "The suggested weights are in %(draft)s. Preview it, then publish it: live scores "
+            "do not change until then."
+        )
+        % {"draft": draft.name},
     )
     return redirect("admin:scoring_scorecard_change", draft.pk)

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils.text import slugify
+from django.utils.translation import gettext, gettext_noop
 
 from audit.trail import audit_record
 from reports.loading import Snapshot, churn_dates_known, observation_days, outcomes, snapshots_load
@@ -31,6 +32,8 @@ from signals.models import UsageRecord
 from signals.revenue import customer_since
 
 # ---------------------------------------------------------------- suggested weights
+
+AGE_LABEL = gettext_noop("Account age")
 
 
 CANDIDATE_WINDOW_DAYS = 30
@@ -114,8 +117,13 @@ def _age_candidate(snapshots: Sequence[Snapshot]) -> dict[tuple[int, date], floa
 def feature_kind(result: FeatureResult) -> str:
     if not result.feature.candidate:
         return "signal"
-    noun = "new usage signal" if result.feature.metric else "new signal"
-    return f"{noun}, more is worse" if result.lower_is_better else noun
+    if result.feature.metric:
+        return (
+            gettext("new usage signal, more is worse")
+            if result.lower_is_better
+            else gettext("new usage signal")
+        )
+    return gettext("new signal, more is worse") if result.lower_is_better else gettext("new signal")
 
 
 @dataclass
@@ -150,7 +158,7 @@ def weights_suggestion(*, filters: ReportFilters) -> WeightsReport:
     }
     observed_snapshots = [s for s, _ in observed]
     candidates, baseline = _usage_candidates(observed_snapshots, used, segment=filters.segment)
-    features = [Feature(s.key, s.label, s.weight) for s in signals]
+    features = [Feature(s.key, s.shown_label, s.weight) for s in signals]
     taken = {s.key for s in signals}
     keys = {}
     for metric in sorted(candidates):
@@ -159,11 +167,12 @@ def weights_suggestion(*, filters: ReportFilters) -> WeightsReport:
             continue
         taken.add(key)
         keys[metric] = key
-        features.append(Feature(key, f"Usage: {metric}", 0.0, candidate=True, metric=metric))
+        label = gettext("Usage: %(metric)s") % {"metric": metric}
+        features.append(Feature(key, label, 0.0, candidate=True, metric=metric))
     if not any(s.source == Source.ACCOUNT_AGE for s in signals) and AGE_KEY not in taken:
         keys[""] = AGE_KEY
         candidates[""] = _age_candidate(observed_snapshots)
-        features.append(Feature(AGE_KEY, "Account age", 0.0, candidate=True))
+        features.append(Feature(AGE_KEY, gettext(AGE_LABEL), 0.0, candidate=True))
     signal_keys = [f.key for f in features if not f.candidate]
     observations = [
         Observation(
@@ -183,7 +192,7 @@ def weights_suggestion(*, filters: ReportFilters) -> WeightsReport:
     ]
     suggestion = suggest_weights(observations, features, horizon=horizon)
     if not signals:
-        suggestion.problem = "There is no default scorecard to suggest weights for."
+        suggestion.problem = gettext("There is no default scorecard to suggest weights for.")
     draft = Scorecard.objects.filter(draft_of=card).first() if card else None
     return WeightsReport(filters, suggestion, card, sorted(m for m in keys if m), draft)
 
@@ -193,7 +202,10 @@ class DraftExists(Exception):
     edits."""
 
     def __init__(self, draft: Scorecard):
-        super().__init__(f"{draft.name} exists already: publish or discard it first.")
+        super().__init__(
+            gettext("%(draft)s exists already: publish or discard it first.")
+            % {"draft": draft.name}
+        )
         self.draft = draft
 
 
@@ -206,7 +218,7 @@ def _candidate_signal(draft: Scorecard, result: FeatureResult) -> SignalDefiniti
         lower = result.lower_is_better
         return SignalDefinition(
             **common,
-            label=feature.label,
+            label=AGE_LABEL,  # stored in English, shown translated (SignalDefinition.shown_label)
             source=Source.ACCOUNT_AGE,
             method=Method.THRESHOLD,
             direction=Direction.LOWER_BETTER if lower else Direction.HIGHER_BETTER,
@@ -217,7 +229,8 @@ def _candidate_signal(draft: Scorecard, result: FeatureResult) -> SignalDefiniti
         )
     return SignalDefinition(
         **common,
-        label=f"{feature.label} (more is worse)" if result.lower_is_better else feature.label,
+        # Stored in English, as the default signals are: the draft is data, not a page.
+        label=f"Usage: {feature.metric}" + (" (more is worse)" if result.lower_is_better else ""),
         source=Source.USAGE_VOLUME,
         metric=feature.metric,
         method=Method.PERCENTILE,

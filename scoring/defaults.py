@@ -1,7 +1,11 @@
 """The default scorecard: a meaningful score on a new install with zero tuning.
 
-Plain data, so the data migration and the tests build the same scorecard.
+Plain data, so the data migration and the tests build the same scorecard. The labels and
+units are stored in English and marked for the catalogues: `SignalDefinition.shown_label` and
+`shown_unit` show one that is still the default in the reader's language.
 """
+
+from django.utils.translation import gettext_noop
 
 # key, label, source, method, direction, poor, good, window days, weight, critical, unit.
 # The weights sum to 100, so on a book with every source each reads as a percentage; sources a
@@ -13,7 +17,7 @@ DEFAULT_SIGNALS = [
     # Per day, so a 10-day-old account is not ranked as if it had been idle for 20 days.
     (
         "usage",
-        "Product usage",
+        gettext_noop("Product usage"),
         "usage_volume",
         "percentile",
         "higher_better",
@@ -22,12 +26,12 @@ DEFAULT_SIGNALS = [
         30,
         30,
         False,
-        "a day",
+        gettext_noop("a day"),
     ),
     # New customers churn most: 0 on the first day, full marks once past six months.
     (
         "account_age",
-        "Account age",
+        gettext_noop("Account age"),
         "account_age",
         "threshold",
         "higher_better",
@@ -36,12 +40,12 @@ DEFAULT_SIGNALS = [
         1,
         10,
         False,
-        "days",
+        gettext_noop("days"),
     ),
     # Expansion is good, contraction bad: -20 % MRR over 90 days scores 0, +10 % scores 100.
     (
         "revenue_trend",
-        "Revenue trend",
+        gettext_noop("Revenue trend"),
         "revenue_trend",
         "threshold",
         "higher_better",
@@ -50,12 +54,12 @@ DEFAULT_SIGNALS = [
         90,
         10,
         False,
-        "%",
+        gettext_noop("%"),
     ),
     # More than 30 days overdue is red, 50 days scores 0; critical, so usage cannot offset it.
     (
         "invoices",
-        "Invoices",
+        gettext_noop("Invoices"),
         "invoice_overdue",
         "threshold",
         "lower_better",
@@ -64,11 +68,11 @@ DEFAULT_SIGNALS = [
         365,
         15,
         True,
-        "days overdue",
+        gettext_noop("days overdue"),
     ),
     (
         "tickets",
-        "Support tickets",
+        gettext_noop("Support tickets"),
         "open_tickets",
         "threshold",
         "lower_better",
@@ -77,13 +81,13 @@ DEFAULT_SIGNALS = [
         365,
         10,
         False,
-        "ticket-days open",
+        gettext_noop("ticket-days open"),
     ),
     # 5 → 0 and 10 → 100 puts detractors (0–6) in red, passives (7–8) yellow, promoters green.
     ("nps", "NPS", "nps", "threshold", "higher_better", 5, 10, 180, 10, False, ""),
     (
         "email",
-        "E-mail engagement",
+        gettext_noop("E-mail engagement"),
         "email_open_rate",
         "threshold",
         "higher_better",
@@ -92,11 +96,11 @@ DEFAULT_SIGNALS = [
         90,
         5,
         False,
-        "% opened",
+        gettext_noop("% opened"),
     ),
     (
         "sentiment",
-        "CSM sentiment",
+        gettext_noop("CSM sentiment"),
         "sentiment",
         "threshold",
         "higher_better",
@@ -105,7 +109,7 @@ DEFAULT_SIGNALS = [
         90,
         10,
         False,
-        "points",
+        gettext_noop("points"),
     ),
 ]
 # Signals an admin may add to a scorecard (Signal definitions › Add, with these values), kept out
@@ -143,7 +147,7 @@ OPTIONAL_SIGNALS = [
 ]
 FIELDS = (
     "key",
-    "label",
+    gettext_noop("label"),
     "source",
     "method",
     "direction",

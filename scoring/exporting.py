@@ -1,14 +1,26 @@
-"""CSV exports: the one writer every CSV the app hands out goes through, and snapshots as rows
-(command and download buttons)."""
+"""CSV exports: the one writer every CSV the app hands out goes through, the one download
+response every CSV button returns, and snapshots as rows (command and download buttons).
+
+A download starts with a UTF-8 byte-order mark, so that spreadsheets read "Škoda" and
+"Рога и копыта" as written. Its spreadsheet-friendly variant (`?spreadsheet=1`, offered to
+readers whose language writes a decimal comma) separates cells with ";" and writes decimals
+with ","; the column keys, ISO dates and text stay as in the plain CSV.
+"""
 
 import csv
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date
+from decimal import Decimal
 from typing import Any
+
+from django.http import HttpResponse
+from django.utils import formats
 
 from scoring.explanations import scores_reader, version_configs
 from scoring.models import HealthSnapshot, SignalDefinition
+
+BOM = "\ufeff"
 
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP, "CSV Injection"):
 # an account name or a survey comment like =HYPERLINK("http://evil.example","Open").
@@ -26,17 +38,40 @@ def csv_safe(value: Any) -> Any:
 
 
 class CsvWriter:
-    """csv.writer with every cell through `csv_safe`. Use it for every CSV the app writes."""
+    """csv.writer with every cell through `csv_safe`. Use it for every CSV the app writes.
+    With `decimal_comma`, floats and Decimals are written with "," (the ";" delimiter is the
+    caller's choice, as for csv.writer)."""
 
-    def __init__(self, file, **options):
+    def __init__(self, file, *, decimal_comma: bool = False, **options):
         self._writer = csv.writer(file, **options)
+        self._decimal_comma = decimal_comma
+
+    def _cell(self, value: Any) -> Any:
+        if self._decimal_comma and isinstance(value, float | Decimal):
+            return str(value).replace(".", ",")
+        return csv_safe(value)
 
     def writerow(self, row: Iterable[Any]) -> None:
-        self._writer.writerow([csv_safe(value) for value in row])
+        self._writer.writerow([self._cell(value) for value in row])
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:
             self.writerow(row)
+
+
+def spreadsheet_offered() -> bool:
+    """Whether the reader's language writes a decimal comma, so that a ";" CSV suits them."""
+    return formats.get_format("DECIMAL_SEPARATOR") == ","
+
+
+def csv_download(filename: str, *, spreadsheet: bool = False) -> tuple[HttpResponse, CsvWriter]:
+    """An attachment response that starts with the BOM, and the writer for its rows."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    response.write(BOM)
+    if spreadsheet:
+        return response, CsvWriter(response, delimiter=";", decimal_comma=True)
+    return response, CsvWriter(response)
 
 
 def snapshot_rows(*, day: date, accounts=None) -> tuple[list[str], Iterator[list]]:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, LifecycleStage, Segment
@@ -85,26 +86,38 @@ class Scorecard(models.Model):
 class Source(models.TextChoices):
     """Which facts a signal measures, and how they are aggregated over its window."""
 
-    USAGE_VOLUME = "usage_volume", "Usage: volume per day (every metric on its own if none named)"
-    USAGE_FREQUENCY = "usage_frequency", "Usage: days active"
-    USAGE_BREADTH = "usage_breadth", "Usage: distinct metrics used"
-    LICENCE_UTILISATION = "licence_utilisation", "Usage: latest active users ÷ licensed seats (%)"
-    DAYS_SINCE_ACTIVITY = "days_since_activity", "Usage: days since last activity"
-    REVENUE_TREND = "revenue_trend", "Revenue: MRR change against the window's start (%)"
-    ACCOUNT_AGE = "account_age", "Account age: days since the first subscription day"
-    INVOICE_OVERDUE = "invoice_overdue", "Invoices: days the oldest unpaid invoice is overdue"
-    OPEN_TICKETS = "open_tickets", "Support: days open of open high/critical tickets"
-    NPS = "nps", "NPS: mean of each contact's latest answer"
-    CSAT = "csat", "CSAT: mean rating of tickets and surveys"
-    EMAIL_OPEN_RATE = "email_open_rate", "E-mail: open rate (%)"
-    SENTIMENT = "sentiment", "CSM sentiment: latest entry"
+    USAGE_VOLUME = (
+        "usage_volume",
+        _("Usage: volume per day (every metric on its own if none named)"),
+    )
+    USAGE_FREQUENCY = "usage_frequency", _("Usage: days active")
+    USAGE_BREADTH = "usage_breadth", _("Usage: distinct metrics used")
+    LICENCE_UTILISATION = (
+        "licence_utilisation",
+        _("Usage: latest active users ÷ licensed seats (%)"),
+    )
+    DAYS_SINCE_ACTIVITY = "days_since_activity", _("Usage: days since last activity")
+    REVENUE_TREND = "revenue_trend", _("Revenue: MRR change against the window's start (%)")
+    ACCOUNT_AGE = "account_age", _("Account age: days since the first subscription day")
+    INVOICE_OVERDUE = "invoice_overdue", _("Invoices: days the oldest unpaid invoice is overdue")
+    OPEN_TICKETS = "open_tickets", _("Support: days open of open high/critical tickets")
+    NPS = "nps", _("NPS: mean of each contact's latest answer")
+    CSAT = "csat", _("CSAT: mean rating of tickets and surveys")
+    EMAIL_OPEN_RATE = "email_open_rate", _("E-mail: open rate (%)")
+    SENTIMENT = "sentiment", _("CSM sentiment: latest entry")
     GOALS_ON_TRACK = "goals_on_track", _("Goals: share on track or met (%)")
     ADVOCACY = "advocacy", _("Advocacy: referrals given in the window")
 
 
 class Direction(models.TextChoices):
-    HIGHER_BETTER = "higher_better", "Higher is better"
-    LOWER_BETTER = "lower_better", "Lower is better"
+    HIGHER_BETTER = "higher_better", _("Higher is better")
+    LOWER_BETTER = "lower_better", _("Lower is better")
+
+
+def shown(text: str) -> str:
+    """A stored label or unit in the reader's language while it is still a default one
+    (scoring/defaults.py marks those); one an admin wrote is shown as written."""
+    return gettext(text) if text else text  # gettext("") is the catalogue's header
 
 
 class SignalDefinition(models.Model):
@@ -151,6 +164,14 @@ class SignalDefinition(models.Model):
     @property
     def higher_is_better(self) -> bool:
         return self.direction == Direction.HIGHER_BETTER
+
+    @property
+    def shown_label(self) -> str:
+        return shown(self.label)
+
+    @property
+    def shown_unit(self) -> str:
+        return shown(self.unit)
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
@@ -243,10 +264,10 @@ class ScorecardVersion(models.Model):
 
 
 class JobStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class BackfillJob(models.Model):

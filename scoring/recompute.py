@@ -197,7 +197,7 @@ def sources_missing(signals: Iterable[SignalDefinition], day: date) -> list[str]
     their source yet. Pages say these once instead of showing rows of nothing."""
     signals = list(signals)
     has = sources_in_book(signals, day)
-    return [s.label for s in signals if not has[s.pk]]
+    return [s.shown_label for s in signals if not has[s.pk]]
 
 
 # ---------------------------------------------------------------- the service

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
+from django.utils.translation import gettext, gettext_noop
 from sklearn.linear_model import LogisticRegression
 
 from scoring.quality import normalised_weights, roc_auc, score_auc, weighted_score
@@ -130,7 +131,9 @@ def suggest_weights(
     result = Suggestion(horizon=horizon)
     _, test_days = time_split([o.day for o in observations])
     if not test_days:
-        result.problem = "Too few snapshot days with a known outcome to split into past and later."
+        result.problem = gettext(
+            "Too few snapshot days with a known outcome to split into past and later."
+        )
         return result
     first_test = test_days[0]
     # A training day's outcome window must close before the first day judged on, or the same
@@ -138,25 +141,40 @@ def suggest_weights(
     train = [o for o in observations if o.day + timedelta(days=horizon) < first_test]
     test = [o for o in observations if o.day >= first_test]
     if not train:
-        result.problem = (
-            f"Too few snapshot days: none ends its {horizon}-day churn window before the days "
+        result.problem = gettext(
+            "Too few snapshot days: none ends its %(days)d-day churn window before the days "
             "judged on. Choose a longer period or a shorter horizon."
-        )
+        ) % {"days": horizon}
         return result
     result.train_days = (min(o.day for o in train), max(o.day for o in train))
     result.test_days = (test_days[0], test_days[-1])
     result.n_train, result.n_test = len(train), len(test)
     result.churned_train = sum(o.churned for o in train)
     result.churned_test = sum(o.churned for o in test)
-    for label, n, churned in (
-        ("fit", len(train), result.churned_train),
-        ("judge", len(test), result.churned_test),
+    for message, n, churned in (
+        (
+            gettext_noop(
+                "Not enough churn to fit on: %(churned)d churned and %(stayed)d stayed "
+                "(at least %(min)d of each are needed). Choose a longer period."
+            ),
+            len(train),
+            result.churned_train,
+        ),
+        (
+            gettext_noop(
+                "Not enough churn to judge on: %(churned)d churned and %(stayed)d stayed "
+                "(at least %(min)d of each are needed). Choose a longer period."
+            ),
+            len(test),
+            result.churned_test,
+        ),
     ):
         if churned < MIN_CHURNED or n - churned < MIN_CHURNED:
-            result.problem = (
-                f"Not enough churn to {label} on: {churned} churned and {n - churned} stayed "
-                f"(at least {MIN_CHURNED} of each are needed). Choose a longer period."
-            )
+            result.problem = gettext(message) % {
+                "churned": churned,
+                "stayed": n - churned,
+                "min": MIN_CHURNED,
+            }
             return result
 
     # A feature without any data in the training days cannot be fitted: it keeps weight 0.
@@ -168,7 +186,7 @@ def suggest_weights(
             # Missing scores take the feature's mean, so "no data" neither helps nor hurts.
             fill.append(sum((100.0 - s) / 100.0 for s in present) / len(present))
     if not keys:
-        result.problem = "No component has data on the training days."
+        result.problem = gettext("No component has data on the training days.")
         return result
 
     model = LogisticRegression(C=C, l1_ratio=0.0, class_weight="balanced", max_iter=2000)
@@ -184,7 +202,9 @@ def suggest_weights(
         }
     )
     if not any(suggested.values()):
-        result.problem = "No component makes churn likelier as it falls: nothing to suggest."
+        result.problem = gettext(
+            "No component makes churn likelier as it falls: nothing to suggest."
+        )
 
     current = {f.key: f.current_weight for f in features}
     pairs = [

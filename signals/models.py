@@ -98,10 +98,10 @@ class Invoice(models.Model):
 
 
 class TicketPriority(models.TextChoices):
-    LOW = "low", "Low"
-    NORMAL = "normal", "Normal"
-    HIGH = "high", "High"
-    CRITICAL = "critical", "Critical"
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
 
 
 class Ticket(models.Model):
@@ -172,9 +172,9 @@ class EmailMessage(models.Model):
 
 
 class Sentiment(models.TextChoices):
-    GREEN = "green", "Green — going well"
-    YELLOW = "yellow", "Yellow — some concern"
-    RED = "red", "Red — at risk"
+    GREEN = "green", _("Green — going well")
+    YELLOW = "yellow", _("Yellow — some concern")
+    RED = "red", _("Red — at risk")
 
 
 class SentimentEntry(models.Model):

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.dates import DateWindowAdmin
 from surveys.models import Contact, Survey, SurveyResponse, SurveySend, Tag
@@ -58,7 +59,7 @@ class SurveySendAdmin(admin.ModelAdmin):
             lookup, value, request
         )
 
-    @admin.display(description="status")
+    @admin.display(description=_("status"))
     def status(self, send: SurveySend) -> str:
         return send.state(timezone.now()).label
 

@@ -30,7 +30,11 @@ class LinkClosed(Exception):
 def send_for_token(token: str) -> SurveySend | None:
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    return SurveySend.objects.select_related("survey").filter(token_hash=token_hash(token)).first()
+    return (
+        SurveySend.objects.select_related("survey", "contact__account")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
 
 
 @transaction.atomic

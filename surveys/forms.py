@@ -2,6 +2,7 @@
 why the customer is leaving and to which product."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from surveys.models import ExitReason, Survey, SurveyKind
 
@@ -12,13 +13,13 @@ class AnswerForm(forms.Form):
     score = forms.TypedChoiceField(
         coerce=int,
         widget=forms.RadioSelect,
-        error_messages={"required": "Please pick a score."},
+        error_messages={"required": _("Please pick a score.")},
     )
     comment = forms.CharField(
         required=False,
         max_length=COMMENT_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
-        label="Anything you would like to tell us? (optional)",
+        label=_("Anything you would like to tell us? (optional)"),
     )
 
     def __init__(self, *args, survey: Survey, **kwargs):
@@ -29,12 +30,12 @@ class AnswerForm(forms.Form):
         if survey.kind == SurveyKind.EXIT:
             self.fields["exit_reason"] = forms.ChoiceField(
                 required=False,
-                choices=[("", "Choose a reason")] + ExitReason.choices,
-                label="What is the main reason you are leaving? (optional)",
+                choices=[("", _("Choose a reason")), *ExitReason.choices],
+                label=_("What is the main reason you are leaving? (optional)"),
             )
             self.fields["competitor"] = forms.CharField(
                 required=False,
                 max_length=200,
-                label="Which product are you moving to, if any? (optional)",
+                label=_("Which product are you moving to, if any? (optional)"),
             )
             self.order_fields(["score", "exit_reason", "competitor", "comment"])

@@ -3,18 +3,20 @@ surveys sent to them and each send's personal link."""
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account
+from accounts.models import Account, language_field
 
 
 class SurveyType(models.TextChoices):
-    NPS = "nps", "NPS"
-    CSAT = "csat", "CSAT"
+    NPS = "nps", _("NPS")
+    CSAT = "csat", _("CSAT")
 
 
 class TagKind(models.TextChoices):
@@ -72,15 +74,26 @@ class Tag(models.Model):
 class SurveyResponse(models.Model):
     """One contact's answer to one survey on one day."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="survey_responses")
-    survey_type = models.CharField(max_length=8, choices=SurveyType.choices, default=SurveyType.NPS)
-    respondent = models.EmailField()
-    responded_on = models.DateField()
-    score = models.PositiveSmallIntegerField()
-    comment = models.TextField(blank=True)
-    tags = models.ManyToManyField(Tag, blank=True, related_name="survey_responses")
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.CASCADE,
+        related_name="survey_responses",
+        verbose_name=_("account"),
+    )
+    survey_type = models.CharField(
+        _("survey type"), max_length=8, choices=SurveyType.choices, default=SurveyType.NPS
+    )
+    respondent = models.EmailField(_("respondent"))
+    responded_on = models.DateField(_("responded on"))
+    score = models.PositiveSmallIntegerField(_("score"))
+    comment = models.TextField(_("comment"), blank=True)
+    tags = models.ManyToManyField(
+        Tag, blank=True, related_name="survey_responses", verbose_name=_("tags")
+    )
 
     class Meta:
+        verbose_name = _("survey answer")
+        verbose_name_plural = _("survey answers")
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "respondent", "responded_on", "survey_type"],
@@ -108,34 +121,53 @@ class ContactQuerySet(models.QuerySet):
     def reachable(self, now: datetime, *, quiet_days: int) -> "ContactQuerySet":
         """Active contacts not surveyed within the quiet period (the claim in `sending` is the
         last word; this only spares the sender from trying contacts it would refuse)."""
-        return self.filter(active=True).filter(
-            Q(last_surveyed_at__isnull=True)
-            | Q(last_surveyed_at__lte=now - timedelta(days=quiet_days))
+        # With the account: its language is the contact's default (`effective_language`).
+        return (
+            self.filter(active=True)
+            .select_related("account")
+            .filter(
+                Q(last_surveyed_at__isnull=True)
+                | Q(last_surveyed_at__lte=now - timedelta(days=quiet_days))
+            )
         )
 
 
 class Contact(models.Model):
     """A person at a customer account whom Healthscore may survey by e-mail."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
-    name = models.CharField(max_length=200)
-    email = models.EmailField()
-    role = models.CharField(max_length=100, blank=True, help_text="Their job, e.g. CFO.")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("account")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(
+        _("role"), max_length=100, blank=True, help_text=_("Their job, e.g. CFO.")
+    )
     is_primary = models.BooleanField(
+        _("primary contact"),
         default=False,
-        help_text="Receives the survey after a support ticket is resolved (without one, the "
-        "account's first contact does).",
+        help_text=_(
+            "Receives the survey after a support ticket is resolved (without one, the "
+            "account's first contact does)."
+        ),
     )
     active = models.BooleanField(
-        default=True, help_text="Inactive contacts (left the company, opted out) get no surveys."
+        _("active"),
+        default=True,
+        help_text=_("Inactive contacts (left the company, opted out) get no surveys."),
     )
+    language = language_field(_("The language of their survey e-mails; blank: the account's."))
     # Set in the same transaction as each send, by a conditional update: the quiet-period lock.
-    last_surveyed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    last_surveyed_at = models.DateTimeField(
+        _("last surveyed at"), null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = ContactQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
         ordering = ["account", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -151,12 +183,18 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
 
+    @property
+    def effective_language(self) -> str:
+        """The language their e-mails and survey pages are written in: theirs, else their
+        account's, else the install's."""
+        return self.language or self.account.language or settings.LANGUAGE_CODE
+
 
 class SurveyKind(models.TextChoices):
-    ONBOARDING = "onboarding", "Onboarding"
-    PERIODIC = "periodic", "Periodic"
-    POST_TICKET = "post_ticket", "Post-ticket"
-    EXIT = "exit", "Exit"
+    ONBOARDING = "onboarding", _("Onboarding")
+    PERIODIC = "periodic", _("Periodic")
+    POST_TICKET = "post_ticket", _("Post-ticket")
+    EXIT = "exit", _("Exit")
 
 
 class Survey(models.Model):
@@ -164,15 +202,19 @@ class Survey(models.Model):
     first subscription, every few months, after a support ticket, or on leaving. One survey
     of each kind is active at a time; an exit survey also asks why and to which competitor."""
 
-    name = models.CharField(max_length=100)
-    survey_type = models.CharField(max_length=8, choices=SurveyType.choices)
-    kind = models.CharField(max_length=16, choices=SurveyKind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    survey_type = models.CharField(_("survey type"), max_length=8, choices=SurveyType.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=SurveyKind.choices)
     question = models.CharField(
-        max_length=300, help_text="{company} is replaced by the company's name."
+        _("question"), max_length=300, help_text=_("{company} is replaced by the company's name.")
     )
-    active = models.BooleanField(default=True, help_text="Only active surveys are sent.")
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("Only active surveys are sent.")
+    )
 
     class Meta:
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
         ordering = ["kind", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -184,8 +226,10 @@ class Survey(models.Model):
         return self.name
 
     def question_for(self, company: str) -> str:
+        """The question in the active language when it is still a default one (see defaults)."""
         # Not str.format: an admin's stray brace must not break the page.
-        return self.question.replace("{company}", company)
+        question = gettext(self.question) if self.question else ""  # gettext("") is the header
+        return question.replace("{company}", company)
 
     @property
     def scale(self) -> range:
@@ -193,40 +237,53 @@ class Survey(models.Model):
 
 
 class ExitReason(models.TextChoices):
-    PRICE = "price", "Too expensive"
-    MISSING_FEATURES = "missing_features", "Missing features we need"
-    COMPETITOR = "competitor", "We found a better product"
-    NOT_USED = "not_used", "We did not use it enough"
-    SUPPORT = "support", "Support or service"
-    BUSINESS_CHANGE = "business_change", "Our business changed (budget, merger, closure)"
-    OTHER = "other", "Something else"
+    PRICE = "price", _("Too expensive")
+    MISSING_FEATURES = "missing_features", _("Missing features we need")
+    COMPETITOR = "competitor", _("We found a better product")
+    NOT_USED = "not_used", _("We did not use it enough")
+    SUPPORT = "support", _("Support or service")
+    BUSINESS_CHANGE = "business_change", _("Our business changed (budget, merger, closure)")
+    OTHER = "other", _("Something else")
 
 
 class SendState(models.TextChoices):
-    OPEN = "open", "Waiting for an answer"
-    ANSWERED = "answered", "Answered"
-    EXPIRED = "expired", "Expired"
+    OPEN = "open", _("Waiting for an answer")
+    ANSWERED = "answered", _("Answered")
+    EXPIRED = "expired", _("Expired")
 
 
 class SurveySend(models.Model):
     """One survey e-mailed to one contact. Its personal link carries a random token of which
     only the SHA-256 is stored, answers once, and stops working when it expires."""
 
-    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="sends")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="survey_sends")
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    sent_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    answered_at = models.DateTimeField(null=True, blank=True)
-    # The help desk's ticket id a post-ticket survey asks about (tickets live in a higher app).
-    ticket_ref = models.CharField(max_length=64, blank=True)
-    response = models.ForeignKey(
-        SurveyResponse, null=True, blank=True, on_delete=models.SET_NULL, related_name="sends"
+    survey = models.ForeignKey(
+        Survey, on_delete=models.PROTECT, related_name="sends", verbose_name=_("survey")
     )
-    exit_reason = models.CharField(max_length=32, choices=ExitReason.choices, blank=True)
-    competitor = models.CharField(max_length=200, blank=True)
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="survey_sends", verbose_name=_("contact")
+    )
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    sent_at = models.DateTimeField(_("sent at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    # The help desk's ticket id a post-ticket survey asks about (tickets live in a higher app).
+    ticket_ref = models.CharField(_("ticket"), max_length=64, blank=True)
+    response = models.ForeignKey(
+        SurveyResponse,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sends",
+        verbose_name=_("response"),
+    )
+    exit_reason = models.CharField(
+        _("exit reason"), max_length=32, choices=ExitReason.choices, blank=True
+    )
+    competitor = models.CharField(_("competitor"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("survey send")
+        verbose_name_plural = _("survey sends")
         ordering = ["-sent_at"]
         constraints = [
             models.CheckConstraint(

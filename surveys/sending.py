@@ -22,6 +22,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from surveys.models import Contact, Survey, SurveyKind, SurveySend
 
@@ -46,20 +48,22 @@ def active_survey(kind: SurveyKind | str) -> Survey | None:
 
 
 def invitation_email(*, send: SurveySend, token: str, connection=None) -> mail.EmailMessage:
+    """The invitation in the contact's language (theirs, else their account's)."""
     company = settings.HEALTHSCORE_COMPANY_NAME
-    context = {
-        "company": company,
-        "name": send.contact.name,
-        "question": send.survey.question_for(company),
-        "url": answer_url(token),
-        "expires_at": send.expires_at,
-    }
-    return mail.EmailMessage(
-        subject=f"{company}: a quick question for you",
-        body=render_to_string("surveys/email/invitation.txt", context),
-        to=[send.contact.email],
-        connection=connection,
-    )
+    with translation.override(send.contact.effective_language):
+        context = {
+            "company": company,
+            "name": send.contact.name,
+            "question": send.survey.question_for(company),
+            "url": answer_url(token),
+            "expires_at": send.expires_at,
+        }
+        return mail.EmailMessage(
+            subject=gettext("%(company)s: a quick question for you") % {"company": company},
+            body=render_to_string("surveys/email/invitation.txt", context),
+            to=[send.contact.email],
+            connection=connection,
+        )
 
 
 def _claim(contact: Contact, now: datetime, quiet_days: int) -> bool:

@@ -5,6 +5,8 @@ must be there and nothing is skipped; on a laptop the tests that need them are s
 import os
 import shutil
 import socket
+import subprocess
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -40,7 +42,18 @@ def _missing() -> dict[str, str]:
 MISSING = _missing()
 
 
+def _compile_translations() -> None:
+    """Build each .mo older than its .po (as `make test` does), so that a plain `pytest` reads
+    the current translations too. Without msgfmt they stay as they are (CI installs it)."""
+    msgfmt = shutil.which("msgfmt")
+    for po in Path(settings.BASE_DIR, "locale").glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if msgfmt and (not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime):
+            subprocess.run([msgfmt, "--check-format", "-o", str(mo), str(po)], check=True)  # noqa: S603
+
+
 def pytest_configure(config):
+    _compile_translations()
     # The test client and the live server speak plain HTTP; production redirects to HTTPS.
     # Set before any request handler (the session-wide live server's too) reads them.
     settings.SECURE_SSL_REDIRECT = False
@@ -129,3 +142,15 @@ def _plain_static_files(settings):
 def _import_dir_of_the_test(settings, tmp_path):
     # Background imports store their uploads here: never in the checkout's media/.
     settings.IMPORT_DIR = tmp_path / "imports"
+
+
+@pytest.fixture(autouse=True)
+def _install_language():
+    """Every test starts, and leaves, in the install's language: a request in another language
+    (the test client's Accept-Language, a user's profile) leaves it active in this thread, as a
+    server's next request would not notice but a test that formats outside a request would."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -7,7 +7,9 @@ from datetime import date, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
+from django.utils.translation import gettext as _
 
+from accounts import formats
 from scoring.maths import Bands
 
 BAND_COLOURS = {"red": "#fbe4e3", "yellow": "#fdf3d8", "green": "#e3f4ea"}
@@ -52,7 +54,7 @@ def score_history(
             mode="lines+markers",
             line={"color": LINE, "width": 2},
             marker={"size": 4},
-            name="Health score",
+            name=_("Health score"),
             connectgaps=False,
             hovertemplate="%{x}: %{y:.0f}<extra></extra>",
         )
@@ -83,7 +85,14 @@ def score_history(
         height=280,
         yaxis={"range": [0, 104], "title": None, "fixedrange": True},
         # A fixed window: a short history must not zoom into hours.
-        xaxis={"title": None, "type": "date", "tickformat": "%d %b", "range": x_range},
+        xaxis={
+            "title": None,
+            "type": "date",
+            "tickformat": formats.chart_day_format(year=False),
+            "hoverformat": formats.chart_day_format(),
+            "range": x_range,
+        },
+        separators=formats.chart_separators(),
         showlegend=False,
         plot_bgcolor="#fff",
         paper_bgcolor="#fff",

@@ -14,11 +14,15 @@ OVERRIDE_COLOURS = [("green", _("Green")), ("yellow", _("Yellow")), ("red", _("R
 # No colour is chosen for the CSM: a form sent without a choice says so beside the field.
 CHOOSE = [("", _("Choose…"))]
 
+# The browser's date input takes and sends ISO dates whatever the page's language (it shows
+# them in the reader's own format); the language's first input format would blank it.
+ISO_DATE = "%Y-%m-%d"
+
 
 class CheckInForm(forms.Form):
     date = forms.DateField(
         label=_("Date"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
         validators=[validate_in_window],
     )
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
@@ -60,7 +64,9 @@ class SentimentForm(forms.Form):
 
 class OverrideForm(forms.Form):
     colour = forms.ChoiceField(label=_("Colour"), choices=CHOOSE + OVERRIDE_COLOURS)
-    expires_on = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    expires_on = forms.DateField(
+        label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)
+    )
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
     def __init__(self, *args, **kwargs):
@@ -82,7 +88,7 @@ class TaskCompleteForm(forms.Form):
 
 
 class TaskSnoozeForm(forms.Form):
-    until = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE))
 
     def clean_until(self):
         day = self.cleaned_data["until"]
@@ -132,7 +138,9 @@ class TaskBulkForm(forms.Form):
     task = TaskIdsField(error_messages={"required": _("Tick at least one task.")})
     outcome = forms.CharField(label=_("Outcome"), required=False, max_length=5000)
     until = forms.DateField(
-        label=_("Snooze until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Snooze until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
     )
 
     def __init__(self, *args, **kwargs):

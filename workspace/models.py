@@ -3,16 +3,17 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from scoring.maths import Colour
 
 
 class Channel(models.TextChoices):
-    CALL = "call", "Call"
-    MEETING = "meeting", "Meeting"
-    EMAIL = "email", "E-mail"
-    CHAT = "chat", "Chat"
+    CALL = "call", _("Call")
+    MEETING = "meeting", _("Meeting")
+    EMAIL = "email", _("E-mail")
+    CHAT = "chat", _("Chat")
 
 
 class CheckIn(models.Model):
@@ -37,17 +38,17 @@ class CheckIn(models.Model):
 
 
 class TaskReason(models.TextChoices):
-    TURNED_RED = "turned_red", "Turned red"
-    SCORE_DROP = "score_drop", "Fell 15+ points in 30 days"
-    DETRACTOR = "detractor", "Detractor NPS answer"
-    CRITICAL_TICKET = "critical_ticket", "Critical ticket open over a week"
-    RENEWAL_RISK = "renewal_risk", "Renews within 60 days and not green"
+    TURNED_RED = "turned_red", _("Turned red")
+    SCORE_DROP = "score_drop", _("Fell 15+ points in 30 days")
+    DETRACTOR = "detractor", _("Detractor NPS answer")
+    CRITICAL_TICKET = "critical_ticket", _("Critical ticket open over a week")
+    RENEWAL_RISK = "renewal_risk", _("Renews within 60 days and not green")
 
 
 class TaskStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    SNOOZED = "snoozed", "Snoozed"
-    DONE = "done", "Done"
+    OPEN = "open", _("Open")
+    SNOOZED = "snoozed", _("Snoozed")
+    DONE = "done", _("Done")
 
 
 class Task(models.Model):

@@ -53,8 +53,10 @@ def periodic_nps(*, now: datetime, limit: int | None = None) -> int:
 def _first_contacts(account_ids) -> dict[int, Contact]:
     """Each account's primary contact, or its first active one when none is marked primary."""
     first: dict[int, Contact] = {}
-    for contact in Contact.objects.filter(account_id__in=account_ids, active=True).order_by(
-        "account_id", "-is_primary", "pk"
+    for contact in (
+        Contact.objects.filter(account_id__in=account_ids, active=True)
+        .select_related("account")
+        .order_by("account_id", "-is_primary", "pk")
     ):
         first.setdefault(contact.account_id, contact)
     return first

@@ -1,6 +1,7 @@
 """Pages: thin views over the selectors in `book` and `workspace` and the services they name."""
 
 from dataclasses import replace
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -16,7 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Account, Role, Segment, User
-from scoring.exporting import CsvWriter
+from scoring.exporting import csv_download
 from workspace import account_page as workspace
 from workspace.book import COLOURS, BookFilters, book_queryset, book_summary, latest_snapshot_day
 from workspace.charts import score_history, version_marks
@@ -34,10 +35,11 @@ from workspace.forms import (
 )
 from workspace.models import Task, TaskReason, TaskStatus
 from workspace.task_list import DUES, STATUSES, TaskFilters, actionable_tasks, visible_tasks
-from workspace.templatetags.health import BADGES, person
+from workspace.templatetags.health import BADGES, COLOUR_WORDS, person
 from workspace.timeline import KINDS, TimelineQuery, timeline_page
 
 PAGE_SIZE = 50
+CENTS = Decimal("0.01")
 
 
 def home(request):
@@ -52,7 +54,7 @@ def account_list(request):
     visible = book_queryset(request.user, today=today, not_yet=filters.not_yet)
     accounts = filters.apply(visible, today=today)
     if request.GET.get("format") == "csv":
-        return _book_csv(accounts, day)
+        return _book_csv(accounts, day, spreadsheet=request.GET.get("spreadsheet") == "1")
     # The strip counts every colour under the other filters, so it doubles as colour tabs...
     summary = book_summary(replace(filters, colour="").apply(visible, today=today))
     # The bands that coloured each row, so that its score is shown in its colour's band.
@@ -71,7 +73,7 @@ def account_list(request):
         "filters": filters,
         "day": day,
         "summary": summary,
-        "colour_labels": [(c, f"{BADGES[c][1]} ({c})") for c in COLOURS],
+        "colour_labels": [(c, f"{BADGES[c][1]} ({COLOUR_WORDS[c]})") for c in COLOURS],
         "segments": Segment.choices,
         "owners": User.objects.filter(role=Role.CSM, is_active=True).order_by("username")
         if request.user.sees_all_accounts
@@ -82,10 +84,8 @@ def account_list(request):
     return render(request, "workspace/account_list.html", context)
 
 
-def _book_csv(accounts, day) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="book-{day or "empty"}.csv"'
-    writer = CsvWriter(response)
+def _book_csv(accounts, day, *, spreadsheet: bool) -> HttpResponse:
+    response, writer = csv_download(f"book-{day or 'empty'}", spreadsheet=spreadsheet)
     writer.writerow(
         [
             "external_id",
@@ -117,7 +117,7 @@ def _book_csv(accounts, day) -> HttpResponse:
                 _blank(a.trend30),
                 _blank(a.coverage),
                 # SQLite hands back Decimal("1000") where PostgreSQL gives "1000.00".
-                "" if a.mrr is None else f"{a.mrr:.2f}",
+                "" if a.mrr is None else Decimal(a.mrr).quantize(CENTS),
                 a.renewal_on or "",
                 a.open_tasks,
             ]
@@ -298,7 +298,11 @@ def account_timeline(request, pk):
 
 def _form_errors(request, form) -> None:
     for field, errors in form.errors.items():
-        label = field.replace("_", " ").capitalize() if field in form.fields else ""
+        label = (
+            (form.fields[field].label or field.replace("_", " ").capitalize())
+            if field in form.fields
+            else ""
+        )
         for error in errors:
             messages.error(request, f"{label}: {error}" if label else error)
 
@@ -328,7 +332,7 @@ def task_done(request, pk):
     form = TaskCompleteForm(request.POST)
     if form.is_valid():
         task_complete(task=task, outcome=form.cleaned_data["outcome"], day=timezone.localdate())
-        messages.success(request, "Task completed.")
+        messages.success(request, _("Task completed."))
     else:
         _form_errors(request, form)
     return _back(request, task)
@@ -340,7 +344,8 @@ def task_snoozed(request, pk):
     form = TaskSnoozeForm(request.POST)
     if form.is_valid():
         task_snooze(task=task, until=form.cleaned_data["until"])
-        messages.success(request, f"Task snoozed until {form.cleaned_data['until']:%d %b}.")
+        until = date_format(form.cleaned_data["until"], "DATE_FORMAT")
+        messages.success(request, _("Task snoozed until %(day)s.") % {"day": until})
     else:
         _form_errors(request, form)
     return _back(request, task)
@@ -401,7 +406,7 @@ def _tasks_bulk(request, data, *, today) -> None:
         n = tasks_snooze(tasks=chosen, until=data["until"])
         text = ngettext(
             "%(n)d task snoozed until %(day)s.", "%(n)d tasks snoozed until %(day)s.", n
-        ) % {"n": n, "day": date_format(data["until"])}
+        ) % {"n": n, "day": date_format(data["until"], "DATE_FORMAT")}
     messages.success(request, text)
     skipped = len(data["task"]) - n
     if skipped:

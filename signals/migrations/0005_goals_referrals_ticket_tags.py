@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0001_initial'),
         ('signals', '0004_import_jobs'),
-        ('surveys', '0003_feedback_tags'),
+        ('surveys', '0004_feedback_tags'),
     ]
 
     operations = [

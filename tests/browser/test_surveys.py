@@ -68,7 +68,7 @@ def test_a_contact_answers_from_the_email_link_and_a_manager_sees_the_answer(
     )
     page.get_by_role("button", name="Send my answer").click()
 
-    expect(page).to_have_url(f"{live_server.url}/s/thanks/")
+    expect(page).to_have_url(f"{live_server.url}/s/thanks/?lang=en")
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you!")
     assert SurveyResponse.objects.filter(
         account=book.green, respondent="dana@greenleaf.example", score=3

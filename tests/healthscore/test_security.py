@@ -16,8 +16,9 @@ from tests.scoring.test_recompute import healthy_account
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Public on purpose: the login page, the health check and the survey answer pages.
-PUBLIC = {"login", "healthz", "favicon", "survey_answer", "survey_thanks"}
+# Public on purpose: the login page, the health check, the survey answer pages and the
+# language switcher (the login page has it too; it only sets a cookie for a visitor).
+PUBLIC = {"login", "healthz", "favicon", "survey_answer", "survey_thanks", "set_language"}
 
 
 def test_check_deploy_is_clean_under_production_settings():
@@ -68,6 +69,9 @@ ROUTES = sorted(set(_named_routes()))
 
 @pytest.mark.parametrize(("name", "path"), ROUTES, ids=[n for n, _ in ROUTES])
 def test_every_page_and_endpoint_refuses_an_anonymous_visitor(db, client, name, path):
+    if name == "set_language":  # public, and only ever posted to
+        assert client.get(path).status_code == 405
+        return
     if name in PUBLIC:
         response = client.get(path)
         assert response.status_code in (200, 404) or (  # /favicon.ico: to the static icon

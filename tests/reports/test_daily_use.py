@@ -53,8 +53,9 @@ def test_a_period_ending_this_month_says_to_date_in_rows_notes_and_summary(as_ma
     assert list(rows) == ["May 2026", "Jun 2026 (to date)", "Whole period (to date)"]
     assert rows["Jun 2026 (to date)"]["churned"] == 1
     assert note(response, "monthly") == (
-        "Jun 2026 (to date) is a partial month (1–29 Jun, 29 of 30 days): its logo churn, GRR "
-        "and NRR are not comparable with whole months', and the whole-period row ends today too."
+        "Jun 2026 (to date) is a partial month (1 Jun 2026 – 29 Jun 2026, 29 of 30 days): "
+        "its logo churn, GRR and NRR are not comparable with whole months', and the "
+        "whole-period row ends today too."
     )
     html = response.content.decode()
     assert 'id="partial-month"' in html
@@ -83,7 +84,7 @@ def test_every_month_table_of_every_report_notes_the_partial_month(as_manager, b
     ]:
         response = as_manager.get(path, params)
         assert note(response, name).startswith("Jun 2026 (to date) is a partial month"), path
-        assert "Jun 2026 (to date)" in {row["period"] for row in table(response, name)}, path
+        assert "Jun 2026 (to date)" in {row["period"].label for row in table(response, name)}, path
 
 
 def test_the_partial_month_is_hatched_in_bar_charts_and_dashed_in_line_charts(as_manager, book):
@@ -140,7 +141,7 @@ def test_nps_shows_its_number_of_answers_and_flags_fewer_than_30(as_manager, boo
     [
         (None, "–"),
         (0.5, "0.5 h"),
-        (5.25, "5.2 h"),
+        (5.25, "5.3 h"),  # halves away from zero, as everywhere
         (48, "48.0 h"),
         (50.4, "2.1 d"),
         (280, "11.7 d"),

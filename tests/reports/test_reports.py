@@ -93,13 +93,14 @@ def table(response, name) -> list[dict]:
 
 
 def by(rows, key="period"):
-    return {row[key]: row for row in rows}
+    """Rows by a column's text: a period by its label (the page's words)."""
+    return {getattr(row[key], "label", row[key]): row for row in rows}
 
 
 def csv_rows(response) -> list[dict[str, str]]:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 # --- churn and retention: PRODUCT.md's definitions, by hand -----------------------------------
@@ -340,7 +341,7 @@ def test_first_response_and_resolution_times_by_month_and_priority(as_manager):
         first_response_at=datetime(2026, 5, 1, 0, tzinfo=UTC),
     )
     response = as_manager.get("/reports/support/", {"from": "2026-04", "to": "2026-05"})
-    detail = {(r["period"], r["priority"]): r for r in table(response, "detail")}
+    detail = {(r["period"].label, r["priority"]): r for r in table(response, "detail")}
     normal = detail[("May 2026", "normal")]
     assert (normal["opened"], normal["response_median_h"], normal["response_mean_h"]) == (
         3,
@@ -471,7 +472,7 @@ def test_csv_download_of_a_table(as_manager, churn_book):
     )
     rows = csv_rows(response)
     assert rows[1] == {
-        "period": "Apr 2026",
+        "period": "2026-04",  # the month's ISO key, in any language
         "start": "2026-04-01",
         "end": "2026-05-01",
         "active": "5",

@@ -126,7 +126,7 @@ def test_the_eight_measures_against_the_previous_period(as_manager, roi_book):
         return r["now"], r["before"], r["change"]
 
     assert figures("upsell") == (300.0, 200.0, 100.0)  # A in May; A in March
-    assert rows["upsell"]["change_text"] == "+100 (+50.0%)"
+    assert rows["upsell"]["change_text"] == "+$100 (+50.0%)"
     assert figures("cross_sell") == (100.0, 0.0, 100.0)  # B's add-on
     # Due now: C (renewed), A's 15 May line (renewed), D (not): 2 of 3. Before: E, A: 2 of 2.
     now, before, change = figures("renewal_rate")
@@ -137,7 +137,7 @@ def test_the_eight_measures_against_the_previous_period(as_manager, roi_book):
     # MRR on 1 June: A 1300 + B 600 + C 400 + E 200 + F 150; on 1 April: 1000 + 500 + 400 +
     # 300 + 200.
     assert figures("mrr") == (2650.0, 2400.0, 250.0)
-    assert rows["mrr"]["change_text"] == "+250 (+10.4%)"
+    assert rows["mrr"]["change_text"] == "+$250 (+10.4%)"
     assert figures("arr") == (31800.0, 28800.0, 3000.0)
     assert figures("trial_conversion") == (100.0, 0.0, 100.0)  # F of F; G of G
     assert figures("nps") == (50.0, 0.0, 50.0)

@@ -74,7 +74,7 @@ def test_the_book_csv_quotes_an_account_name_that_is_a_formula(as_manager):
         scorecard_version=card.version,
     )
     current_scores_refresh()  # as the recompute that writes snapshots does
-    (row,) = rows(as_manager.get("/accounts/", {"format": "csv"}).content.decode())
+    (row,) = rows(as_manager.get("/accounts/", {"format": "csv"}).content.decode("utf-8-sig"))
     assert row["name"] == "'" + EVIL
     assert row["score"] == "50.0"
 
@@ -86,7 +86,7 @@ def test_the_nps_comments_csv_quotes_a_planted_formula(as_manager):
     response = as_manager.get(
         "/reports/nps/", {"from": "2026-05", "to": "2026-05", "format": "csv", "table": "comments"}
     )
-    (row,) = rows(response.content.decode())
+    (row,) = rows(response.content.decode("utf-8-sig"))
     assert row["comment"] == "'" + EVIL
     assert row["score"] == "0"
 
@@ -99,7 +99,7 @@ def test_the_churn_reasons_csv_quotes_a_reason_and_keeps_money_numeric(as_manage
     response = as_manager.get(
         "/reports/churn/", {"from": "2026-05", "to": "2026-05", "format": "csv", "table": "reasons"}
     )
-    (row,) = rows(response.content.decode())
+    (row,) = rows(response.content.decode("utf-8-sig"))
     assert (row["reason"], row["accounts"], row["mrr_lost"]) == ("'@evil", "1", "400.00")
 
 

@@ -83,7 +83,7 @@ def test_an_answer_is_recorded_as_the_contacts_response_and_thanked(client, send
     response = answer(client, 9, "Reports are great.")
 
     assert response.status_code == 302
-    assert response["Location"] == "/s/thanks/"
+    assert response["Location"] == "/s/thanks/?lang=en"  # the contact's language
     assert recorded() == [
         ("Globex Corp", "nps", "dana@globex.example", date(2026, 6, 30), 9, "Reports are great.")
     ]

@@ -673,7 +673,7 @@ def test_snoozing_a_task(client, csm, account, with_tasks):
     task = with_tasks["open"]
     client.force_login(csm)
     response = post(client, f"/tasks/{task.pk}/snooze/", {"until": "2026-07-07"})
-    assert messages(response) == ["Task snoozed until 07 Jul."]
+    assert messages(response) == ["Task snoozed until 7 July 2026."]  # prose: DATE_FORMAT
     task.refresh_from_db()
     assert (task.status, task.snoozed_until) == ("snoozed", date(2026, 7, 7))
     until = date_format(date(2026, 7, 7), "SHORT_DATE_FORMAT")

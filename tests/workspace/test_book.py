@@ -118,7 +118,7 @@ def listed_rows(response) -> dict[str, str]:
 
 def csv_rows(response) -> list[dict[str, str]]:
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 # --- fixtures ---------------------------------------------------------------------------------
@@ -179,7 +179,7 @@ def test_row_shows_score_trends_coverage_mrr_renewal_owner_and_open_tasks(as_man
     assert "↑ +2" in row  # 7 days: 18 -> 20
     assert "↓ -30" in row  # 30 days: 50 -> 20
     assert ">80%<" in row
-    assert ">2,000<" in row
+    assert ">$2,000<" in row
     assert "20 Jul 2026" in row
     assert "vic" in row
     assert f'/accounts/{four["charlie"].pk}/#tasks">1<' in row
@@ -498,7 +498,7 @@ def test_summary_counts_accounts_and_mrr_per_effective_colour(as_manager, four):
     html = response.content.decode()
     red = re.search(r'<a class="summary-item summary-red.*?</a>', html, re.S).group(0)
     assert "<b>2</b>" in red
-    assert "MRR 3,000" in red
+    assert "MRR $3,000" in red
 
 
 def test_summary_ignores_the_colour_filter_but_honours_the_others(as_manager, four):

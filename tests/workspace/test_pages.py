@@ -216,7 +216,7 @@ def test_row_shows_the_snapshot_mrr_and_owner(client, manager, book, default_sco
     client.force_login(manager)
     row = listed_rows(client.get("/accounts/"))["Initech"]
     assert "riley" in row
-    assert ">1,234<" in row
+    assert ">$1,234<" in row
     assert "Healthy" in row
 
 

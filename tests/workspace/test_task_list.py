@@ -72,7 +72,7 @@ def test_snoozed_tasks_have_a_filter_of_their_own_and_say_until_when(client, csm
     client.force_login(csm)
     response = client.get("/tasks/", {"status": "snoozed"})
     assert listed(response) == [("Mine", "detractor")]
-    assert "snoozed until 07/03/2026" in rows(response)[two_books["snoozed"].pk]
+    assert "snoozed until 3 Jul 2026" in rows(response)[two_books["snoozed"].pk]
 
 
 def test_a_snoozed_task_is_back_in_the_open_list_on_its_day(client, csm, two_books):
@@ -89,7 +89,7 @@ def test_done_tasks_are_listed_without_a_tick_box(client, csm, two_books):
     assert listed(response) == [("Mine", "score_drop")]
     row = rows(response)[two_books["done"].pk]
     assert 'name="task"' not in row
-    assert "done 06/30/2026" in row
+    assert "done 30 Jun 2026" in row
     assert "Complete ticked" not in response.content.decode()
 
 
@@ -199,8 +199,8 @@ def test_a_row_shows_the_accounts_colour_score_mrr_renewal_and_owner(client, man
     assert 'class="badge badge-red"' in late
     assert '<span class="score">30</span>' in late
     assert ">500<" in late
-    assert "10/08/2026" in late  # renews in 100 days
-    assert "06/29/2026" in late and 'class="error"' in late  # overdue
+    assert "8 Oct 2026" in late  # renews in 100 days
+    assert "29 Jun 2026" in late and 'class="error"' in late  # overdue
     assert '<td data-label="Owner">casey</td>' in late
     unscored = rows(response)[dated["Next week"].pk]
     assert "badge-grey" in unscored and '<span class="score">–</span>' in unscored
@@ -267,7 +267,7 @@ def test_bulk_snooze_takes_tasks_out_of_the_open_list_until_their_day(client, cs
     response = client.post(
         "/tasks/", {"action": "snooze", "task": ticked, "until": "2026-07-10"}, follow=True
     )
-    assert [str(m) for m in response.context["messages"]] == ["1 task snoozed until July 10, 2026."]
+    assert [str(m) for m in response.context["messages"]] == ["1 task snoozed until 10 July 2026."]
     assert names(response) == ["Late", "Soon", "Next week"]
     task = Task.objects.get(pk=dated["Today"].pk)
     assert (task.status, task.snoozed_until) == ("snoozed", TODAY + timedelta(days=10))

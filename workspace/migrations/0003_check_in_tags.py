@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0003_feedback_tags'),
+        ('surveys', '0004_feedback_tags'),
         ('workspace', '0002_schedules'),
     ]
 

@@ -3,26 +3,40 @@
 from django import template
 from django.template.defaultfilters import floatformat
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts import formats
+from scoring.exporting import spreadsheet_offered
 from scoring.maths import Bands
 from workspace.numbers import shown_points, shown_score
 
 register = template.Library()
 
 BADGES = {
-    "green": ("●", "Healthy"),
-    "yellow": ("◆", "Watch"),
-    "red": ("▲", "At risk"),
-    "grey": ("○", "No data"),
+    "green": ("●", gettext_lazy("Healthy")),
+    "yellow": ("◆", gettext_lazy("Watch")),
+    "red": ("▲", gettext_lazy("At risk")),
+    "grey": ("○", gettext_lazy("No data")),
+}
+
+# The colours' own names, beside the badge's word where a list offers them ("Watch (yellow)").
+COLOUR_WORDS = {
+    "green": gettext_lazy("green"),
+    "yellow": gettext_lazy("yellow"),
+    "red": gettext_lazy("red"),
+    "grey": gettext_lazy("grey"),
 }
 
 
 @register.simple_tag
 def badge(colour: str | None, overridden: bool = False):
     shape, word = BADGES.get(colour or "grey", BADGES["grey"])
-    suffix = mark_safe(' <span class="override-flag" title="Colour set by hand">overridden</span>')  # noqa: S308  # nosec B308
+    suffix = format_html(
+        ' <span class="override-flag" title="{}">{}</span>',
+        _("Colour set by hand"),
+        _("overridden"),
+    )
     return format_html(
         '<span class="badge badge-{}"><span aria-hidden="true">{}</span> {}{}</span>',
         colour or "grey",
@@ -94,3 +108,21 @@ def person(user) -> str:
     if not user:
         return ""
     return user.get_full_name() or user.username
+
+
+@register.filter
+def money(value, decimals: int = 0) -> str:
+    """An amount in the install's currency and the reader's number format: {{ mrr|money }}."""
+    return formats.money(value, int(decimals))
+
+
+@register.filter
+def number(value, decimals: int = 0) -> str:
+    """A number in the reader's format, "–" for none: {{ share|number:1 }}."""
+    return formats.number(value, int(decimals))
+
+
+@register.simple_tag
+def spreadsheet_csv() -> bool:
+    """Whether to offer the ";" CSV with decimal commas: the reader's language writes them."""
+    return spreadsheet_offered()

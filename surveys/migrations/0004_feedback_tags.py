@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0002_default_surveys'),
+        ('surveys', '0003_contact_language_and_verbose_names'),
     ]
 
     operations = [
@@ -31,6 +31,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='surveyresponse',
             name='tags',
-            field=models.ManyToManyField(blank=True, related_name='survey_responses', to='surveys.tag'),
+            field=models.ManyToManyField(blank=True, related_name='survey_responses', to='surveys.tag', verbose_name='tags'),
         ),
     ]
