@@ -18,8 +18,15 @@ class Role(models.TextChoices):
 
 def language_field(help_text):
     """A language of the interface, blank for the default that `help_text` names."""
+    # db_default: rows written by SQL or COPY that name no language (bulk imports, benchmarks).
     return models.CharField(
-        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True, help_text=help_text
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=help_text,
     )
 
 

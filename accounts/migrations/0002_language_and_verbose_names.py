@@ -23,12 +23,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='account',
             name='language',
-            field=models.CharField(blank=True, choices=[('en', 'English'), ('ru', 'Русский'), ('fr', 'Français'), ('lv', 'Latviešu'), ('bg', 'Български')], help_text="The language of survey e-mails; blank: the install's.", max_length=8, verbose_name='language'),
+            field=models.CharField(blank=True, choices=[('en', 'English'), ('ru', 'Русский'), ('fr', 'Français'), ('lv', 'Latviešu'), ('bg', 'Български')], help_text="The language of survey e-mails; blank: the install's.", max_length=8, default='', db_default='', verbose_name='language'),
         ),
         migrations.AddField(
             model_name='user',
             name='language',
-            field=models.CharField(blank=True, choices=[('en', 'English'), ('ru', 'Русский'), ('fr', 'Français'), ('lv', 'Latviešu'), ('bg', 'Български')], help_text="The language of the pages; blank: the browser's.", max_length=8, verbose_name='language'),
+            field=models.CharField(blank=True, choices=[('en', 'English'), ('ru', 'Русский'), ('fr', 'Français'), ('lv', 'Latviešu'), ('bg', 'Български')], help_text="The language of the pages; blank: the browser's.", max_length=8, default='', db_default='', verbose_name='language'),
         ),
         migrations.AlterField(
             model_name='account',

@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='contact',
             name='language',
-            field=models.CharField(blank=True, choices=[('en', 'English'), ('ru', 'Русский'), ('fr', 'Français'), ('lv', 'Latviešu'), ('bg', 'Български')], help_text="The language of their survey e-mails; blank: the account's.", max_length=8, verbose_name='language'),
+            field=models.CharField(blank=True, choices=[('en', 'English'), ('ru', 'Русский'), ('fr', 'Français'), ('lv', 'Latviešu'), ('bg', 'Български')], help_text="The language of their survey e-mails; blank: the account's.", max_length=8, default='', db_default='', verbose_name='language'),
         ),
         migrations.AlterField(
             model_name='contact',
