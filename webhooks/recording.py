@@ -157,7 +157,7 @@ def tasks_opened_record(task_ids: list[int]) -> list[str]:
                     "task_id": t.pk,
                     "reason": t.reason,
                     "reason_label": str(t.get_reason_display()),
-                    "detail": t.detail,
+                    "detail": t.describe(),
                     "opened_on": t.opened_on.isoformat(),
                     "due_on": t.due_on.isoformat(),
                     "assignee": t.assignee.username if t.assignee else None,

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import Account
 from scoring.measures import end_of
@@ -37,7 +38,7 @@ DUE_IN = {
 class Candidate:
     account_id: int
     reason: TaskReason
-    detail: str
+    facts: dict  # rendered on read: workspace.task_details
 
 
 def _previous_day(day: date) -> date | None:
@@ -59,7 +60,7 @@ def turned_red(day: date) -> list[Candidate]:
         else []
     )
     return [
-        Candidate(a, TaskReason.TURNED_RED, f"Health turned red on {day:%d %b}")
+        Candidate(a, TaskReason.TURNED_RED, {"day": day.isoformat()})
         for a in HealthSnapshot.objects.filter(date=day, colour="red").values_list(
             "account_id", flat=True
         )
@@ -82,7 +83,7 @@ def score_drop(day: date, *, points: float = 15.0) -> list[Candidate]:
                 Candidate(
                     account_id,
                     TaskReason.SCORE_DROP,
-                    f"Score fell from {earlier[account_id]:.0f} to {score:.0f} in 30 days",
+                    {"before": earlier[account_id], "now": score},
                 )
             )
     return found
@@ -96,7 +97,8 @@ def detractor(day: date) -> list[Candidate]:
         responded_on__lte=day,
     ).values_list("account_id", "score", "respondent")
     return [
-        Candidate(a, TaskReason.DETRACTOR, f"{who} answered NPS {score}") for a, score, who in rows
+        Candidate(a, TaskReason.DETRACTOR, {"respondent": who, "score": score})
+        for a, score, who in rows
     ]
 
 
@@ -111,7 +113,7 @@ def critical_ticket(day: date) -> list[Candidate]:
         Candidate(
             a,
             TaskReason.CRITICAL_TICKET,
-            f"Critical ticket {ticket} open since {opened:%d %b}",
+            {"ticket": ticket, "since": timezone.localdate(opened).isoformat()},
         )
         for a, ticket, opened in rows
     ]
@@ -132,7 +134,7 @@ def renewal_risk(day: date, *, within: int = 60) -> list[Candidate]:
         Candidate(
             a,
             TaskReason.RENEWAL_RISK,
-            f"Renews on {renewing[a]:%d %b %Y} and is {colour}",
+            {"renews_on": renewing[a].isoformat(), "colour": colour},
         )
         for a, colour in rows
     ]
@@ -171,7 +173,7 @@ def tasks_open(*, day: date, cooldown_days: int | None = None) -> int:
         Task(
             account_id=c.account_id,
             reason=c.reason,
-            detail=c.detail[:300],
+            facts=c.facts,
             assignee_id=owners.get(c.account_id),
             opened_on=day,
             due_on=day + timedelta(days=DUE_IN[c.reason]),

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from scoring.maths import Colour
+from workspace.task_details import task_detail
 
 
 class Channel(models.TextChoices):
@@ -61,6 +62,8 @@ class Task(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="tasks")
     reason = models.CharField(max_length=32, choices=TaskReason.choices)
     detail = models.CharField(max_length=300, blank=True)
+    # What a rule found (days, scores, who answered): the detail is rendered from it on read.
+    facts = models.JSONField(default=dict, blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -91,6 +94,10 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} — {self.account_id}"
+
+    def describe(self) -> str:
+        """Why the task opened, in the reader's language (`workspace.task_details`)."""
+        return task_detail(self.reason, self.facts, self.detail)
 
     @property
     def is_open(self) -> bool:

@@ -178,7 +178,7 @@ def _streams(account: Account, *, today: date, rows: int) -> dict:
     def tasks_opened():
         for t in account.tasks.filter(opened_on__lte=today).order_by("-opened_on", "-pk")[:rows]:
             title = _("Task opened: %(reason)s") % {"reason": t.get_reason_display()}
-            yield Event(t.opened_on, "task", title, t.detail, rank=5, seq=(t.pk,))
+            yield Event(t.opened_on, "task", title, t.describe(), rank=5, seq=(t.pk,))
 
     def tasks_closed():
         qs = account.tasks.filter(closed_on__isnull=False, closed_on__lte=today)

@@ -111,7 +111,7 @@ def test_a_detractor_answer_opens_a_check_in_task(
 
     task = Task.objects.get(account=account)
     assert (task.reason, task.status) == ("detractor", "open")
-    assert task.detail == "dana@globex.example answered NPS 3"
+    assert task.describe() == "dana@globex.example answered NPS 3"
     assert task.assignee == account.owner
 
 

@@ -186,7 +186,7 @@ def test_an_opened_task_is_an_event_and_opening_again_adds_none(scored, endpoint
         "task_id": None,
         "reason": "turned_red",
         "reason_label": "Turned red",
-        "detail": "Health turned red on 30 Jun",
+        "detail": "Health turned red on 30 June 2026",
         "opened_on": "2026-06-30",
         "due_on": "2026-07-03",
         "assignee": "casey",

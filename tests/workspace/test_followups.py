@@ -22,12 +22,13 @@ YESTERDAY = TODAY - timedelta(days=1)
 
 
 def tasks(**filters) -> list[tuple[str, str, str]]:
-    """(account name, reason, detail) of the tasks, by account name and reason."""
-    return list(
-        Task.objects.filter(**filters)
+    """(account name, reason, detail as read) of the tasks, by account name and reason."""
+    return [
+        (t.account.name, t.reason, t.describe())
+        for t in Task.objects.filter(**filters)
+        .select_related("account")
         .order_by("account__name", "reason")
-        .values_list("account__name", "reason", "detail")
-    )
+    ]
 
 
 def at(hours_ago: float) -> datetime:
@@ -53,7 +54,7 @@ def test_turned_red_fires_for_an_account_that_was_not_red(owner, default_scoreca
     snap(yellow, 70, day=YESTERDAY)
     snap(yellow, 60)
     assert tasks_open(day=TODAY) == 1
-    assert tasks() == [("Slipped", "turned_red", "Health turned red on 30 Jun")]
+    assert tasks() == [("Slipped", "turned_red", "Health turned red on 30 June 2026")]
 
 
 def test_turned_red_compares_with_the_latest_earlier_snapshot_day(owner, default_scorecard):
@@ -62,7 +63,7 @@ def test_turned_red_compares_with_the_latest_earlier_snapshot_day(owner, default
     snap(account, 80, day=TODAY - timedelta(days=2))
     snap(account, 10)
     tasks_open(day=TODAY)
-    assert tasks() == [("Gap", "turned_red", "Health turned red on 30 Jun")]
+    assert tasks() == [("Gap", "turned_red", "Health turned red on 30 June 2026")]
 
 
 @pytest.mark.parametrize(
@@ -116,7 +117,7 @@ def test_critical_ticket_open_more_than_a_week_fires(owner, db):
     solved = customer(owner, name="Solved")
     TicketFactory(account=solved, priority="critical", opened_at=at(20 * 24), resolved_at=at(24))
     tasks_open(day=TODAY)
-    assert tasks() == [("Stuck", "critical_ticket", "Critical ticket T-9 open since 22 Jun")]
+    assert tasks() == [("Stuck", "critical_ticket", "Critical ticket T-9 open since 22 June 2026")]
 
 
 def test_renewal_within_60_days_fires_only_when_not_green(owner, default_scorecard):
@@ -131,8 +132,8 @@ def test_renewal_within_60_days_fires_only_when_not_green(owner, default_scoreca
     snap(no_data, None, coverage=0.2)
     tasks_open(day=TODAY)
     assert tasks() == [
-        ("At risk", "renewal_risk", "Renews on 14 Aug 2026 and is yellow"),
-        ("No data", "renewal_risk", "Renews on 10 Jul 2026 and is grey"),
+        ("At risk", "renewal_risk", "Renews on 14 August 2026 and is yellow"),
+        ("No data", "renewal_risk", "Renews on 10 July 2026 and is grey (no data)"),
     ]
 
 
@@ -285,3 +286,17 @@ def test_nightly_run_opens_a_task_for_an_account_that_turned_red(default_scoreca
     nightly_recompute(TODAY.isoformat())  # eager in tests: the chord runs the rules at once
     task = Task.objects.get(account=account)
     assert (task.reason, task.assignee) == (TaskReason.TURNED_RED, account.owner)
+
+
+def test_a_rule_stores_facts_and_each_reader_reads_them_in_their_language(owner, default_scorecard):
+    """No sentence is stored: the same task reads in French with a French date."""
+    from django.utils import translation
+
+    account = customer(owner, name="Slipped")
+    snap(account, 80, day=YESTERDAY)
+    snap(account, 20)
+    tasks_open(day=TODAY)
+    task = Task.objects.get(account=account, reason="turned_red")
+    assert (task.detail, task.facts) == ("", {"day": "2026-06-30"})
+    with translation.override("fr"):
+        assert "30 juin 2026" in task.describe()
