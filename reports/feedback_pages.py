@@ -95,7 +95,7 @@ def feedback_tables(report: FeedbackReport) -> list[Table]:
                 Column("promoters", _("Promoters (9–10)"), "int"),
                 Column("passives", _("Passives (7–8)"), "int"),
                 Column("detractors", _("Detractors (0–6)"), "int"),
-                Column("detractor_share", _("% detractors"), "pct"),
+                Column("detractor_share", _("Detractors (%)"), "pct"),
                 Column("nps", _("NPS"), "score"),
                 Column(
                     "small_sample",
@@ -191,7 +191,7 @@ def feedback_detractors(report: FeedbackReport) -> dict:
             annotation_text=_("all answers"),
             annotation_position="top",
         )
-    fig.update_xaxes(title_text=_("% detractors"), range=[0, 100])
+    fig.update_xaxes(title_text=_("Detractors (%)"), range=[0, 100])
     return figure_json(fig, height=max(220, 40 + 28 * len(rows)), hovermode="closest")
 
 

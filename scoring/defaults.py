@@ -96,6 +96,7 @@ DEFAULT_SIGNALS = [
         90,
         5,
         False,
+        # xgettext:no-python-format
         gettext_noop("% opened"),
     ),
     (

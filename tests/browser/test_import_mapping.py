@@ -20,7 +20,7 @@ SHOTS = Path("/work/helpers/shots/imports")
 
 
 @pytest.fixture
-def stripe_book(transactional_db, settings, tmp_path):
+def stripe_book(transactional_db, default_scorecard, settings, tmp_path):
     from tests.factories import AccountFactory, UserFactory
 
     settings.IMPORT_DIR = tmp_path

@@ -112,20 +112,21 @@ def test_a_backfill_cut_off_from_the_database_resumes_or_fails_loudly_and_reruns
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_backfill_out_of_retries_is_marked_failed_and_a_rerun_completes_it(
-    default_scorecard, monkeypatch
+    default_scorecard, monkeypatch, settings
 ):
+    settings.HEALTHSCORE_BACKFILL_BLOCK_DAYS = 1  # a block a day: the cut falls on day 4
     accounts = book(3)
     job = BackfillJob.objects.create(start=FIRST, end=DAY)
-    real = backfills.health_recompute
+    real = backfills.health_backfill
     days_seen = []
 
-    def recompute_with_the_database_cut_on_day_4(**kwargs):
-        days_seen.append(kwargs["as_of"])
+    def backfill_with_the_database_cut_on_day_4(days, **kwargs):
+        days_seen.extend(days)
         if len(days_seen) == 4:
             terminate_session(connection.connection.info.backend_pid)
-        return real(**kwargs)
+        return real(days, **kwargs)
 
-    monkeypatch.setattr(backfills, "health_recompute", recompute_with_the_database_cut_on_day_4)
+    monkeypatch.setattr(backfills, "health_backfill", backfill_with_the_database_cut_on_day_4)
     with pytest.raises(OperationalError):
         # As the last allowed retry: no more retries, so the job must say it failed.
         backfill.apply(args=[job.pk], retries=backfill.max_retries, throw=True)

@@ -7,6 +7,7 @@ import pytest
 
 from scoring.defaults import DEFAULT_SIGNALS, optional_signal
 from scoring.measures import advocacy, facts_in_window, goals_on_track
+from scoring.explanations import explained
 from scoring.models import HealthSnapshot, SignalDefinition
 from scoring.recompute import health_recompute
 from signals.models import Goal, Referral
@@ -92,7 +93,7 @@ def test_an_admin_adds_goals_on_track_to_a_scorecard_and_it_scores(card):
     health_recompute(as_of=DAY)
 
     def component(account, key):
-        snapshot = HealthSnapshot.objects.get(account=account, date=DAY)
+        snapshot = explained(HealthSnapshot.objects.get(account=account, date=DAY))
         return next(c for c in snapshot.components if c["key"] == key)
 
     assert (component(good, "goals")["raw"], component(good, "goals")["score"]) == (100.0, 100.0)

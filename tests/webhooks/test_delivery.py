@@ -187,7 +187,7 @@ def test_the_slack_body_is_one_readable_sentence(endpoint, receiver):
     deliver_webhook.apply(args=[delivery.pk, 1], throw=True)
     (request,) = receiver.requests
     assert json.loads(request.body) == {
-        "text": "an account turned red (was green). Score 30 on 06/30/2026."
+        "text": "an account turned red (was green). Score 30 on 30 Jun 2026."
     }
     assert readme_verify()("whsec-test-secret", request.headers, request.body)
 
