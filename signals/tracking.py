@@ -125,8 +125,8 @@ def _insert(sql: str, types: tuple[str, ...], rows: list[tuple]) -> list:
             columns = [list(column) for column in zip(*rows, strict=True)]
             arrays = ", ".join(f"%s::{kind}[]" for kind in types)
             # The SQL and the array types are this module's constants; the values are parameters.
-            statement = sql.format(rows=f"SELECT * FROM unnest({arrays})")  # nosec B608
-            cursor.execute(statement, columns)  # noqa: S608
+            statement = sql.format(rows=f"SELECT * FROM unnest({arrays})")  # noqa: S608  # nosec
+            cursor.execute(statement, columns)
             if cursor.description:
                 out.extend(cursor.fetchall())
             return out
@@ -156,7 +156,7 @@ def _first_seen(message_ids: list[str], now: datetime) -> set[str]:
 def _add_usage(counts: dict[tuple[int, str, str], float]) -> None:
     table = UsageRecord._meta.db_table
     sql = (
-        f"INSERT INTO {table} (account_id, metric, date, value) {{rows}} "  # noqa: S608
+        f"INSERT INTO {table} (account_id, metric, date, value) {{rows}} "  # noqa: S608  # nosec
         "ON CONFLICT (account_id, metric, date) "
         f"DO UPDATE SET value = {table}.value + EXCLUDED.value"
     )

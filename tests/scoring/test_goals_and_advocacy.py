@@ -6,8 +6,8 @@ from datetime import date, timedelta
 import pytest
 
 from scoring.defaults import DEFAULT_SIGNALS, optional_signal
-from scoring.measures import advocacy, facts_in_window, goals_on_track
 from scoring.explanations import explained
+from scoring.measures import advocacy, facts_in_window, goals_on_track
 from scoring.models import HealthSnapshot, SignalDefinition
 from scoring.recompute import health_recompute
 from signals.models import Goal, Referral
