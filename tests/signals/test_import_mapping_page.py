@@ -85,7 +85,7 @@ def test_cells_that_do_not_parse_are_marked_in_the_preview(client, manager, cust
         "field_product": "Plan", "field_mrr": "MRR", "field_start_date": "Start",
     }  # fmt: skip
     page = client.post(url, form).content.decode()
-    assert "<td>1 Nov 2026</td>" in page  # 01.11.2026 read as DD.MM.YYYY
+    assert "<td>1 November 2026</td>" in page  # 01.11.2026 read as DD.MM.YYYY
     assert "&#x27;lots&#x27; is not a number" in page
     assert "&#x27;2026-11-01&#x27; is not a date; use DD.MM.YYYY" in page
     assert page.count('class="cell-error"') == 2
