@@ -6,7 +6,8 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from demo.plan import Group, Plan, add_months, at, between
+from demo.feedback import mood_after, plan_releases
+from demo.plan import Group, Plan, add_months, at, between, colour_of
 from demo.words import (
     EMAIL_SUBJECTS,
     MAIN_PRODUCT,
@@ -157,9 +158,12 @@ def ticket_rows(p: Plan, pk: int, rng: random.Random) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     cutoff = at(p.today, 24)  # nothing may have happened after today
     day = max(p.period_start, p.start)
+    shipped = plan_releases(p)
     while day <= p.last_day:
         h = p.seen(day)
-        if rng.random() < TICKET_RATE[p.segment] * (0.5 + 3 * (1 - h)) / 30:
+        # A release that went badly brings a wave of tickets (a mood of -0.12: half as many more).
+        rate = TICKET_RATE[p.segment] * (0.5 + 3 * (1 - h)) * (1 - 4 * mood_after(shipped, day))
+        if rng.random() < rate / 30:
             weights = (0.1 + 0.4 * h, 0.45, 0.1 + 0.3 * (1 - h), 0.02 + 0.2 * (1 - h) ** 2)
             priority = rng.choices(_PRIORITIES, weights)[0]
             opened = at(day, rng.uniform(7, 18))
@@ -221,15 +225,18 @@ def email_rows(p: Plan, pk: int, rng: random.Random) -> list[dict[str, Any]]:
 
 
 def nps_rows(p: Plan, pk: int, rng: random.Random) -> list[dict[str, Any]]:
-    """A survey every 90 days; about half the contacts answer, from how things are going."""
+    """A survey every 90 days, on a day of the account's own (a rolling programme, so every
+    month has answers); about half the contacts answer, from how things are going and how the
+    latest release went down."""
     rows: list[dict[str, Any]] = []
     first = max(p.period_start, p.start + timedelta(days=30))
-    wave = p.today - timedelta(days=12 + rng.randint(-6, 6))
+    shipped = plan_releases(p)
+    wave = p.today - timedelta(days=rng.randint(6, 95))
     while wave >= first:
         for respondent in p.contacts:
             answered = wave + timedelta(days=rng.randint(0, 5))
             if rng.random() < 0.5 and answered <= p.last_day:
-                score = _nps_score(p.seen(answered), rng)
+                score = _nps_score(p.seen(answered) + mood_after(shipped, answered), rng)
                 kind = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
                 rows.append(
                     {
@@ -275,8 +282,7 @@ def sentiment_rows(p: Plan, pk: int, rng: random.Random) -> list[dict[str, Any]]
         days.add(between(rng, max(first, p.last_day - timedelta(days=45)), p.last_day))
     rows: list[dict[str, Any]] = []
     for day in sorted(d for d in days if d):
-        h = p.seen(day) + rng.gauss(0, 0.05)
-        colour = "green" if h >= 0.62 else "yellow" if h >= 0.38 else "red"
+        colour = colour_of(p.seen(day) + rng.gauss(0, 0.05))
         rows.append(
             {
                 "account_id": pk,

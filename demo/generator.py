@@ -4,7 +4,8 @@
 account gets a hidden health group and a daily health h(day) between 0 and 1 that drifts over
 the period. Churn is drawn from the hidden health — the lower it sinks, the likelier the account
 leaves — and a few accounts leave whatever their health (acquired, budget cut). The facts —
-usage, expansions, payments, tickets, NPS, e-mail opens, the CSM's sentiment — are drawn from
+usage, expansions, payments, tickets, NPS, e-mail opens, the CSM's sentiment and check-ins,
+success goals and referrals, tags on feedback (`demo.feedback`) — are drawn from
 what the account shows, h(day) plus an offset of its own (some teams look busier or quieter
 than they feel), so the signals reflect the health only noisily and never spell the churn out.
 A fair scorecard should find most healthy accounts green and most declining and at-risk ones
@@ -12,7 +13,8 @@ yellow or red, and many (not all) churned accounts turning red before they leave
 
 Same seed and same `today` give identical rows: each account draws from its own random streams
 (one per kind of fact), never from the global `random`. A second run upserts on the natural keys
-and changes nothing. Everything is built in memory and written with `bulk_upsert`.
+and changes nothing. Everything is built in memory and written with `bulk_upsert` (check-ins,
+which have no natural key, by account, day and note).
 """
 
 import random
@@ -35,6 +37,16 @@ from demo.facts import (
     ticket_rows,
     usage_rows,
 )
+from demo.feedback import (
+    answer_tags,
+    check_in_rows,
+    check_in_tags,
+    goal_rows,
+    referral_rows,
+    releases,
+    tag_rows,
+    ticket_tags,
+)
 from demo.plan import (
     DEMO_PASSWORD,
     DEMO_USERS,
@@ -48,14 +60,22 @@ from demo.plan import (
 from demo.words import NAME_FIRST, NAME_SECOND, NAME_SUFFIX
 from signals.models import (
     EmailMessage,
+    Goal,
     Invoice,
+    Referral,
     SentimentEntry,
     SubscriptionLine,
     Ticket,
     UsageRecord,
 )
-from signals.upsert import bulk_upsert
-from surveys.models import SurveyResponse
+from signals.tagging import TagLinks, tag_ids_by_name
+from signals.upsert import UpsertCounts, bulk_upsert
+from surveys.models import SurveyResponse, Tag
+from workspace.models import CheckIn
+
+ANSWER_KEY = ["account_id", "respondent", "responded_on", "survey_type"]
+# Check-ins have no natural key: a demo check-in is its account, day and note.
+CHECK_IN_KEY = ["account_id", "date", "note"]
 
 # ---------------------------------------------------------------- the service
 
@@ -79,6 +99,15 @@ def demo_users_ensure() -> dict[str, User]:
             user.save()
         users[demo.username] = user
     return users
+
+
+def check_ins_add(rows: list[dict[str, Any]]) -> UpsertCounts:
+    """Add the demo check-ins that are not there yet (by CHECK_IN_KEY); people's own stay."""
+    accounts = {row["account_id"] for row in rows}
+    have = set(CheckIn.objects.filter(account_id__in=accounts).values_list(*CHECK_IN_KEY))
+    new = [CheckIn(**row) for row in rows if tuple(row[k] for k in CHECK_IN_KEY) not in have]
+    CheckIn.objects.bulk_create(new, batch_size=2000)
+    return UpsertCounts(created=len(new))
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
@@ -118,16 +147,27 @@ def demo_seed(
     new_rows: dict[str, int] = {}
     updated_rows: dict[str, int] = {}
 
+    def count(name: str, what: str, data: list, counts: UpsertCounts) -> None:
+        rows[name], new_rows[name], updated_rows[name] = len(data), counts.created, counts.updated
+        say(f"{what}: {len(data)} rows ({counts.created} new, {counts.updated} changed)")
+
     def write(model, data: list[dict[str, Any]], *, key: list[str], update: list[str]) -> None:
         columns = list(data[0]) if data else []
         values = [tuple(row[c] for c in columns) for row in data]
         counts = bulk_upsert(model, columns, values, key=key, update=update)
-        name = model.__name__
-        rows[name], new_rows[name], updated_rows[name] = len(data), counts.created, counts.updated
-        say(
-            f"{model._meta.verbose_name_plural}: {len(data)} rows "
-            f"({counts.created} new, {counts.updated} changed)"
-        )
+        count(model.__name__, model._meta.verbose_name_plural, data, counts)
+
+    def tag(model, data: list[dict[str, Any]], key: list[str], tags_of) -> None:
+        # Each row linked to exactly the tags it is about (its links rewritten only where they
+        # differ), counted as the rows whose tags changed.
+        ids = tag_ids_by_name()
+        links = TagLinks(model, key, {})
+        keys = [tuple(row[k] for k in key) for row in data]
+        names = [tags_of(row) for row in data]
+        links.write(keys, [frozenset(ids[n.lower()] for n in ns) for ns in names], set(keys))
+        tagged = [ns for ns in names if ns]
+        what = f"{model._meta.verbose_name_plural} tagged"
+        count(f"{model.__name__}.tags", what, tagged, UpsertCounts(updated=links.changed_existing))
 
     with transaction.atomic():
         users = demo_users_ensure()
@@ -189,7 +229,7 @@ def demo_seed(
             return [
                 row
                 for p in plans
-                if p.group is not Group.NEW or kind == "usage"
+                if p.group is not Group.NEW or kind in ("usage", "goals")
                 for row in build(p, pks[p.external_id], random.Random(f"{seed}:{p.number}:{kind}"))
             ]
 
@@ -212,9 +252,10 @@ def demo_seed(
             key=["invoice_number"],
             update=["account_id", "issued_on", "due_on", "paid_on", "amount"],
         )
+        tickets = facts("tickets", ticket_rows)
         write(
             Ticket,
-            facts("tickets", ticket_rows),
+            tickets,
             key=["ticket_id"],
             update=[
                 "account_id",
@@ -232,10 +273,11 @@ def demo_seed(
             key=["message_id"],
             update=["account_id", "subject", "sent_at", "opened_at", "clicked_at"],
         )
+        answers = facts("nps", nps_rows)
         write(
             SurveyResponse,
-            facts("nps", nps_rows),
-            key=["account_id", "respondent", "responded_on", "survey_type"],
+            answers,
+            key=ANSWER_KEY,
             update=["score", "comment"],
         )
         write(
@@ -244,6 +286,34 @@ def demo_seed(
             key=["account_id", "recorded_on"],
             update=["sentiment", "note", "author_id"],
         )
+        write(
+            Goal,
+            facts("goals", goal_rows),
+            key=["account_id", "kpi", "due_on"],
+            update=["target", "reached", "set_on", "status"],
+        )
+        write(
+            Referral,
+            facts("referrals", referral_rows),
+            key=["account_id", "referred_company"],
+            update=["referred_on", "outcome"],
+        )
+        check_ins = facts("check_ins", check_in_rows)
+        count("CheckIn", "check-ins", check_ins, check_ins_add(check_ins))
+
+        # Tags last: the rows they go on exist by now. A tag an admin made already in another
+        # case ("Billing") is the demo's tag too: names are unique in any case.
+        shipped = releases(today, days)
+        same = {name.lower(): name for name in Tag.objects.values_list("name", flat=True)}
+        write(
+            Tag,
+            [{**t, "name": same.get(t["name"].lower(), t["name"])} for t in tag_rows(shipped)],
+            key=["name"],
+            update=["kind", "released_on"],
+        )
+        tag(Ticket, tickets, ["ticket_id"], lambda row: ticket_tags(row, shipped))
+        tag(SurveyResponse, answers, ANSWER_KEY, lambda row: answer_tags(row, shipped))
+        tag(CheckIn, check_ins, CHECK_IN_KEY, check_in_tags)
 
     counts = Counter(str(p.group) for p in plans)
     say("hidden health groups: " + ", ".join(f"{g} {counts[g]}" for g in Group if counts[g]))

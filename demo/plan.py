@@ -196,6 +196,11 @@ class Plan:
         return LifecycleStage.ADOPTION if tenure < 365 else LifecycleStage.MATURE
 
 
+def colour_of(h: float) -> str:
+    """The colour a CSM gives an account that feels `h` (sentiment entries, check-in notes)."""
+    return "green" if h >= 0.62 else "yellow" if h >= 0.38 else "red"
+
+
 def group_sizes(accounts: int) -> list[Group]:
     """Roughly 10 brand-new accounts; the rest split so that about 55 % of the scored book
     should come out green, 25 % yellow and 20 % red."""

@@ -1,6 +1,6 @@
 """The demo book's words and proportions: company and people names, ticket and e-mail
-subjects, NPS comments, sentiment notes, churn reasons, and each segment's share, products
-and habits. Plain data, kept apart from the generator."""
+subjects, NPS comments, sentiment and check-in notes, churn reasons, tags, releases, goals,
+and each segment's share, products and habits. Plain data, kept apart from the generator."""
 
 from accounts.models import Segment
 
@@ -77,6 +77,7 @@ NPS_COMMENTS = {
         "Support is fast and friendly.",
         "Saves us hours every week. Would recommend.",
         "Easy to roll out, our managers picked it up in a day.",
+        "The Salesforce sync just works; our reps live in it.",
         "",
     ),
     "passive": (
@@ -134,3 +135,73 @@ MAIN_PRODUCT = {
     Segment.ENTERPRISE: "Platform Enterprise",
 }
 ADDONS = ("Analytics Add-on", "Premium Support")
+
+# ---------------------------------------------------------------- feedback tags, goals, referrals
+
+# The tag list (name, kind); the releases follow, with their days.
+PRODUCT_AREAS = ("onboarding", "billing", "performance", "reporting", "integrations")
+FUTURE_PLANS = "expansion"
+# A release: its name, how many days before today it shipped (at most; a short book moves it
+# in), the product areas its feedback is about, and what it did to how customers felt in the
+# 30 days after it (the redesign of 4.2 annoyed people; 4.1 was a quiet one).
+RELEASES = (
+    ("release 4.1", 120, ("reporting",), 0.0),
+    ("release 4.2", 45, ("performance", "reporting"), -0.12),
+)
+# The product areas each ticket subject and NPS comment is about (tags are data, not UI text).
+TICKET_TAGS = {
+    "Cannot log in with SSO": ("integrations",),
+    "Export to CSV times out": ("reporting", "performance"),
+    "Dashboard shows wrong totals": ("reporting",),
+    "How do I add a user?": ("onboarding",),
+    "Invoice address change": ("billing",),
+    "API returns 500 on /reports": ("integrations", "reporting"),
+    "Slow page loads since Monday": ("performance",),
+    "Webhook not firing": ("integrations",),
+    "Data sync stuck": ("integrations",),
+    "Need help with report filters": ("reporting", "onboarding"),
+    "Billing question": ("billing",),
+    "Integration with Salesforce fails": ("integrations",),
+    "Scheduled report not delivered": ("reporting",),
+}
+COMMENT_TAGS = {
+    "Love the weekly reports, the whole team uses them every Monday.": ("reporting",),
+    "Easy to roll out, our managers picked it up in a day.": ("onboarding",),
+    "The Salesforce sync just works; our reps live in it.": ("integrations",),
+    "Does the job, but dashboards are slow with large data sets.": ("performance", "reporting"),
+    "Good product, pricing is a bit steep for us.": ("billing",),
+    "Too expensive for how little we use it.": ("billing",),
+    "Setup took far longer than promised.": ("onboarding",),
+    "We keep hitting bugs in the export.": ("reporting",),
+    "Our team stopped logging in after the redesign.": ("performance",),
+    "Missing the integrations we were told were coming.": ("integrations",),
+}
+# Check-in notes by how the account looked that day, each with its tags.
+CHECK_IN_NOTES = {
+    "green": (
+        ("QBR: they plan to roll out to two more teams next quarter.", ("expansion",)),
+        ("Walked their analysts through scheduled reports.", ("reporting",)),
+        ("Asked about the enterprise plan for their EU office.", ("expansion", "billing")),
+    ),
+    "yellow": (
+        ("Dashboards feel slow to them since the last update.", ("performance",)),
+        ("Finance asked why the last invoice went up.", ("billing",)),
+        ("New admin needs a second onboarding session.", ("onboarding",)),
+    ),
+    "red": (
+        ("Escalation call about the broken Salesforce sync.", ("integrations",)),
+        ("Sponsor says the reports do not match their numbers.", ("reporting",)),
+        ("They are comparing our price with a cheaper tool.", ("billing",)),
+    ),
+}
+# Success goals: the KPI and its target (None: 80 % of the licensed seats).
+GOAL_KPIS = (
+    ("Weekly active users", None),
+    ("Teams onboarded", 6),
+    ("Reports created per month", 200),
+    ("Hours saved per week", 20),
+    ("Scheduled reports in use", 15),
+    ("Dashboards shared with leadership", 5),
+)
+ONBOARDING_GOAL = "Teams onboarded"
+REFERRED_SECOND = _words("Clinics Studios Brewing Consulting Freight Labs Dental Legal Outfitters")

@@ -1,10 +1,11 @@
 """The demo book: every kind of data, believable by health group, deterministic, idempotent."""
 
 from collections import Counter, defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.db.models import F
 
@@ -12,14 +13,18 @@ from accounts.models import Account, Role, User
 from demo.generator import DEMO_PASSWORD, DEMO_USERS, demo_seed
 from signals.models import (
     EmailMessage,
+    Goal,
     Invoice,
+    Referral,
     SentimentEntry,
     SubscriptionLine,
     Ticket,
     UsageRecord,
 )
-from surveys.models import SurveyResponse
+from surveys.models import SurveyResponse, Tag
 from tests.factories import AccountFactory
+from tests.reports.test_reports import by, table
+from workspace.models import CheckIn
 
 TODAY = date(2026, 6, 30)
 SMALL = {"seed": 7, "accounts": 40, "days": 60, "today": TODAY}
@@ -31,7 +36,16 @@ FACT_MODELS = (
     EmailMessage,
     SurveyResponse,
     SentimentEntry,
+    Goal,
+    Referral,
+    CheckIn,
 )
+# The tagged models, with the fields that tell their rows apart (beside the account).
+TAGGED = {
+    Ticket: ("ticket_id",),
+    SurveyResponse: ("respondent", "responded_on"),
+    CheckIn: ("date", "note"),
+}
 
 pytestmark = pytest.mark.django_db
 
@@ -59,12 +73,18 @@ def fingerprint() -> dict[str, list[tuple]]:
         )
     }
     for model in FACT_MODELS:
-        skip = {"id", "account"}
+        skip = {"id", "account", "created_at", "updated_at"}  # the clock's, not the seed's
         names = [f.attname for f in model._meta.concrete_fields if f.name not in skip]
         names = [n.replace("author_id", "author__username") for n in names]
         rows[model.__name__] = sorted(
             model.objects.values_list("account__external_id", *names), key=repr
         )
+    rows["tags"] = sorted(Tag.objects.values_list("name", "kind", "released_on"), key=repr)
+    for model, natural in TAGGED.items():
+        owner = model._meta.model_name
+        fields = [f"{owner}__{name}" for name in ("account__external_id", *natural)]
+        links = model.tags.through.objects.values_list(*fields, "tag__name")
+        rows[f"{model.__name__}.tags"] = sorted(links, key=repr)
     return rows
 
 
@@ -237,6 +257,9 @@ def test_brand_new_accounts_have_only_a_subscription_and_a_few_days_of_usage():
         assert not account.email_messages.exists()
         assert not account.sentiment_entries.exists()
         assert not account.tickets.exists()
+        assert not account.referrals.exists() and not account.check_ins.exists()
+        # Their one goal is the onboarding, on track.
+        assert list(account.goals.values_list("kpi", "status")) == [("Teams onboarded", "on_track")]
 
 
 def test_demo_book_scores_in_every_colour_and_new_accounts_are_not_grey():
@@ -254,6 +277,74 @@ def test_demo_book_scores_in_every_colour_and_new_accounts_are_not_grey():
         )
     )
     assert new_colours and "grey" not in new_colours
+
+
+def test_healthy_accounts_meet_their_goals_and_refer_others_struggling_ones_miss_them():
+    summary = demo_seed(**{**SMALL, "accounts": 80})
+
+    def groups(rows):
+        return Counter(summary.group_of[ext] for ext in rows)
+
+    good = Goal.objects.filter(status__in=["on_track", "met"]).values_list(
+        "account__external_id", flat=True
+    )
+    bad = Goal.objects.filter(status__in=["at_risk", "missed"]).values_list(
+        "account__external_id", flat=True
+    )
+    good, bad = groups(good), groups(bad)
+    assert good["healthy"] > 4 * bad["healthy"]
+    assert bad["at_risk"] > 2 * good["at_risk"]
+    assert bad["declining"] + bad["at_risk"] > 0.6 * (good["declining"] + good["at_risk"])
+    referrers = groups(Referral.objects.values_list("account__external_id", flat=True))
+    assert referrers["healthy"] > 0.7 * referrers.total()
+    assert referrers["at_risk"] == 0
+    assert set(Referral.objects.values_list("outcome", flat=True)) == {"lead", "won", "lost"}
+
+
+def test_feedback_is_tagged_by_product_area_and_release():
+    demo_seed(**SMALL)
+
+    tags = dict(Tag.objects.values_list("name", "kind"))
+    areas = {"onboarding", "billing", "performance", "reporting", "integrations"}
+    assert areas <= {name for name, kind in tags.items() if kind == "product_area"}
+    releases = Tag.objects.filter(kind="release").order_by("released_on")
+    assert [(t.name, t.released_on) for t in releases] == [
+        ("release 4.1", TODAY - timedelta(days=36)),  # moved in: the book has 60 days
+        ("release 4.2", TODAY - timedelta(days=14)),
+    ]
+    for model in TAGGED:
+        tagged = model.objects.filter(tags__isnull=False).distinct().count()
+        assert 0 < tagged <= model.objects.count(), model.__name__
+    # A release tags only feedback about what it changed, given in the 30 days after it.
+    after = Ticket.objects.filter(tags__name="release 4.2")
+    assert after.exists()
+    assert all(t.opened_at.date() >= releases[1].released_on for t in after)
+    assert not after.exclude(tags__name__in=["performance", "reporting"]).exists()
+
+
+def test_the_feedback_report_and_the_goals_section_have_content(client, settings):
+    settings.LANGUAGE_CODE = "en"
+    demo_seed(**SMALL)
+    client.force_login(User.objects.get(username="manager"))
+
+    with time_machine.travel(datetime(2026, 6, 30, 12, tzinfo=UTC), tick=False):
+        response = client.get("/reports/feedback/")
+        volume = table(response, "volume")
+        detractors = by(table(response, "detractors"), "tag")
+        releases = by(table(response, "releases"), "tag")
+        healthy = Account.objects.filter(referrals__isnull=False, goals__status="on_track")
+        page = client.get(f"/accounts/{healthy.first().pk}/").content.decode()
+
+    assert {"billing", "reporting", "performance"} <= {row["tag"] for row in volume}
+    assert sum(row["total"] for row in volume) > 100
+    # Detractors concentrate on some tags, not evenly on all.
+    shares = [r["detractor_share"] for t, r in detractors.items() if t in ("billing", "reporting")]
+    assert None not in shares and max(shares) - min(shares) >= 10
+    assert set(releases) == {"release 4.1", "release 4.2"}
+    assert all(r["tickets_before"] and r["tickets_after"] for r in releases.values())
+    assert releases["release 4.2"]["tagged_after"] > 0
+    assert 'id="goal-table"' in page
+    assert "No goals agreed yet." not in page and "No referrals recorded." not in page
 
 
 def test_same_seed_and_day_give_identical_rows_and_a_rerun_adds_nothing():
