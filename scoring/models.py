@@ -201,14 +201,20 @@ class HealthSnapshot(models.Model):
 
     The day index is a BRIN index on PostgreSQL (migration 0004): history is written a day
     at a time, so a few bytes per 128 pages find a day, where a B-tree costs ~20 bytes a row.
+    Neither foreign key has an index of its own (migration 0006): the unique (account, date)
+    index serves every look-up by account, and nothing looks snapshots up by scorecard.
     """
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="snapshots")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="snapshots", db_index=False
+    )
     date = models.DateField()
     scorecard_version = models.PositiveIntegerField()
     score = models.FloatField(null=True, blank=True)
     coverage = models.FloatField()
-    scorecard = models.ForeignKey(Scorecard, on_delete=models.PROTECT, related_name="+")
+    scorecard = models.ForeignKey(
+        Scorecard, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     mrr = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     colour = models.CharField(max_length=8, choices=[(c.value, c.name.title()) for c in Colour])
     critical_override = models.CharField(max_length=50, blank=True)

@@ -12,17 +12,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists
 from django.utils import timezone
 
 from accounts.models import Account
+from scoring.book_scores import Column, ScoredCard, score_card
 from scoring.current_health import current_scores_refresh
 from scoring.explanations import metric_ids, parts_pack
 from scoring.maths import (
     Bands,
     Component,
+    Health,
     Method,
     State,
     combine,
@@ -317,6 +320,30 @@ def signals_of(
     return sorted(enabled, key=lambda s: (-s.weight, s.key))
 
 
+def _column(
+    scoring: _Scoring,
+    raw: dict[int, Values],
+    pops: dict[int, dict[str, list[float]]],
+    has: dict[int, bool],
+    ids: list[int],
+) -> Column:
+    signal, values = scoring.signal, raw[scoring.pk]
+    return Column(
+        key=signal.key,
+        weight=signal.weight,
+        critical=signal.critical,
+        needs_days=scoring.needs_days,
+        in_book=has[scoring.pk],
+        percentile=scoring.percentile,
+        higher=scoring.higher,
+        poor=scoring.poor,
+        good=scoring.good,
+        per_metric=scoring.per_metric,
+        values=[values.get(account_id) for account_id in ids],
+        population=pops.get(scoring.pk, {}),
+    )
+
+
 @dataclass
 class DayFacts:
     """What the recompute of a day reads before it scores: the active accounts (pk, segment,
@@ -391,37 +418,64 @@ def health_compute(
                 pops[s.pk] = population(s, as_of, card.version, refresh=refresh_populations)
         bands = Bands(green_min=card.green_min, yellow_min=card.yellow_min)
         scorings = [_Scoring.of(s) for s in card_signals]
-        for account_id in ids:
-            age = age_days(as_of, starts.get(account_id))
-            health = combine(
-                _components(scorings, raw, pops, has, age, account_id),
-                bands=bands,
-                min_coverage=card.min_coverage,
-            )
-            rows.append(
-                {
-                    "account_id": account_id,
-                    "date": as_of,
-                    "score": health.score,
-                    "colour": health.colour.value,
-                    "coverage": round(health.coverage, 4),
-                    "critical_override": health.critical_override or "",
-                    "mrr": mrr.get(account_id, 0),
-                    "scorecard_id": card.pk,
-                    "scorecard_version": card.version,
-                    "parts": health,  # packed into bytes when written (`_packed_rows`)
-                }
-            )
+        ages = [age_days(as_of, starts.get(account_id)) for account_id in ids]
+        scored = score_card(
+            [_column(scoring, raw, pops, has, ids) for scoring in scorings],
+            np.array(ages, dtype=np.float64),
+            bands=bands,
+            min_coverage=card.min_coverage,
+        )
+        for i, account_id in enumerate(ids):
+            row = {
+                "account_id": account_id,
+                "date": as_of,
+                "score": None if math.isnan(scored.score[i]) else float(scored.score[i]),
+                "colour": scored.colour[i],
+                "coverage": float(scored.coverage[i]),
+                "critical_override": scored.critical_override[i],
+                "mrr": mrr.get(account_id, 0),
+                "scorecard_id": card.pk,
+                "scorecard_version": card.version,
+                "parts": (scored, i),  # packed into bytes when written (`_pack_rows`)
+            }
+            if scored.scalar[i]:  # metrics of its own: scored one account at a time
+                health = combine(
+                    _components(scorings, raw, pops, has, ages[i], account_id),
+                    bands=bands,
+                    min_coverage=card.min_coverage,
+                )
+                row.update(
+                    score=health.score,
+                    colour=health.colour.value,
+                    coverage=round(health.coverage, 4),
+                    critical_override=health.critical_override or "",
+                    parts=health,
+                )
+            rows.append(row)
     return [row["pk"] for row in active], rows
 
 
 def _pack_rows(rows: list[dict], scorecards: list[Scorecard]) -> None:
-    """Each row's Health as the bytes of its parts, metric names as their numbers."""
-    names = {m[0] for row in rows for p in row["parts"].parts for m in p.component.metrics}
+    """Each row's parts as bytes, metric names as their numbers: a whole card's at once
+    (`ScoredCard.parts`), a Health of the scalar path on its own."""
+    cards: dict[int, ScoredCard] = {}
+    names: set[str] = set()
+    for row in rows:
+        parts = row["parts"]
+        if isinstance(parts, Health):
+            names.update(m[0] for p in parts.parts for m in p.component.metrics)
+        elif id(parts[0]) not in cards:
+            cards[id(parts[0])] = parts[0]
+            names.update(m for c in parts[0].components for m in c.metrics)
     ids = metric_ids(names) if names else {}
+    packed = {key: card.parts(ids) for key, card in cards.items()}
     flags = {card.pk: [per_metric(s) for s in signals_of(card)] for card in scorecards}
     for row in rows:
-        row["parts"] = parts_pack(row["parts"], flags[row["scorecard_id"]], ids)
+        parts = row["parts"]
+        if isinstance(parts, Health):
+            row["parts"] = parts_pack(parts, flags[row["scorecard_id"]], ids)
+        else:
+            row["parts"] = packed[id(parts[0])][parts[1]]
 
 
 def health_recompute(
