@@ -4,10 +4,9 @@ module grows past a screenful of screens)."""
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
-from reports import retention
 from reports.charts import ACCENT, FILL, INK, MUTED, _line, figure_json
 from reports.feedback import FeedbackReport, TagNps
-from reports.tables import Column, Table, pct_or_none
+from reports.tables import Column, Table, nps_cells, nps_columns, pct_or_none
 
 ITEMS_SHOWN = 50
 CHARTED_TAGS = 8  # lines on the volume chart: the tags with most volume
@@ -15,16 +14,10 @@ PALETTE = [ACCENT, FILL["red"], FILL["green"], FILL["yellow"], INK, "#7b4fd4", "
 
 
 def _nps_row(row: TagNps, label: str) -> dict:
-    n = row.nps
     return {
         "tag": label,
-        "answers": n.responses,
-        "promoters": n.promoters,
-        "passives": n.passives,
-        "detractors": n.detractors,
+        **nps_cells("answers", row.nps),
         "detractor_share": pct_or_none(row.detractor_share),
-        "nps": pct_or_none(n.score),
-        "small_sample": n.small_sample,
     }
 
 
@@ -91,17 +84,7 @@ def feedback_tables(report: FeedbackReport) -> list[Table]:
             _("Detractor share by tag (NPS answers carrying the tag)"),
             [
                 Column("tag", _("Tag")),
-                Column("answers", _("Answers"), "int"),
-                Column("promoters", _("Promoters (9–10)"), "int"),
-                Column("passives", _("Passives (7–8)"), "int"),
-                Column("detractors", _("Detractors (0–6)"), "int"),
-                Column("detractor_share", _("Detractors (%)"), "pct"),
-                Column("nps", _("NPS"), "score"),
-                Column(
-                    "small_sample",
-                    _("Fewer than %(n)s answers") % {"n": retention.SMALL_SAMPLE},
-                    "flag",
-                ),
+                *nps_columns("answers", Column("detractor_share", _("Detractors (%)"), "pct")),
             ],
             [_nps_row(row, row.tag) for row in report.by_tag]
             + [_nps_row(report.overall, _("All NPS answers"))],

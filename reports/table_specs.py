@@ -21,6 +21,8 @@ from reports.tables import (
     PRIORITY_NAMES,
     Column,
     Table,
+    nps_cells,
+    nps_columns,
     pct_or_none,
 )
 
@@ -276,14 +278,9 @@ def nps_tables(report: NpsReport) -> list[Table]:
     def row(period, n: retention.Nps) -> dict:
         return {
             "period": period,
-            "responses": n.responses,
-            "promoters": n.promoters,
-            "passives": n.passives,
-            "detractors": n.detractors,
+            **nps_cells("responses", n),
             "promoters_pct": pct_or_none(retention.rate(n.promoters, n.responses)),
             "detractors_pct": pct_or_none(retention.rate(n.detractors, n.responses)),
-            "nps": pct_or_none(n.score),
-            "small_sample": n.small_sample,
         }
 
     rows = [row(m, n) for m, n in report.months]
@@ -294,17 +291,10 @@ def nps_tables(report: NpsReport) -> list[Table]:
             gettext("NPS by month"),
             [
                 Column("period", gettext("Month"), "label"),
-                Column("responses", gettext("Answers"), "int"),
-                Column("promoters", gettext("Promoters (9–10)"), "int"),
-                Column("passives", gettext("Passives (7–8)"), "int"),
-                Column("detractors", gettext("Detractors (0–6)"), "int"),
-                Column("promoters_pct", gettext("Promoters, %"), "pct"),
-                Column("detractors_pct", gettext("Detractors, %"), "pct"),
-                Column("nps", gettext("NPS"), "score"),
-                Column(
-                    "small_sample",
-                    gettext("Fewer than %(n)d answers") % {"n": retention.SMALL_SAMPLE},
-                    "flag",
+                *nps_columns(
+                    "responses",
+                    Column("promoters_pct", gettext("Promoters, %"), "pct"),
+                    Column("detractors_pct", gettext("Detractors, %"), "pct"),
                 ),
             ],
             rows,

@@ -315,3 +315,34 @@ class Table:
 
 def pct_or_none(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
+
+
+def nps_columns(answers: str, *shares: Column) -> list[Column]:
+    """An NPS breakdown's columns, as the NPS and the product-feedback tables show it: the
+    number of answers (its key named by `answers`, as the CSV has it), promoters, passives,
+    detractors, the `shares` given, the NPS and the small-sample flag. Cells: `nps_cells`."""
+    return [
+        Column(answers, _("Answers"), "int"),
+        Column("promoters", _("Promoters (9–10)"), "int"),
+        Column("passives", _("Passives (7–8)"), "int"),
+        Column("detractors", _("Detractors (0–6)"), "int"),
+        *shares,
+        Column("nps", _("NPS"), "score"),
+        Column(
+            "small_sample",
+            _("Fewer than %(n)d answers") % {"n": retention.SMALL_SAMPLE},
+            "flag",
+        ),
+    ]
+
+
+def nps_cells(answers: str, n: retention.Nps) -> dict[str, Any]:
+    """The cells of `nps_columns(answers)` but the shares, for one breakdown."""
+    return {
+        answers: n.responses,
+        "promoters": n.promoters,
+        "passives": n.passives,
+        "detractors": n.detractors,
+        "nps": pct_or_none(n.score),
+        "small_sample": n.small_sample,
+    }
