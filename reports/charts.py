@@ -16,6 +16,7 @@ from reports.churn import ChurnReport
 from reports.nps import NpsReport
 from reports.portfolio import PortfolioReport
 from reports.renewals import RenewalsReport
+from reports.retention import Month, Outcome
 from reports.roi import RoiReport
 from reports.support import PRIORITIES, SupportReport
 from reports.tables import COLOUR_NAMES, COLOURS, DAYS_FROM_HOURS, PRIORITY_NAMES
@@ -390,26 +391,30 @@ def renewals_pipeline(report: RenewalsReport) -> dict:
 
 
 def renewals_rate(report: RenewalsReport) -> dict:
-    months = [m for m, _ in report.history]
+    return _outcome_rates(
+        report.history,
+        hover=gettext("%(x)s: %(y)s (%(text)s lines)"),
+        title=gettext("Renewal rate (%)"),
+    )
+
+
+def _outcome_rates(history: list[tuple[Month, Outcome]], *, hover: str, title: str) -> dict:
+    """A month's renewal or trial-conversion rate as a bar, labelled "followed/due"; `hover`
+    has the placeholders x (the month), y (the rate) and text (the label)."""
+    months = [m for m, _ in history]
     fig = go.Figure(
         go.Bar(
             x=_labels(months),
-            y=[o.rate for _, o in report.history],
+            y=[o.rate for _, o in history],
             marker=_bar_marker(months, FILL["green"]),
-            text=[f"{o.followed}/{o.due}" for _, o in report.history],
+            text=[f"{o.followed}/{o.due}" for _, o in history],
             textposition="outside",
             cliponaxis=False,
-            hovertemplate=_hover(
-                gettext("%(x)s: %(y)s (%(text)s lines)"), x=X, y=_pct(), text=TEXT
-            ),
+            hovertemplate=_hover(hover, x=X, y=_pct(), text=TEXT),
         )
     )
     return figure_json(
-        fig,
-        months=months,
-        yaxis_title=gettext("Renewal rate (%)"),
-        yaxis={"range": [0, 105]},
-        hovermode="closest",
+        fig, months=months, yaxis_title=title, yaxis={"range": [0, 105]}, hovermode="closest"
     )
 
 
@@ -579,26 +584,10 @@ def roi_arr(report: RoiReport) -> dict:
 
 
 def roi_trials(report: RoiReport) -> dict:
-    months = [m for m, _ in report.trials]
-    fig = go.Figure(
-        go.Bar(
-            x=_labels(months),
-            y=[o.rate for _, o in report.trials],
-            marker=_bar_marker(months, FILL["green"]),
-            text=[f"{o.followed}/{o.due}" for _, o in report.trials],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate=_hover(
-                gettext("%(x)s: %(y)s (%(text)s trials)"), x=X, y=_pct(), text=TEXT
-            ),
-        )
-    )
-    return figure_json(
-        fig,
-        months=months,
-        yaxis_title=gettext("Trials converted (%)"),
-        yaxis={"range": [0, 105]},
-        hovermode="closest",
+    return _outcome_rates(
+        report.trials,
+        hover=gettext("%(x)s: %(y)s (%(text)s trials)"),
+        title=gettext("Trials converted (%)"),
     )
 
 

@@ -340,19 +340,7 @@ def renewal_outcome(
     """Paid lines whose end date is in (start, end] and on or before today are due (a line
     ending on 1 April last covers 31 March: due in March); each is renewed when a paid line of
     the same account starts on its end date or within `grace` days after it."""
-    due = followed = pending = 0
-    for c in customers:
-        for line in c.lines:
-            if line.is_trial or line.end is None or not (start < line.end <= end):
-                continue
-            if line.end > today:
-                continue
-            due += 1
-            if _followed(line, c.lines, same_product=False, grace=grace):
-                followed += 1
-            elif line.end + timedelta(days=grace) > today:
-                pending += 1
-    return Outcome(start, end, due, followed, pending)
+    return _outcome(customers, start, end, today=today, grace=grace, trials=False)
 
 
 def trial_outcome(
@@ -361,15 +349,23 @@ def trial_outcome(
     """Trial lines that ended in (start, end] (and by today), the edge of churn and renewals;
     each converted when a paid line of the same account and product starts during the trial
     or within `grace` days after it."""
+    return _outcome(customers, start, end, today=today, grace=grace, trials=True)
+
+
+def _outcome(
+    customers: Iterable[Customer], start: date, end: date, *, today: date, grace: int, trials: bool
+) -> Outcome:
+    """The paid lines (or, with `trials`, the trial lines) ending in (start, end] and by today,
+    how many a line followed (of the same product, for a trial) and how many may still be."""
     due = followed = pending = 0
     for c in customers:
         for line in c.lines:
-            if not line.is_trial or line.end is None or not (start < line.end <= end):
+            if line.is_trial != trials or line.end is None or not (start < line.end <= end):
                 continue
             if line.end > today:
                 continue
             due += 1
-            if _followed(line, c.lines, same_product=True, grace=grace):
+            if _followed(line, c.lines, same_product=trials, grace=grace):
                 followed += 1
             elif line.end + timedelta(days=grace) > today:
                 pending += 1
