@@ -26,17 +26,22 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, drop_database, use_scratch_database  # noqa: E402
+from common import (  # noqa: E402
+    ROOT,
+    bench_broker,
+    drop_database,
+    free_port,
+    post_in_threads,
+    use_scratch_database,
+)
 
 DATABASE = "healthscore_bench_api"
-REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 TARGET = 20_000  # rows per second
 
 
@@ -84,50 +89,22 @@ def in_process(payloads: list[bytes], key: str, rows: int, *, created: int) -> f
     return time.perf_counter() - started
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def over_http(
     payloads: list[bytes], key: str, rows: int, *, port: int, created: int, clients: int
 ) -> float:
     url = f"http://127.0.0.1:{port}/api/v1/usage/"
-    errors: list[str] = []
-
-    def send(mine: list[bytes]) -> None:
-        for payload in mine:
-            request = urllib.request.Request(
-                url,
-                data=payload,
-                headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-            )
-            try:
-                with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
-                    answer = json.load(response)
-                if answer.get("rows") != rows or answer.get("created") != created:
-                    errors.append(str(answer)[:300])
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(repr(exc))
-
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     for _ in range(4):  # warm up both workers (imports, URLs, connections)
-        request = urllib.request.Request(
-            url,
-            data=b"[]",
-            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-        )
+        request = urllib.request.Request(url, data=b"[]", headers=headers)
         urllib.request.urlopen(request, timeout=60).close()  # noqa: S310
-    threads = [threading.Thread(target=send, args=(payloads[i::clients],)) for i in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - started
-    if errors:
-        sys.exit(f"HTTP run failed: {errors[:3]}")
-    return seconds
+    return post_in_threads(
+        url,
+        payloads,
+        headers=headers,
+        clients=clients,
+        timeout=120,
+        wrong=lambda answer: answer.get("rows") != rows or answer.get("created") != created,
+    )
 
 
 def start_gunicorn(port: int) -> subprocess.Popen:
@@ -164,14 +141,7 @@ def main() -> None:
     # Measure the ingest, not the rate limit; plain HTTP on the loopback address.
     os.environ["API_INGEST_THROTTLE_RATE"] = "100000/minute"
     os.environ["SECURE_SSL_REDIRECT"] = "false"
-    os.environ["REDIS_URL"] = REDIS
-    import redis
-
-    broker = redis.Redis.from_url(REDIS)
-    try:
-        broker.ping()
-    except redis.RedisError as exc:
-        sys.exit(f"The benchmark needs Redis at {REDIS} (BENCH_REDIS_URL): {exc}")
+    broker = bench_broker()
     use_scratch_database(DATABASE)
     from accounts.models import Account
     from accounts.tokens import TokenKind, token_issue

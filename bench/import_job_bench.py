@@ -20,10 +20,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, drop_database, use_scratch_database  # noqa: E402
+from common import ROOT, bench_broker, drop_database, use_scratch_database  # noqa: E402
 
 DATABASE = "healthscore_bench_import_job"
-REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def parse_args() -> argparse.Namespace:
@@ -47,16 +46,9 @@ def usage_csv(external_ids: list[str], days: int) -> bytes:
 
 def main() -> None:
     args = parse_args()
-    os.environ["REDIS_URL"] = REDIS
     imports = Path(tempfile.mkdtemp(prefix="bench-imports-"))
     os.environ["IMPORT_DIR"] = str(imports)
-    import redis
-
-    broker = redis.Redis.from_url(REDIS)
-    try:
-        broker.ping()
-    except redis.RedisError as exc:
-        sys.exit(f"The benchmark needs Redis at {REDIS} (BENCH_REDIS_URL): {exc}")
+    broker = bench_broker()
     use_scratch_database(DATABASE)
     from django.core.files import File
     from django.db import transaction

@@ -29,7 +29,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,7 +41,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlparse, urlunparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, drop_database, use_scratch_database  # noqa: E402
+from common import ROOT, drop_database, free_port, use_scratch_database  # noqa: E402
 
 DATABASE = "healthscore_load"
 TIMEOUT = 30  # seconds a request may take before it counts as failed
@@ -59,12 +58,6 @@ def parse_args() -> argparse.Namespace:
         "--reuse", action="store_true", help="use the scratch database kept by --keep, if any"
     )
     return parser.parse_args()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # ---------------------------------------------------------------- the book

@@ -18,18 +18,22 @@ import argparse
 import json
 import os
 import sys
-import threading
 import time
 import urllib.request
 from base64 import b64encode
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from api_bench import free_port, start_gunicorn  # noqa: E402
-from common import drop_database, use_scratch_database  # noqa: E402
+from api_bench import start_gunicorn  # noqa: E402
+from common import (  # noqa: E402
+    bench_broker,
+    drop_database,
+    free_port,
+    post_in_threads,
+    use_scratch_database,
+)
 
 DATABASE = "healthscore_bench_track"
-REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 TARGET = 20_000  # events per second
 EVENTS = ("Report Created", "Dashboard Viewed", "Export Downloaded", "User Invited")
 
@@ -69,32 +73,17 @@ def over_http(payloads: list[bytes], key: str, port: int, clients: int) -> float
     url = f"http://127.0.0.1:{port}/api/v1/batch"
     auth = "Basic " + b64encode(f"{key}:".encode()).decode()
     headers = {"Authorization": auth, "Content-Type": "application/json"}
-    errors: list[str] = []
-
-    def send(mine: list[bytes]) -> None:
-        for payload in mine:
-            request = urllib.request.Request(url, data=payload, headers=headers)
-            try:
-                with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-                    answer = json.load(response)
-                if not answer.get("success") or answer.get("refused"):
-                    errors.append(str(answer)[:300])
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(repr(exc))
-
     warm = json.dumps({"batch": []}).encode()
     for _ in range(8):
         urllib.request.urlopen(urllib.request.Request(url, data=warm, headers=headers)).close()  # noqa: S310
-    threads = [threading.Thread(target=send, args=(payloads[i::clients],)) for i in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - started
-    if errors:
-        sys.exit(f"HTTP run failed: {errors[:3]}")
-    return seconds
+    return post_in_threads(
+        url,
+        payloads,
+        headers=headers,
+        clients=clients,
+        timeout=60,
+        wrong=lambda answer: not answer.get("success") or answer.get("refused"),
+    )
 
 
 def cpu_per_event(payloads: list[bytes], key: str, events: int) -> float:
@@ -117,14 +106,7 @@ def main() -> None:
     args = parse_args()
     os.environ["API_TRACK_THROTTLE_RATE"] = "1000000/minute"  # measure the endpoint, not the limit
     os.environ["SECURE_SSL_REDIRECT"] = "false"
-    os.environ["REDIS_URL"] = REDIS
-    import redis
-
-    broker = redis.Redis.from_url(REDIS)
-    try:
-        broker.ping()
-    except redis.RedisError as exc:
-        sys.exit(f"The benchmark needs Redis at {REDIS} (BENCH_REDIS_URL): {exc}")
+    broker = bench_broker()
     use_scratch_database(DATABASE)
     from django.db import connections
 
