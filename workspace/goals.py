@@ -94,21 +94,21 @@ class ReferralForm(forms.ModelForm):
 
 def goal_save(*, form: GoalForm, day: date) -> Goal:
     """Add or update a goal from a valid form; the account is rescored once it is committed."""
-    with transaction.atomic():
-        goal = form.save(commit=False)
-        goal.account = form.account
-        goal.save()
-        recompute_on_commit([form.account.pk], day)
-    return goal
+    return _save_and_rescore(form, day)
 
 
 def referral_record(*, form: ReferralForm, day: date) -> Referral:
+    """Record a referral from a valid form; the account is rescored once it is committed."""
+    return _save_and_rescore(form, day)
+
+
+def _save_and_rescore(form: GoalForm | ReferralForm, day: date):
     with transaction.atomic():
-        referral = form.save(commit=False)
-        referral.account = form.account
-        referral.save()
+        row = form.save(commit=False)
+        row.account = form.account
+        row.save()
         recompute_on_commit([form.account.pk], day)
-    return referral
+    return row
 
 
 # ---------------------------------------------------------------- the panel's read
