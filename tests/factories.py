@@ -6,6 +6,8 @@ from decimal import Decimal
 import factory
 
 from accounts.models import Account, Role, User
+from scoring.maths import Bands
+from scoring.models import HealthSnapshot, Scorecard
 from signals.models import (
     EmailMessage,
     Invoice,
@@ -163,6 +165,25 @@ class SurveySendFactory(factory.django.DjangoModelFactory):
     token_hash = factory.LazyAttribute(lambda o: _token_hash(o.token))
     sent_at = datetime(2026, 6, 30, 9, 0, tzinfo=UTC)
     expires_at = datetime(2026, 7, 14, 9, 0, tzinfo=UTC)
+
+
+def stored_snapshot(
+    account, score, *, day=DAY, colour=None, coverage=1.0, mrr="1000", **fields
+) -> HealthSnapshot:
+    """A health snapshot stored as the recompute would, by the default scorecard, its colour
+    from the default bands unless given (how snapshots are computed is tested elsewhere)."""
+    card = Scorecard.objects.get(is_default=True)
+    return HealthSnapshot.objects.create(
+        account=account,
+        date=day,
+        score=score,
+        colour=colour or Bands().colour(score).value,
+        coverage=coverage,
+        mrr=Decimal(mrr),
+        scorecard=card,
+        scorecard_version=card.version,
+        **fields,
+    )
 
 
 def snapshot_parts(scorecard, scores: dict) -> bytes:

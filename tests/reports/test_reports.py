@@ -15,8 +15,7 @@ import time_machine
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role
-from scoring.maths import Bands
-from scoring.models import HealthSnapshot, Scorecard
+from scoring.models import Scorecard
 from signals.revenue import churn_dates
 from tests.factories import (
     AccountFactory,
@@ -26,6 +25,7 @@ from tests.factories import (
     UsageRecordFactory,
     UserFactory,
     snapshot_parts,
+    stored_snapshot,
 )
 from workspace.models import ColourOverride
 
@@ -73,17 +73,8 @@ def account(name, *lines, segment="smb", **fields):
 
 def snap(a, score, *, day=TODAY, colour=None, mrr="1000", components=()):
     card = Scorecard.objects.get(is_default=True)
-    return HealthSnapshot.objects.create(
-        account=a,
-        date=day,
-        score=score,
-        colour=colour or Bands().colour(score).value,
-        coverage=1.0,
-        mrr=D(mrr),
-        scorecard=card,
-        scorecard_version=card.version,
-        parts=snapshot_parts(card, {c["key"]: c["score"] for c in components}),
-    )
+    parts = snapshot_parts(card, {c["key"]: c["score"] for c in components})
+    return stored_snapshot(a, score, day=day, colour=colour, mrr=mrr, parts=parts)
 
 
 def table(response, name) -> list[dict]:

@@ -13,8 +13,12 @@ from django.core.management import call_command
 
 from scoring.current_health import current_scores_refresh
 from scoring.exporting import csv_safe
-from scoring.models import HealthSnapshot, Scorecard
-from tests.factories import AccountFactory, SubscriptionLineFactory, SurveyResponseFactory
+from tests.factories import (
+    AccountFactory,
+    SubscriptionLineFactory,
+    SurveyResponseFactory,
+    stored_snapshot,
+)
 
 TODAY = date(2026, 6, 30)
 EVIL = '=HYPERLINK("http://evil.example","Open")'
@@ -63,16 +67,7 @@ def rows(content: str) -> list[dict[str, str]]:
 def test_the_book_csv_quotes_an_account_name_that_is_a_formula(as_manager):
     account = AccountFactory(name=EVIL)  # active today: the book lists customers
     SubscriptionLineFactory(account=account, start_date=date(2026, 1, 1), end_date=None)
-    card = Scorecard.objects.get(is_default=True)
-    HealthSnapshot.objects.create(
-        account=account,
-        date=TODAY,
-        score=50,
-        colour="yellow",
-        coverage=1.0,
-        scorecard=card,
-        scorecard_version=card.version,
-    )
+    stored_snapshot(account, 50, day=TODAY, colour="yellow")
     current_scores_refresh()  # as the recompute that writes snapshots does
     (row,) = rows(as_manager.get("/accounts/", {"format": "csv"}).content.decode("utf-8-sig"))
     assert row["name"] == "'" + EVIL
@@ -105,16 +100,7 @@ def test_the_churn_reasons_csv_quotes_a_reason_and_keeps_money_numeric(as_manage
 
 def test_export_health_quotes_names_and_keeps_scores(db, default_scorecard):
     account = AccountFactory(external_id="-X1", name="-cmd")
-    card = Scorecard.objects.get(is_default=True)
-    HealthSnapshot.objects.create(
-        account=account,
-        date=TODAY,
-        score=40,
-        colour="yellow",
-        coverage=1.0,
-        scorecard=card,
-        scorecard_version=card.version,
-    )
+    stored_snapshot(account, 40, day=TODAY, colour="yellow")
     out = StringIO()
     call_command("export_health", "--date", TODAY.isoformat(), stdout=out)
     (row,) = rows(out.getvalue())

@@ -136,11 +136,7 @@ def test_a_cancelled_job_writes_nothing(client, manager, customers, monkeypatch)
     """Cancelled while running: the worker sees the flag between chunks and rolls back."""
     client.force_login(manager)
     rows = "".join(f"cus_QaB1c2D3e4F5g6,2026-11-01,m{n},1\n" for n in range(3000))
-    client.post(
-        "/import/",
-        {"kind": "usage", "action": "map",
-         "file": SimpleUploadedFile("u.csv", ("account,date,metric,value\n" + rows).encode())},
-    )  # fmt: skip
+    start_mapping(client, ("account,date,metric,value\n" + rows).encode(), "usage", "u.csv")
     job = ImportJob.objects.get()
     ImportJob.objects.filter(pk=job.pk).update(state="queued")
     monkeypatch.setattr("signals.import_jobs.PROGRESS_EVERY", 0)
@@ -156,11 +152,7 @@ def test_a_cancelled_job_writes_nothing(client, manager, customers, monkeypatch)
 
 def test_a_queued_job_cancelled_from_the_page_never_runs(client, manager, customers):
     client.force_login(manager)
-    client.post(
-        "/import/",
-        {"kind": "usage", "action": "map",
-         "file": SimpleUploadedFile("u.csv", b"account,date,metric,value\n")},
-    )  # fmt: skip
+    start_mapping(client, b"account,date,metric,value\n", "usage", "u.csv")
     job = ImportJob.objects.get()
     ImportJob.objects.filter(pk=job.pk).update(state="queued")
     assert client.post(f"/import/{job.pk}/cancel/").status_code == 302
@@ -169,11 +161,7 @@ def test_a_queued_job_cancelled_from_the_page_never_runs(client, manager, custom
 
 def test_progress_is_json_for_the_bar(client, manager, customers):
     client.force_login(manager)
-    client.post(
-        "/import/",
-        {"kind": "usage", "action": "map",
-         "file": SimpleUploadedFile("u.csv", b"account,date,metric,value\n")},
-    )  # fmt: skip
+    start_mapping(client, b"account,date,metric,value\n", "usage", "u.csv")
     job = ImportJob.objects.get()
     progress = client.get(f"/import/{job.pk}/progress/").json()
     assert progress == {
@@ -184,11 +172,7 @@ def test_progress_is_json_for_the_bar(client, manager, customers):
 
 def test_a_csm_cannot_see_jobs(client, csm, manager, customers):
     client.force_login(manager)
-    client.post(
-        "/import/",
-        {"kind": "usage", "action": "map",
-         "file": SimpleUploadedFile("u.csv", b"account,date,metric,value\n")},
-    )  # fmt: skip
+    start_mapping(client, b"account,date,metric,value\n", "usage", "u.csv")
     job = ImportJob.objects.get()
     client.force_login(csm)
     for path in ("", "map/", "progress/", "errors.csv"):
@@ -197,11 +181,7 @@ def test_a_csm_cannot_see_jobs(client, csm, manager, customers):
 
 def test_a_job_that_breaks_is_failed_with_nothing_written(client, manager, customers, monkeypatch):
     client.force_login(manager)
-    client.post(
-        "/import/",
-        {"kind": "usage", "action": "map",
-         "file": SimpleUploadedFile("u.csv", b"account,date,metric,value\n")},
-    )  # fmt: skip
+    start_mapping(client, b"account,date,metric,value\n", "usage", "u.csv")
     job = ImportJob.objects.get()
     ImportJob.objects.filter(pk=job.pk).update(state="queued")
 
@@ -220,10 +200,7 @@ def test_a_job_that_breaks_is_failed_with_nothing_written(client, manager, custo
 def test_a_running_job_whose_worker_died_is_run_again(client, manager, customers):
     client.force_login(manager)
     content = b"account,date,metric,value\ncus_QaB1c2D3e4F5g6,2026-11-01,logins,4\n"
-    client.post(
-        "/import/",
-        {"kind": "usage", "action": "map", "file": SimpleUploadedFile("u.csv", content)},
-    )
+    start_mapping(client, content, "usage", "u.csv")
     job = ImportJob.objects.get()
     ImportJob.objects.filter(pk=job.pk).update(state="running")  # its worker was killed
     assert import_job_run(job.pk).state == "done"

@@ -16,9 +16,14 @@ import time_machine
 
 from accounts.models import Account, Role
 from scoring.maths import Bands
-from scoring.models import HealthSnapshot, Scorecard
+from scoring.models import HealthSnapshot
 from signals.models import SubscriptionLine
-from tests.factories import AccountFactory, SubscriptionLineFactory, UserFactory
+from tests.factories import (
+    AccountFactory,
+    SubscriptionLineFactory,
+    UserFactory,
+    stored_snapshot,
+)
 from workspace.current_health import current_health_refresh
 from workspace.models import ColourOverride, Task, TaskReason
 
@@ -49,19 +54,10 @@ def customer(owner, *, renews_in: int | None = None, mrr="1000", **fields) -> Ac
 
 
 def snap(account, score, *, day=TODAY, colour=None, coverage=1.0, mrr="1000", **fields):
-    """A stored snapshot (the book only reads them; how they are computed is tested elsewhere),
-    and the account's current-health row refreshed as the recompute does."""
-    card = Scorecard.objects.get(is_default=True)
-    snapshot = HealthSnapshot.objects.create(
-        account=account,
-        date=day,
-        score=score,
-        colour=colour or Bands().colour(score).value,
-        coverage=coverage,
-        mrr=Decimal(mrr),
-        scorecard=card,
-        scorecard_version=card.version,
-        **fields,
+    """A stored snapshot (the book only reads them), and the account's current-health row
+    refreshed as the recompute does."""
+    snapshot = stored_snapshot(
+        account, score, day=day, colour=colour, coverage=coverage, mrr=mrr, **fields
     )
     current_health_refresh(account_ids=[account.pk])
     return snapshot
