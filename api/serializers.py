@@ -232,8 +232,8 @@ class HealthSnapshotSerializer(ReadOnly):
 
     class Meta:
         model = HealthSnapshot
+        # No "id": a snapshot is the account's on its date, and (account, date) is its key.
         fields = (
-            "id",
             "account",
             "account_name",
             "owner",

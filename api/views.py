@@ -457,8 +457,22 @@ class SurveyAnswerViewSet(ReadViewSet):
 HEALTH_ORDERING = ["date", "score", "colour", "coverage", "mrr", "account__name"]
 
 
+@extend_schema_view(
+    retrieve=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "pk",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                description="The account's id and the day: `42:2026-11-30`.",
+            )
+        ]
+    )
+)
 class HealthViewSet(ReadViewSet):
-    """Health snapshots, one per account and day: the score history (read only)."""
+    """Health snapshots, one per account and day: the score history (read only). One snapshot
+    is `health/{account}:{date}/`, e.g. `health/42:2026-11-30/`: the account and its day are
+    the snapshot's key."""
 
     serializer_class = api.HealthSnapshotSerializer
     filterset_class = api_filters.HealthFilter
@@ -469,6 +483,20 @@ class HealthViewSet(ReadViewSet):
         return HealthSnapshot.objects.filter(account__in=self.visible_accounts()).select_related(
             "account__owner", "scorecard"
         )
+
+    def get_object(self) -> HealthSnapshot:
+        account, _, day = self.kwargs[self.lookup_field].partition(":")
+        try:
+            key = {"account_id": int(account), "date": date.fromisoformat(day)}
+        except ValueError:
+            raise Http404 from None  # not "account:day", or a day such as 2026-02-30
+        if not 0 < key["account_id"] < 2**63:
+            raise Http404  # beyond any id the database can hold
+        snapshot = self.get_queryset().filter(**key).first()
+        if snapshot is None:
+            raise Http404
+        self.check_object_permissions(self.request, snapshot)
+        return snapshot
 
 
 def parse_day(raw: str | None, *, name: str) -> date | None:
@@ -505,20 +533,20 @@ class LatestHealthView(mixins.ListModelMixin, ApiViewSet):
             # that table, not one probe of the history per account.
             visible = visible_q(self.request.user, via="account__")
             rows = CurrentHealth.objects.filter(
-                Q(pk__in=[]) if visible is None else visible, snapshot__isnull=False
+                Q(pk__in=[]) if visible is None else visible, scored_on__isnull=False
             )
-            return HealthSnapshot.objects.filter(pk__in=rows.values("snapshot_id")).select_related(
-                "account__owner", "scorecard"
-            )
+            return HealthSnapshot.objects.filter(
+                pk__in=rows.values_list("account_id", "scored_on")
+            ).select_related("account__owner", "scorecard")
         # A day in the past: driven by the accounts, one index probe of (account, date) each,
         # not a scan of the whole history.
         latest = (
             HealthSnapshot.objects.filter(account=OuterRef("pk"), date__lte=as_of)
             .order_by("-date")
-            .values("pk")[:1]
+            .values("date")[:1]
         )
-        ids = self.visible_accounts().annotate(latest=Subquery(latest)).values("latest")
-        return HealthSnapshot.objects.filter(pk__in=ids).select_related(
+        keys = self.visible_accounts().annotate(latest=Subquery(latest)).values_list("pk", "latest")
+        return HealthSnapshot.objects.filter(pk__in=keys).select_related(
             "account__owner", "scorecard"
         )
 

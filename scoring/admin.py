@@ -15,7 +15,6 @@ from audit.trail import audit_record, form_changes
 from scoring import rescoring, versioning
 from scoring.models import (
     BackfillJob,
-    HealthSnapshot,
     JobStatus,
     Scorecard,
     ScorecardVersion,
@@ -310,22 +309,5 @@ class BackfillJobAdmin(admin.ModelAdmin):
         return super().changelist_view(request, {**(extra_context or {}), "refresh": running})
 
 
-@admin.register(HealthSnapshot)
-class HealthSnapshotAdmin(admin.ModelAdmin):
-    list_display = (
-        "account",
-        "date",
-        "score",
-        "colour",
-        "coverage",
-        "scorecard",
-        "scorecard_version",
-    )
-    list_filter = ("colour", "date")
-    list_select_related = ("account", "scorecard")
-    raw_id_fields = ("account",)
-    date_hierarchy = "date"
-    readonly_fields = [f.name for f in HealthSnapshot._meta.fields]
-
-    def has_add_permission(self, request):
-        return False  # snapshots are computed, never typed in
+# Snapshots have no admin page: Django's admin cannot list a model keyed by (account, date),
+# and the account page shows every day of an account's history with its explanation.

@@ -67,7 +67,6 @@ def current_scores_refresh(
     snapshot, user = HealthSnapshot._meta.db_table, User._meta.db_table
     table = CurrentHealth._meta.db_table
     scored = [
-        "snapshot_id",
         "scored_on",
         "score",
         "computed_colour",
@@ -116,9 +115,9 @@ def current_scores_refresh(
                 ) r WHERE n = 1
             ), latest AS (
                 SELECT a.id AS account_id, (
-                    SELECT h.id FROM {snapshot} h
+                    SELECT h.date FROM {snapshot} h
                     WHERE h.account_id = a.id AND h.date <= %s ORDER BY h.date DESC LIMIT 1
-                ) AS snapshot_id
+                ) AS snapshot_date
                 FROM {account} a WHERE {where}
             )
             INSERT INTO {table} ({", ".join(own)}, account_id,
@@ -129,7 +128,7 @@ def current_scores_refresh(
                     THEN a.churned_on ELSE r.e END, %s),
                 (SELECT MIN(l.end_date) FROM {line} l WHERE l.account_id = a.id
                     AND l.start_date <= %s AND l.end_date > %s),
-                h.id, h.date, h.score, COALESCE(h.colour, 'grey'), h.coverage, h.mrr,
+                h.date, h.score, COALESCE(h.colour, 'grey'), h.coverage, h.mrr,
                 h.score - h7.score, h.score - h30.score,
                 %s, a.id, '', '', 0, COALESCE(h.colour, 'grey'),
                 {COLOUR_RANK_SQL.format(c="COALESCE(h.colour, 'grey')")}
@@ -137,7 +136,7 @@ def current_scores_refresh(
             JOIN latest ON latest.account_id = a.id
             LEFT JOIN {user} u ON u.id = a.owner_id
             LEFT JOIN current_run r ON r.account_id = a.id
-            LEFT JOIN {snapshot} h ON h.id = latest.snapshot_id
+            LEFT JOIN {snapshot} h ON h.account_id = a.id AND h.date = latest.snapshot_date
             LEFT JOIN {snapshot} h7 ON h7.account_id = a.id
                 AND h7.date = {_days_before("h.date", 7)}
             LEFT JOIN {snapshot} h30 ON h30.account_id = a.id

@@ -15,6 +15,8 @@ and an ingest token. The rules are the pages' (PRODUCT.md, "Who may do what"):
 
 import pytest
 
+from scoring.models import HealthSnapshot
+
 KINDS = [
     "accounts",
     "subscriptions",
@@ -113,9 +115,16 @@ def expected(endpoint: str, caller: str) -> dict[str, object]:
     return {**reads, **writes, "put": 405, "patch": 405, "delete": 405}
 
 
+def detail_key(row) -> str:
+    """A row's key in its detail URL: a snapshot's is its account and day."""
+    if isinstance(row, HealthSnapshot):
+        return f"{row.account_id}:{row.date.isoformat()}"
+    return str(row.pk)
+
+
 def observed(client, endpoint: str, book) -> dict[str, object]:
     base = f"/api/v1/{endpoint}/"
-    own, other = book["own_rows"][endpoint], book["other_rows"][endpoint]
+    own, other = (detail_key(book[rows][endpoint]) for rows in ("own_rows", "other_rows"))
     listed = client.get(base)
     result: dict[str, object] = {
         "list": (
@@ -129,8 +138,8 @@ def observed(client, endpoint: str, book) -> dict[str, object]:
         )
         if listed.status_code == 200
         else listed.status_code,
-        "get own": client.get(f"{base}{own.pk}/").status_code,
-        "get other's": client.get(f"{base}{other.pk}/").status_code,
+        "get own": client.get(f"{base}{own}/").status_code,
+        "get other's": client.get(f"{base}{other}/").status_code,
     }
     for label, external_id in [("post own", "ACC-OWN"), ("post other's", "ACC-OTHER")]:
         row = new_row(endpoint, external_id) if endpoint not in READ_ONLY else {}
@@ -140,9 +149,9 @@ def observed(client, endpoint: str, book) -> dict[str, object]:
             assert response.json()["errors"] == [
                 {"index": 0, "field": "account", "reason": f"unknown account '{external_id}'"}
             ]
-    result["put"] = client.put(f"{base}{own.pk}/", {}, format="json").status_code
-    result["patch"] = client.patch(f"{base}{own.pk}/", {}, format="json").status_code
-    result["delete"] = client.delete(f"{base}{own.pk}/").status_code
+    result["put"] = client.put(f"{base}{own}/", {}, format="json").status_code
+    result["patch"] = client.patch(f"{base}{own}/", {}, format="json").status_code
+    result["delete"] = client.delete(f"{base}{own}/").status_code
     return result
 
 
@@ -241,3 +250,17 @@ def test_managers_and_ingest_tokens_may_name_the_author(callers, book, caller):
     row = {"account": "ACC-OWN", "recorded_on": "2026-06-28", "sentiment": "red", "author": "casey"}
     assert callers[caller].post("/api/v1/sentiment/", row, format="json").status_code == 200
     assert SentimentEntry.objects.get(recorded_on="2026-06-28").author == book["casey"]
+
+
+def test_a_snapshot_is_read_by_its_account_and_day(callers, book):
+    client, snapshot = callers["manager"], book["own_rows"]["health"]
+    key = f"{snapshot.account_id}:{snapshot.date.isoformat()}"
+    answer = client.get(f"/api/v1/health/{key}/")
+    assert answer.status_code == 200
+    assert (answer.json()["account"], answer.json()["date"]) == (
+        snapshot.account.external_id,
+        snapshot.date.isoformat(),
+    )
+    # A day that does not exist, a day with no snapshot, the old numeric id: not found.
+    for wrong in (f"{snapshot.account_id}:2026-02-30", f"{snapshot.account_id}:1999-01-01", "1"):
+        assert client.get(f"/api/v1/health/{wrong}/").status_code == 404

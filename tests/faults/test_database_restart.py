@@ -52,14 +52,14 @@ def assert_each_day_scored_once(accounts) -> None:
     per_day = dict(
         HealthSnapshot.objects.filter(date__range=(FIRST, DAY))
         .values_list("date")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("pk"))
     )
     assert per_day == {FIRST + timedelta(days=n): len(accounts) for n in range(DAYS)}
     assert set(HealthSnapshot.objects.values_list("account_id", flat=True)) == {
         a.pk for a in accounts
     }
     assert not (
-        HealthSnapshot.objects.values("account_id", "date").annotate(n=Count("id")).filter(n__gt=1)
+        HealthSnapshot.objects.values("account_id", "date").annotate(n=Count("pk")).filter(n__gt=1)
     ).exists()
 
 

@@ -67,7 +67,7 @@ def test_a_worker_killed_mid_recompute_leaves_no_snapshot_missing_or_doubled(
     }
     assert set(HealthSnapshot.objects.values_list("date", flat=True)) == {DAY}
     doubled = (
-        HealthSnapshot.objects.values("account_id", "date").annotate(n=Count("id")).filter(n__gt=1)
+        HealthSnapshot.objects.values("account_id", "date").annotate(n=Count("pk")).filter(n__gt=1)
     )
     assert not doubled.exists()
     # And the run ended: the chord's last step, opening the day's check-in tasks, ran once every

@@ -121,7 +121,7 @@ def test_preview_lists_accounts_that_would_change_colour_and_writes_nothing(
     healthy_account(usage=50)
     SentimentEntryFactory(account=unhappy, recorded_on=DAY, sentiment="red")
     health_recompute(as_of=DAY)
-    rows_before = list(HealthSnapshot.objects.order_by("pk").values())
+    rows_before = list(HealthSnapshot.objects.order_by("account_id", "date").values())
     draft = draft_create(scorecard=live, actor=admin_user)
     make_sentiment_decisive(draft)
     preview = draft_preview(draft=draft)
@@ -132,7 +132,7 @@ def test_preview_lists_accounts_that_would_change_colour_and_writes_nothing(
     [change] = preview.changes
     assert (change.account_id, change.old_colour, change.new_colour) == (unhappy.pk, "green", "red")
     assert change.new_score == 0
-    assert list(HealthSnapshot.objects.order_by("pk").values()) == rows_before
+    assert list(HealthSnapshot.objects.order_by("account_id", "date").values()) == rows_before
 
 
 def test_backfill_job_scores_each_day_and_resumes_where_it_stopped(live, admin_user):
