@@ -101,8 +101,8 @@ def build_book(cursor, accounts: int, card_id: int, version: int, today) -> None
     cursor.execute(
         """
         INSERT INTO workspace_task (account_id, reason, detail, assignee_id, opened_on, due_on,
-            status, outcome)
-        SELECT id, 'turned_red', '', owner_id, %s::date, %s::date + 3, 'open', ''
+            status, outcome, facts)
+        SELECT id, 'turned_red', '', owner_id, %s::date, %s::date + 3, 'open', '', '{}'
         FROM accounts_account WHERE id %% 10 = 3
         """,
         [d, d],

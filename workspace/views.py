@@ -6,7 +6,6 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +18,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import Account, Role, Segment, User
 from scoring.exporting import csv_download
 from workspace import account_page as workspace
-from workspace.book import COLOURS, BookFilters, book_queryset, book_summary, latest_snapshot_day
+from workspace.book import (
+    COLOURS,
+    BookFilters,
+    book_queryset,
+    book_summary,
+    latest_snapshot_day,
+    with_bands,
+)
 from workspace.charts import score_history, version_marks
 from workspace.contacts import contact_save, contacts_with_latest_answer
 from workspace.followups import task_complete, task_snooze, tasks_complete, tasks_snooze
@@ -57,17 +63,11 @@ def account_list(request):
         return _book_csv(accounts, day, spreadsheet=request.GET.get("spreadsheet") == "1")
     # The strip counts every colour under the other filters, so it doubles as colour tabs...
     summary = book_summary(replace(filters, colour="").apply(visible, today=today))
-    # The bands that coloured each row, so that its score is shown in its colour's band.
-    paginator = Paginator(
-        accounts.annotate(
-            green_min=F("snapshot__scorecard__green_min"),
-            yellow_min=F("snapshot__scorecard__yellow_min"),
-        ),
-        PAGE_SIZE,
-    )
+    paginator = Paginator(accounts, PAGE_SIZE)
     # ...and holds the paginator's count: no second pass over the book.
     paginator.count = sum(s["n"] for s in summary if s["colour"] == (filters.colour or s["colour"]))
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = with_bands(list(page.object_list))
     context = {
         "page": page,
         "filters": filters,

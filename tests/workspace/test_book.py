@@ -580,8 +580,9 @@ def test_book_query_count_does_not_grow_with_accounts(
     # 4: the summary strip (accounts and MRR per colour, grouped in the database), which
     #    also gives the paginator its count
     # 5: the page of current-health rows, owners joined, read in the sort's index order
-    # 6: the CSMs for the owner filter (managers only)
-    with django_assert_num_queries(6):
+    # 6: the bands of the scorecards that coloured the page's rows (`with_bands`)
+    # 7: the CSMs for the owner filter (managers only)
+    with django_assert_num_queries(7):
         response = client.get("/accounts/", query)
     assert response.status_code == 200
     assert len(listed_names(response)) == min(response.context["page"].paginator.count, 50)
@@ -595,8 +596,8 @@ def test_csm_book_and_csv_query_counts_do_not_grow_with_accounts(
 ):
     build_book(n, [csm], default_scorecard)
     client.force_login(csm)
-    # session, user, latest snapshot day, summary (and count), page (no owner list for a CSM)
-    with django_assert_num_queries(5):
+    # session, user, latest snapshot day, summary (and count), page, its bands (no owner list)
+    with django_assert_num_queries(6):
         client.get("/accounts/")
     # session, user, latest snapshot day, every filtered row in one query
     with django_assert_num_queries(4):
