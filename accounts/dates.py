@@ -12,10 +12,10 @@ from datetime import UTC, date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2199, 12, 31)
-OUTSIDE = f"is outside {EARLIEST.isoformat()} – {LATEST.isoformat()}"
 
 _START = datetime(EARLIEST.year, 1, 1, tzinfo=UTC)
 _END = datetime(LATEST.year + 1, 1, 1, tzinfo=UTC)  # exclusive
@@ -35,7 +35,11 @@ def in_window(value: date | datetime) -> bool:
 def validate_in_window(value: date | datetime | None) -> None:
     """A form field validator."""
     if value is not None and not in_window(value):
-        raise ValidationError(f"Enter a date between {EARLIEST} and {LATEST}.", code="window")
+        raise ValidationError(
+            _("Enter a date between %(earliest)s and %(latest)s."),
+            code="window",
+            params={"earliest": EARLIEST.isoformat(), "latest": LATEST.isoformat()},
+        )
 
 
 class DateWindowAdmin:

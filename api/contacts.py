@@ -10,6 +10,8 @@ the rows are matched in Python and written with bulk_create / bulk_update.
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from api.ingest import BadRow, RowsRefused
 from signals.cells import boolean, email, text
 from signals.kinds import ACCOUNT, Column, ImportKind
@@ -28,10 +30,10 @@ CONTACTS = ImportKind(
         Column("active", boolean, blank=True, help="inactive contacts get no surveys"),
     ),
     key=("account", "email"),
-    description="People at the account whom surveys go to.",
+    description=_("People at the account whom surveys go to."),
 )
 
-TWO_PRIMARIES = "another row of this request makes a different contact of this account primary"
+TWO_PRIMARIES = _("another row of this request makes a different contact of this account primary")
 
 
 def contacts_write(

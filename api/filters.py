@@ -5,6 +5,7 @@ from datetime import UTC
 
 import django_filters as filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, LifecycleStage, Segment
 from scoring.maths import Colour
@@ -26,7 +27,7 @@ from signals.models import (
 from surveys.models import Contact, SurveyResponse, SurveyType
 from workspace.models import Task, TaskReason, TaskStatus
 
-OUT_OF_RANGE = "Enter a date-time between the years 1 and 9999."
+OUT_OF_RANGE = _("Enter a date-time between the years 1 and 9999.")
 
 
 class SafeDateTimeField(forms.DateTimeField):
@@ -64,14 +65,14 @@ class StrictBooleanField(forms.NullBooleanField):
         try:
             return self.WORDS[str(value).strip().lower()]
         except KeyError:
-            raise forms.ValidationError("Enter true or false.", code="invalid") from None
+            raise forms.ValidationError(_("Enter true or false."), code="invalid") from None
 
 
 class BooleanFilter(filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
-EMPTY = "Give a value, or leave the parameter out."
+EMPTY = _("Give a value, or leave the parameter out.")
 
 
 class FilterSet(filters.FilterSet):

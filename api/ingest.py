@@ -19,13 +19,17 @@ from typing import Any
 from django.db import DatabaseError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account
 from scoring.rescoring import recompute_on_commit
 from signals.ingest import Ingest, Writer
 from signals.kinds import ImportKind
+from signals.messages import Message
 from signals.reading import RowError
 from signals.upsert import UpsertCounts, is_write_conflict, retry_on_conflict
+from signals.validating import REPEATED_KEY as REPEATED_LINE
 from signals.validating import check_header
 
 logger = logging.getLogger(__name__)
@@ -33,17 +37,21 @@ logger = logging.getLogger(__name__)
 MAX_ROWS = 10_000
 CELL_TYPES = {str, int, float, bool, type(None)}
 LIST_COLUMNS = {"tags"}  # a list of names is one cell: "a; b"
-NOT_A_CELL = "must be text, a number, true, false or null"
-NOT_NAMES = "must be text or a list of texts"
-NUL = "contains a NUL character, which text cannot hold"
-NOT_UNICODE = "is not valid Unicode text"
+NOT_A_CELL = _("must be text, a number, true, false or null")
+NOT_NAMES = _("must be text or a list of texts")
+NUL = _("contains a NUL character, which text cannot hold")
+NOT_UNICODE = _("is not valid Unicode text")
+NOT_AN_OBJECT = _("must be an object of field: value")
+REPEATED_KEY = gettext_noop("repeats the key of row %(line)s")
+TOO_MANY_ROWS = gettext_noop("has %(rows)s rows; send at most %(most)s")
+UNKNOWN_ACCOUNT = gettext_noop("unknown account '%(name)s'")
 
 
 @dataclass(frozen=True)
 class BadRow:
     index: int | None  # None: about the request as a whole (e.g. an unknown field)
-    field: str
-    reason: str
+    field: str | Message
+    reason: str | Message  # put into words (str()) when answered, in the caller's language
 
 
 class WriteConflict(Exception):
@@ -111,7 +119,7 @@ def _cells(rows: Sequence[Any], header: list[str]) -> tuple[list[tuple[str, ...]
     Column by column, so that the common case (a column of strings, or of numbers) is a few
     C-level passes rather than a Python loop over every value."""
     errors = [
-        BadRow(index, "(row)", "must be an object of field: value")
+        BadRow(index, "(row)", NOT_AN_OBJECT)
         for index, row in enumerate(rows)
         if not isinstance(row, dict)
     ]
@@ -163,7 +171,9 @@ def _encodable(text: str) -> bool:
 
 def _bad(error: RowError) -> BadRow:
     # The CSV path numbers file lines; here `line` carries the row's index.
-    reason = error.reason.replace("repeats the key of line ", "repeats the key of row ")
+    reason = error.reason
+    if isinstance(reason, Message) and reason.text == REPEATED_LINE:
+        reason = Message(REPEATED_KEY, **reason.values)
     return BadRow(error.line, error.column, reason)
 
 
@@ -185,7 +195,7 @@ def rows_ingest(
     """
     if len(rows) > MAX_ROWS:
         raise RowsRefused(
-            [BadRow(None, "(request)", f"has {len(rows):,} rows; send at most {MAX_ROWS:,}")]
+            [BadRow(None, "(request)", Message(TOO_MANY_ROWS, rows=len(rows), most=MAX_ROWS))]
         )
     if not rows:
         return IngestResult(kind=kind.name, rows=0)
@@ -243,7 +253,7 @@ def rows_ingest(
         # and constraint names) are for the log, not for the client.
         logger.exception("%s ingest: the database refused %d rows", kind.name, len(rows))
         raise RowsRefused(
-            [BadRow(None, "(request)", "the database refused the rows; nothing was written")]
+            [BadRow(None, "(request)", _("the database refused the rows; nothing was written"))]
         ) from None
     result.created, result.updated = counts.created, counts.updated
     return result
@@ -278,7 +288,7 @@ def _outside_scope(
         return []
     # Same words as for an account that does not exist: another CSM's book is not revealed.
     return [
-        BadRow(line, "account", f"unknown account '{cells[line][account_column].strip()}'")
+        BadRow(line, "account", Message(UNKNOWN_ACCOUNT, name=cells[line][account_column].strip()))
         for line, account_id in zip(lines, account_ids, strict=True)
         if account_id not in allowed
     ]

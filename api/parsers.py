@@ -1,9 +1,10 @@
 """Request body parsers of the API."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
-TOO_DEEP = "JSON parse error - the body is nested too deeply."
+TOO_DEEP = _("JSON parse error - the body is nested too deeply.")
 
 
 class JSONParser(parsers.JSONParser):

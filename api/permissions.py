@@ -13,6 +13,7 @@ their book, managers and admins everything); ingest tokens read nothing. Writes,
   managers, admins and ingest tokens (a CRM sync) may name any user as the author, or none.
 """
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from api.authentication import is_ingest
@@ -22,8 +23,8 @@ STAFF_AND_INGEST = "staff_and_ingest"
 OWNERS_STAFF_AND_INGEST = "owners_staff_and_ingest"
 NOBODY = "nobody"
 
-INGEST_READS = "Ingest tokens write data and read nothing but the result of their own writes."
-CSM_WRITES = "Only managers, admins and ingest tokens write this kind of data."
+INGEST_READS = _("Ingest tokens write data and read nothing but the result of their own writes.")
+CSM_WRITES = _("Only managers, admins and ingest tokens write this kind of data.")
 
 
 class ApiAccess(BasePermission):

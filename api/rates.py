@@ -20,7 +20,7 @@ def env_rate(name: str, default: str) -> str:
     return raw
 
 
-def describe(rate: str) -> str:
-    """'600/minute' -> '600 requests per minute'."""
+def describe(rate: str) -> tuple[int, str]:
+    """'600/minute' -> (600, 'minute'); '10/s' -> (10, 'second')."""
     count, period = rate.split("/")
-    return f"{count} requests per {_UNITS[period[0]]}"
+    return int(count), _UNITS[period[0]]

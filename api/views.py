@@ -13,6 +13,9 @@ from django.core.exceptions import RequestDataTooBig
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -62,7 +65,7 @@ from workspace.models import Task
 
 BIGINT_MAX = 2**63 - 1
 # Retries used up against other requests writing the same rows (api/ingest.py).
-CONFLICT_DETAIL = (
+CONFLICT_DETAIL = gettext_lazy(
     "Other requests were writing the same rows at the same moment; nothing was written. "
     "Send the request again."
 )
@@ -102,7 +105,7 @@ class Pagination(pagination.PageNumberPagination):
 
 def _whole_number(raw: str, *, name: str) -> int:
     if not (raw.isascii() and raw.isdigit()) or not raw.strip("0"):
-        raise exceptions.ValidationError({name: "Enter a whole number from 1."})
+        raise exceptions.ValidationError({name: _("Enter a whole number from 1.")})
     return int(raw) if len(raw) <= 18 else BIGINT_MAX  # int() refuses 4,300+ digits
 
 
@@ -125,7 +128,7 @@ def api_exception_handler(exc, context):
         and isinstance(exc.detail, dict)
     ):
         response.data = {
-            "detail": "Invalid request; see errors.",
+            "detail": _("Invalid request; see errors."),
             "errors": [
                 {"index": None, "field": name, "reason": str(message)}
                 for name, messages in exc.detail.items()
@@ -136,10 +139,29 @@ def api_exception_handler(exc, context):
 
 
 def too_big_detail() -> str:
-    return (
-        f"The body is larger than {body_limit_text()}, the most a request may carry; send "
-        "the rows in several requests."
-    )
+    return _(
+        "The body is larger than %(limit)s, the most a request may carry; send the rows in "
+        "several requests."
+    ) % {"limit": body_limit_text()}
+
+
+# Whole sentences per period and bucket, so that each language words them its own way.
+RATE_EXCEEDED = {
+    ("second", True): gettext_lazy("Rate limit exceeded: %(count)s requests per second per token."),
+    ("minute", True): gettext_lazy("Rate limit exceeded: %(count)s requests per minute per token."),
+    ("hour", True): gettext_lazy("Rate limit exceeded: %(count)s requests per hour per token."),
+    ("day", True): gettext_lazy("Rate limit exceeded: %(count)s requests per day per token."),
+    ("second", False): gettext_lazy("Rate limit exceeded: %(count)s requests per second per user."),
+    ("minute", False): gettext_lazy("Rate limit exceeded: %(count)s requests per minute per user."),
+    ("hour", False): gettext_lazy("Rate limit exceeded: %(count)s requests per hour per user."),
+    ("day", False): gettext_lazy("Rate limit exceeded: %(count)s requests per day per user."),
+}
+
+
+def _rate_exceeded(rate: str, request) -> str:
+    """'Rate limit exceeded: 600 requests per minute per token.' (DRF adds when to retry)."""
+    count, period = describe(rate)
+    return RATE_EXCEEDED[period, request.auth is not None] % {"count": count}
 
 
 class ApiViewSet(viewsets.GenericViewSet):
@@ -159,11 +181,10 @@ class ApiViewSet(viewsets.GenericViewSet):
         return api_exception_handler
 
     def check_throttles(self, request):
-        per = "per token" if request.auth is not None else "per user"
         for throttle in self.get_throttles():
             if not throttle.allow_request(request, self):
                 raise exceptions.Throttled(
-                    throttle.wait(), detail=f"Rate limit exceeded: {describe(throttle.rate)} {per}."
+                    throttle.wait(), detail=_rate_exceeded(throttle.rate, request)
                 )
 
     def visible_accounts(self) -> QuerySet[Account]:
@@ -217,7 +238,8 @@ class KindViewSet(ReadViewSet):
         rows = data if isinstance(data, list) else [data] if isinstance(data, dict) else None
         if rows is None:
             raise exceptions.ParseError(
-                f"Send one row (a JSON object) or a list of up to {MAX_ROWS:,} rows."
+                _("Send one row (a JSON object) or a list of up to %(most)s rows.")
+                % {"most": number_format(MAX_ROWS, force_grouping=True)}
             )
         try:
             rows = self.prepare_rows(rows)
@@ -231,9 +253,10 @@ class KindViewSet(ReadViewSet):
         except RowsRefused as refused:
             return Response(
                 {
-                    "detail": f"{len(refused.errors)} error(s); nothing was written.",
+                    "detail": _("%(count)s error(s); nothing was written.")
+                    % {"count": len(refused.errors)},
                     "errors": [
-                        {"index": e.index, "field": e.field, "reason": e.reason}
+                        {"index": e.index, "field": str(e.field), "reason": str(e.reason)}
                         for e in refused.errors
                     ],
                 },
@@ -417,7 +440,9 @@ class SentimentViewSet(KindViewSet):
         return [{**row, "author": name} if isinstance(row, dict) else row for row in rows]
 
 
-NOT_YOUR_NAME = "a CSM records sentiment in their own name: leave author out or give your username"
+NOT_YOUR_NAME = gettext_lazy(
+    "a CSM records sentiment in their own name: leave author out or give your username"
+)
 
 
 def _is_blank_or(value, name: str) -> bool:

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEntry
 
@@ -11,7 +12,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     list_select_related = ("actor",)
 
-    @admin.display(description="changes")
+    @admin.display(description=_("changes"))
     def changed(self, obj):
         return "; ".join(f"{k}: {v[0]} → {v[1]}" for k, v in list(obj.changes.items())[:6])
 

@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from audit.trail import audit_record, form_changes
 from scoring import rescoring, versioning
@@ -77,9 +78,11 @@ class ScorecardAdmin(admin.ModelAdmin):
         # buttons, a POST refused).
         return super().has_change_permission(request, obj) and (obj is None or obj.is_draft)
 
-    @admin.display(description="status")
+    @admin.display(description=gettext_lazy("status"))
     def status(self, obj):
-        return f"draft of {obj.draft_of.name}" if obj.is_draft else f"live, v{obj.version}"
+        if obj.is_draft:
+            return _("draft of %(name)s") % {"name": obj.draft_of.name}
+        return _("live, v%(version)s") % {"version": obj.version}
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("draft_of")
@@ -155,7 +158,7 @@ class ScorecardAdmin(admin.ModelAdmin):
         draft = versioning.draft_create(scorecard=card, actor=request.user)
         messages.info(
             request,
-            "Edit the draft, preview it, then publish it. Live scores are unchanged until then.",
+            _("Edit the draft, preview it, then publish it. Live scores are unchanged until then."),
         )
         return redirect("admin:scoring_scorecard_change", draft.pk)
 
@@ -165,7 +168,7 @@ class ScorecardAdmin(admin.ModelAdmin):
         colours = ["green", "yellow", "red", "grey"]
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Preview of {draft}",
+            "title": _("Preview of %(draft)s") % {"draft": draft},
             "opts": self.model._meta,
             "draft": draft,
             "preview": preview,
@@ -181,9 +184,12 @@ class ScorecardAdmin(admin.ModelAdmin):
         live = versioning.draft_publish(draft=draft, actor=request.user)
         messages.success(
             request,
-            f"{live.name} v{live.version} is live; today's scores of the accounts it covers "
-            "are being recomputed. Backfill history from the Backfill jobs page if you want it "
-            "scored the new way too.",
+            _(
+                "%(name)s v%(version)s is live; today's scores of the accounts it covers are "
+                "being recomputed. Backfill history from the Backfill jobs page if you want it "
+                "scored the new way too."
+            )
+            % {"name": live.name, "version": live.version},
         )
         return redirect("admin:scoring_scorecard_change", live.pk)
 
@@ -193,7 +199,7 @@ class ScorecardAdmin(admin.ModelAdmin):
         draft = self._card(request, pk, draft=True)
         live = draft.draft_of
         versioning.draft_discard(draft=draft, actor=request.user)
-        messages.info(request, "Draft discarded.")
+        messages.info(request, _("Draft discarded."))
         return redirect("admin:scoring_scorecard_change", live.pk)
 
 
@@ -254,6 +260,9 @@ class ScorecardVersionAdmin(admin.ModelAdmin):
         return False
 
 
+MAX_BACKFILL_DAYS = 800
+
+
 class BackfillForm(forms.ModelForm):
     class Meta:
         model = BackfillJob
@@ -264,11 +273,13 @@ class BackfillForm(forms.ModelForm):
         start, end = data.get("start"), data.get("end")
         if start and end:
             if end < start:
-                raise forms.ValidationError("The end is before the start.")
+                raise forms.ValidationError(_("The end is before the start."))
             if end > timezone.localdate():
-                raise forms.ValidationError("A backfill cannot reach into the future.")
-            if (end - start).days > 800:
-                raise forms.ValidationError("Backfill at most 800 days at a time.")
+                raise forms.ValidationError(_("A backfill cannot reach into the future."))
+            if (end - start).days > MAX_BACKFILL_DAYS:
+                raise forms.ValidationError(
+                    _("Backfill at most %(days)s days at a time.") % {"days": MAX_BACKFILL_DAYS}
+                )
         return data
 
 
@@ -281,14 +292,14 @@ class BackfillJobAdmin(admin.ModelAdmin):
     readonly_fields = ("status", "days_done", "requested_by", "finished_at", "error")
     change_list_template = "admin/scoring/backfilljob/change_list.html"
 
-    @admin.display(description="progress")
+    @admin.display(description=gettext_lazy("progress"))
     def progress(self, obj):
+        days = ngettext("%(done)s / %(total)s day", "%(done)s / %(total)s days", obj.days_total) % {
+            "done": obj.days_done,
+            "total": obj.days_total,
+        }
         return format_html(
-            '<progress max="{}" value="{}"></progress> {} / {} days',
-            obj.days_total,
-            obj.days_done,
-            obj.days_done,
-            obj.days_total,
+            '<progress max="{}" value="{}"></progress> {}', obj.days_total, obj.days_done, days
         )
 
     def has_change_permission(self, request, obj=None):
@@ -299,7 +310,7 @@ class BackfillJobAdmin(admin.ModelAdmin):
         obj.pk = job.pk
 
     def response_add(self, request, obj, post_url_continue=None):
-        messages.success(request, "Backfill queued; its progress shows below.")
+        messages.success(request, _("Backfill queued; its progress shows below."))
         return redirect(reverse("admin:scoring_backfilljob_changelist"))
 
     def changelist_view(self, request, extra_context=None):

@@ -1,5 +1,7 @@
 """Scorecards, the signal definitions they weigh, and the daily health snapshots they produce."""
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -19,17 +21,26 @@ class Scorecard(models.Model):
     live scorecard and raises `version`. Every snapshot records the version that produced it.
     """
 
-    name = models.CharField(max_length=100, unique=True)
-    is_default = models.BooleanField(default=False)
-    segment = models.CharField(max_length=32, choices=Segment.choices, blank=True)
-    lifecycle_stage = models.CharField(max_length=32, choices=LifecycleStage.choices, blank=True)
-    green_min = models.FloatField(default=70.0, help_text="Scores from here up are green.")
-    yellow_min = models.FloatField(default=40.0, help_text="Scores from here up are yellow.")
+    name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))
+    is_default = models.BooleanField(default=False, verbose_name=_("default"))
+    segment = models.CharField(
+        max_length=32, choices=Segment.choices, blank=True, verbose_name=_("segment")
+    )
+    lifecycle_stage = models.CharField(
+        max_length=32, choices=LifecycleStage.choices, blank=True, verbose_name=_("lifecycle stage")
+    )
+    green_min = models.FloatField(
+        default=70.0, help_text=_("Scores from here up are green."), verbose_name=_("green from")
+    )
+    yellow_min = models.FloatField(
+        default=40.0, help_text=_("Scores from here up are yellow."), verbose_name=_("yellow from")
+    )
     min_coverage = models.FloatField(
         default=0.5,
-        help_text="Share of the total weight that must have data, else the score is grey.",
+        help_text=_("Share of the total weight that must have data, else the score is grey."),
+        verbose_name=_("minimum coverage"),
     )
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
     draft_of = models.ForeignKey(
         "self",
         null=True,
@@ -37,8 +48,9 @@ class Scorecard(models.Model):
         editable=False,
         on_delete=models.CASCADE,
         related_name="drafts",
+        verbose_name=_("draft of"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         constraints = [
@@ -57,6 +69,8 @@ class Scorecard(models.Model):
                 name="scorecard_min_coverage_0_to_1",
             ),
         ]
+        verbose_name = _("scorecard")
+        verbose_name_plural = _("scorecards")
 
     def __str__(self) -> str:
         if self.draft_of_id:
@@ -78,9 +92,22 @@ class Scorecard(models.Model):
 
     def clean(self) -> None:
         if not (0 <= self.yellow_min < self.green_min <= 100):
-            raise ValidationError("Bands must satisfy 0 ≤ yellow from < green from ≤ 100.")
+            raise ValidationError(_("Bands must satisfy 0 ≤ yellow from < green from ≤ 100."))
         if not (0 <= self.min_coverage <= 1):
-            raise ValidationError({"min_coverage": "Use a share between 0 and 1, e.g. 0.5."})
+            raise ValidationError({"min_coverage": _("Use a share between 0 and 1, e.g. 0.5.")})
+
+
+METHOD_CHOICES = [
+    (Method.THRESHOLD.value, _("Threshold")),
+    (Method.PERCENTILE.value, _("Percentile")),
+    (Method.TREND.value, _("Trend")),
+]
+COLOUR_CHOICES = [
+    (Colour.GREEN.value, _("Green")),
+    (Colour.YELLOW.value, _("Yellow")),
+    (Colour.RED.value, _("Red")),
+    (Colour.GREY.value, _("Grey")),
+]
 
 
 class Source(models.TextChoices):
@@ -123,30 +150,50 @@ def shown(text: str) -> str:
 class SignalDefinition(models.Model):
     """A weighted measure that turns signal data into a 0–100 component score."""
 
-    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="signals")
-    key = models.SlugField(max_length=50, help_text="Short name, unique in the scorecard.")
-    label = models.CharField(max_length=100)
-    source = models.CharField(max_length=32, choices=Source.choices)
-    metric = models.CharField(
-        max_length=64, blank=True, help_text="Usage metric to measure; empty = all metrics."
+    scorecard = models.ForeignKey(
+        Scorecard, on_delete=models.CASCADE, related_name="signals", verbose_name=_("scorecard")
     )
-    method = models.CharField(max_length=16, choices=[(m.value, m.name.title()) for m in Method])
+    key = models.SlugField(
+        max_length=50, help_text=_("Short name, unique in the scorecard."), verbose_name=_("key")
+    )
+    label = models.CharField(max_length=100, verbose_name=_("label"))
+    source = models.CharField(max_length=32, choices=Source.choices, verbose_name=_("source"))
+    metric = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text=_("Usage metric to measure; empty = all metrics."),
+        verbose_name=_("metric"),
+    )
+    method = models.CharField(max_length=16, choices=METHOD_CHOICES, verbose_name=_("method"))
     direction = models.CharField(
-        max_length=16, choices=Direction.choices, default=Direction.HIGHER_BETTER
+        max_length=16,
+        choices=Direction.choices,
+        default=Direction.HIGHER_BETTER,
+        verbose_name=_("direction"),
     )
     poor = models.FloatField(
-        null=True, blank=True, help_text="Raw value scoring 0 (threshold, trend)."
+        null=True,
+        blank=True,
+        help_text=_("Raw value scoring 0 (threshold, trend)."),
+        verbose_name=_("poor value"),
     )
     good = models.FloatField(
-        null=True, blank=True, help_text="Raw value scoring 100 (threshold, trend)."
+        null=True,
+        blank=True,
+        help_text=_("Raw value scoring 100 (threshold, trend)."),
+        verbose_name=_("good value"),
     )
-    window_days = models.PositiveIntegerField(default=30, help_text="Look-back window in days.")
-    weight = models.FloatField(default=10.0)
+    window_days = models.PositiveIntegerField(
+        default=30, help_text=_("Look-back window in days."), verbose_name=_("window (days)")
+    )
+    weight = models.FloatField(default=10.0, verbose_name=_("weight"))
     critical = models.BooleanField(
-        default=False, help_text="When this signal is red, the account is red whatever the mean."
+        default=False,
+        help_text=_("When this signal is red, the account is red whatever the mean."),
+        verbose_name=_("critical"),
     )
-    enabled = models.BooleanField(default=True)
-    unit = models.CharField(max_length=32, blank=True)
+    enabled = models.BooleanField(default=True, verbose_name=_("enabled"))
+    unit = models.CharField(max_length=32, blank=True, verbose_name=_("unit"))
 
     class Meta:
         ordering = ["scorecard", "-weight", "key"]
@@ -157,6 +204,8 @@ class SignalDefinition(models.Model):
             models.CheckConstraint(condition=Q(weight__gte=0), name="signal_weight_not_negative"),
             models.CheckConstraint(condition=Q(window_days__gte=1), name="signal_window_positive"),
         ]
+        verbose_name = _("signal definition")
+        verbose_name_plural = _("signal definitions")
 
     def __str__(self) -> str:
         return f"{self.label} ({self.weight:g})"
@@ -174,20 +223,20 @@ class SignalDefinition(models.Model):
         return shown(self.unit)
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         if self.weight is not None and self.weight < 0:
-            errors["weight"] = "Weights are 0 or more."
+            errors["weight"] = _("Weights are 0 or more.")
         if self.method in (Method.THRESHOLD, Method.TREND):
             if self.poor is None or self.good is None:
-                errors["good"] = "Threshold and trend scoring need a poor and a good value."
+                errors["good"] = _("Threshold and trend scoring need a poor and a good value.")
             elif self.poor == self.good:
-                errors["good"] = "The good value must differ from the poor value."
+                errors["good"] = _("The good value must differ from the poor value.")
             elif (self.good > self.poor) != self.higher_is_better:
-                errors["direction"] = (
+                errors["direction"] = _(
                     "The direction disagrees with the values: higher is better needs good > poor."
                 )
         if self.method == Method.TREND and self.source == Source.REVENUE_TREND:
-            errors["method"] = "Revenue trend is already a change; score it with thresholds."
+            errors["method"] = _("Revenue trend is already a change; score it with thresholds.")
         if errors:
             raise ValidationError(errors)
 
@@ -208,19 +257,29 @@ class HealthSnapshot(models.Model):
 
     pk = models.CompositePrimaryKey("account_id", "date")
     account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, related_name="snapshots", db_index=False
+        Account,
+        on_delete=models.CASCADE,
+        related_name="snapshots",
+        db_index=False,
+        verbose_name=_("account"),
     )
     scorecard = models.ForeignKey(
-        Scorecard, on_delete=models.PROTECT, related_name="+", db_index=False
+        Scorecard,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("scorecard"),
     )
-    score = models.FloatField(null=True, blank=True)
-    coverage = models.FloatField()
-    date = models.DateField()
-    scorecard_version = models.PositiveIntegerField()
-    mrr = models.DecimalField(max_digits=12, decimal_places=2, default=0)
-    colour = models.CharField(max_length=8, choices=[(c.value, c.name.title()) for c in Colour])
-    critical_override = models.CharField(max_length=50, blank=True)
-    parts = models.BinaryField(default=b"")
+    score = models.FloatField(null=True, blank=True, verbose_name=_("score"))
+    coverage = models.FloatField(verbose_name=_("coverage"))
+    date = models.DateField(verbose_name=_("date"))
+    scorecard_version = models.PositiveIntegerField(verbose_name=_("scorecard version"))
+    mrr = models.DecimalField(max_digits=12, decimal_places=2, default=0, verbose_name=_("MRR"))
+    colour = models.CharField(max_length=8, choices=COLOUR_CHOICES, verbose_name=_("colour"))
+    critical_override = models.CharField(
+        max_length=50, blank=True, verbose_name=_("turned red by a critical signal")
+    )
+    parts = models.BinaryField(default=b"", verbose_name=_("components"))
 
     class Meta:
         constraints = [
@@ -230,6 +289,8 @@ class HealthSnapshot(models.Model):
             ),
         ]
         get_latest_by = "date"
+        verbose_name = _("health snapshot")
+        verbose_name_plural = _("health snapshots")
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.date}: {self.score} {self.colour}"
@@ -238,7 +299,11 @@ class HealthSnapshot(models.Model):
 class MetricName(models.Model):
     """The usage metric names that snapshots refer to by number (`scoring.compact`)."""
 
-    name = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=64, unique=True, verbose_name=_("name"))
+
+    class Meta:
+        verbose_name = _("metric name")
+        verbose_name_plural = _("metric names")
 
     def __str__(self) -> str:
         return self.name
@@ -250,19 +315,31 @@ class MetricName(models.Model):
 class ScorecardVersion(models.Model):
     """A published configuration of a scorecard: what was live from `published_at` on."""
 
-    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="versions")
-    version = models.PositiveIntegerField()
-    published_at = models.DateTimeField()
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    scorecard = models.ForeignKey(
+        Scorecard, on_delete=models.CASCADE, related_name="versions", verbose_name=_("scorecard")
     )
-    config = models.JSONField(help_text="Bands, coverage and every signal, as published.")
+    version = models.PositiveIntegerField(verbose_name=_("version"))
+    published_at = models.DateTimeField(verbose_name=_("published at"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+    config = models.JSONField(
+        help_text=_("Bands, coverage and every signal, as published."),
+        verbose_name=_("configuration"),
+    )
 
     class Meta:
         ordering = ["scorecard", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["scorecard", "version"], name="one_row_per_version"),
         ]
+        verbose_name = _("scorecard version")
+        verbose_name_plural = _("scorecard versions")
 
     def __str__(self) -> str:
         return f"{self.scorecard.name} v{self.version}"
@@ -279,16 +356,23 @@ class BackfillJob(models.Model):
     """A backfill of a date range, run by a Celery worker one day at a time with its progress
     recorded, so that the admin can watch it and a rerun resumes where it stopped."""
 
-    start = models.DateField()
-    end = models.DateField()
-    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    days_done = models.PositiveIntegerField(default=0)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    start = models.DateField(verbose_name=_("start"))
+    end = models.DateField(verbose_name=_("end"))
+    status = models.CharField(
+        max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, verbose_name=_("status")
     )
-    requested_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    days_done = models.PositiveIntegerField(default=0, verbose_name=_("days done"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(auto_now_add=True, verbose_name=_("requested at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
 
     class Meta:
         ordering = ["-requested_at"]
@@ -297,6 +381,8 @@ class BackfillJob(models.Model):
                 condition=Q(end__gte=F("start")), name="backfill_end_after_start"
             ),
         ]
+        verbose_name = _("backfill job")
+        verbose_name_plural = _("backfill jobs")
 
     def __str__(self) -> str:
         return f"Backfill {self.start} to {self.end} ({self.status})"
@@ -326,24 +412,36 @@ class CurrentHealth(models.Model):
     """
 
     account = models.OneToOneField(
-        Account, primary_key=True, on_delete=models.CASCADE, related_name="current_health"
+        Account,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="current_health",
+        verbose_name=_("account"),
     )
     # Copies of the account's own fields, for the book's sorts and filters on this table alone.
-    name = models.CharField(max_length=200)
-    external_id = models.CharField(max_length=64)
-    segment = models.CharField(max_length=32, choices=Segment.choices)
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    external_id = models.CharField(max_length=64, verbose_name=_("external ID"))
+    segment = models.CharField(max_length=32, choices=Segment.choices, verbose_name=_("segment"))
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("owner"),
     )
-    owner_username = models.CharField(max_length=150, null=True)  # no owner: sorts last
+    owner_username = models.CharField(
+        max_length=150, null=True, verbose_name=_("owner's username")
+    )  # no owner: sorts last
     # The run of subscription lines (churn by hand included) in force on the refresh day, or
     # the next one: the account is active on d when active_from <= d < active_until (no end:
     # open-ended). Exact between refreshes until the lines change, and they change by import.
-    active_from = models.DateField(null=True)
-    active_until = models.DateField(null=True)
-    renewal_on = models.DateField(null=True, help_text="First end of a line in force.")
+    active_from = models.DateField(null=True, verbose_name=_("active from"))
+    active_until = models.DateField(null=True, verbose_name=_("active until"))
+    renewal_on = models.DateField(
+        null=True, help_text=_("First end of a line in force."), verbose_name=_("renewal on")
+    )
     # The latest snapshot on or before the refresh day: the account's snapshot of `scored_on`.
-    scored_on = models.DateField(null=True)
+    scored_on = models.DateField(null=True, verbose_name=_("scored on"))
     snapshot = models.ForeignObject(
         HealthSnapshot,
         from_fields=["account", "scored_on"],
@@ -351,22 +449,38 @@ class CurrentHealth(models.Model):
         on_delete=models.DO_NOTHING,
         null=True,
         related_name="+",
+        verbose_name=_("snapshot"),
     )
-    score = models.FloatField(null=True)
-    computed_colour = models.CharField(max_length=8, default=Colour.GREY.value)
-    coverage = models.FloatField(null=True)
-    mrr = models.DecimalField(max_digits=12, decimal_places=2, null=True)
-    trend7 = models.FloatField(null=True, help_text="Score minus the score 7 days earlier.")
-    trend30 = models.FloatField(null=True, help_text="Score minus the score 30 days earlier.")
+    score = models.FloatField(null=True, verbose_name=_("score"))
+    computed_colour = models.CharField(
+        max_length=8, default=Colour.GREY.value, verbose_name=_("computed colour")
+    )
+    coverage = models.FloatField(null=True, verbose_name=_("coverage"))
+    mrr = models.DecimalField(max_digits=12, decimal_places=2, null=True, verbose_name=_("MRR"))
+    trend7 = models.FloatField(
+        null=True,
+        help_text=_("Score minus the score 7 days earlier."),
+        verbose_name=_("trend over 7 days"),
+    )
+    trend30 = models.FloatField(
+        null=True,
+        help_text=_("Score minus the score 30 days earlier."),
+        verbose_name=_("trend over 30 days"),
+    )
     # Written by the workspace.
-    override_colour = models.CharField(max_length=8, blank=True)
-    override_reason = models.CharField(max_length=300, blank=True)
-    override_expires_on = models.DateField(null=True)
-    open_tasks = models.PositiveIntegerField(default=0)
+    override_colour = models.CharField(max_length=8, blank=True, verbose_name=_("override colour"))
+    override_reason = models.CharField(
+        max_length=300, blank=True, verbose_name=_("override reason")
+    )
+    override_expires_on = models.DateField(null=True, verbose_name=_("override expires on"))
+    open_tasks = models.PositiveIntegerField(default=0, verbose_name=_("open tasks"))
     # The colour the book shows and its risk order (red 0, yellow 1, green 2, grey none).
-    colour = models.CharField(max_length=8, default=Colour.GREY.value)
-    colour_rank = models.PositiveSmallIntegerField(null=True)
-    refreshed_on = models.DateField(help_text="The day of the refresh that last changed the row.")
+    colour = models.CharField(max_length=8, default=Colour.GREY.value, verbose_name=_("colour"))
+    colour_rank = models.PositiveSmallIntegerField(null=True, verbose_name=_("colour rank"))
+    refreshed_on = models.DateField(
+        help_text=_("The day of the refresh that last changed the row."),
+        verbose_name=_("refreshed on"),
+    )
 
     class Meta:
         # Each sort of the book with its tie-breakers (score, name, id), so the page is read
@@ -380,6 +494,8 @@ class CurrentHealth(models.Model):
             models.Index(fields=["colour", "score", "name", "account"], name="ch_colour_filter"),
             models.Index(fields=["owner", "colour_rank", "score"], name="ch_owner_filter"),
         ]
+        verbose_name = _("current health row")
+        verbose_name_plural = _("current health rows")
 
     def __str__(self) -> str:
         return f"{self.account_id}: {self.score} {self.colour}"

@@ -12,9 +12,10 @@ from datetime import UTC, date, datetime
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts.dates import OUTSIDE, in_window
-from signals.cells import iso_date, iso_datetime, money, number
+from accounts.dates import in_window
+from signals.cells import NOT_A_DATE, NOT_A_DATETIME, iso_date, iso_datetime, money, number, outside
 from signals.kinds import ImportKind
+from signals.messages import Message
 
 DELIMITERS = {",": _("comma (,)"), ";": _("semicolon (;)"), "\t": _("tab")}
 
@@ -90,9 +91,7 @@ def _reader(fmt: str, *, with_time: bool):
     after the date (exports add one; a date ignores it)."""
     label, regex, order = DATE_FORMATS[fmt]
     pattern = re.compile(regex + TIME_PART)
-    what, hint, zone = (
-        ("date-time", f"{label} HH:MM", " (in UTC)") if with_time else ("date", label, "")
-    )
+    reason, hint = (NOT_A_DATETIME, f"{label} HH:MM") if with_time else (NOT_A_DATE, label)
 
     def parse(cell: str) -> date | datetime:
         match = pattern.fullmatch(cell)
@@ -107,9 +106,9 @@ def _reader(fmt: str, *, with_time: bool):
             except ValueError:
                 value = None
         if value is None:
-            raise ValueError(f"'{cell}' is not a {what}; use {hint}")
+            raise ValueError(Message(reason, cell=cell, format=hint))
         if not in_window(value):
-            raise ValueError(f"'{cell}' {OUTSIDE}{zone}")
+            raise ValueError(outside(cell, utc=with_time))
         return value
 
     return parse

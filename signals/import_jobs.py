@@ -20,16 +20,21 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from signals.formats import CsvFormat
-from signals.importing import ImportResult, count_lines, csv_import
+from signals.importing import ImportResult, count_lines, csv_import, import_summary
 from signals.mapping import Mapping
+from signals.messages import Message, as_data
 from signals.models import ImportJob, ImportJobState
 
 logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 0.5  # seconds between progress writes (and cancel checks)
 KEPT_ERRORS = 100_000  # errors stored with a job (the download lists them)
+STOPPED = gettext_noop(
+    "%(source)s: the import stopped (the server log says why); nothing was imported."
+)
 
 
 class ImportCancelled(Exception):
@@ -152,7 +157,10 @@ def import_job_run(
         job.state = ImportJobState.DONE if result.written or result.ok else ImportJobState.FAILED
         job.rows_read, job.written = result.rows, result.written
         job.created, job.updated = result.created, result.updated
-        job.errors = [[e.line, e.column, e.reason] for e in result.errors[:KEPT_ERRORS]]
+        # Stored as messages and values, put into words for whoever opens the job's page.
+        job.errors = [
+            [e.line, as_data(e.column), as_data(e.reason)] for e in result.errors[:KEPT_ERRORS]
+        ]
         job.summary = result.summary()
     except ImportCancelled:
         job.state, job.summary = ImportJobState.CANCELLED, ""
@@ -160,9 +168,7 @@ def import_job_run(
     except Exception:  # the time limit, a lost database: rolled back; say so on the page
         logger.exception("import job %s of %s stopped", job.pk, job.source)
         job.state = ImportJobState.FAILED
-        job.summary = _(
-            "%(source)s: the import stopped (the server log says why); nothing was imported."
-        ) % {"source": job.source}
+        job.summary = _(STOPPED) % {"source": job.source}
         job.rows_read = steps[0] // 2
     job.finished_at = timezone.now()
     job.save(update_fields=["state", "rows_read", "written", "created", "updated", "errors",
@@ -171,10 +177,30 @@ def import_job_run(
     return job
 
 
+def import_job_errors(job: ImportJob, limit: int | None = None) -> list[tuple[int, str, str]]:
+    """(line, column, reason) of the job's errors, in the active language."""
+    return [
+        (line, str(Message.from_data(column)), str(Message.from_data(reason)))
+        for line, column, reason in job.errors[:limit]
+    ]
+
+
+def import_job_summary(job: ImportJob) -> str:
+    """What the job did, in the active language (the worker's words are in its own)."""
+    if job.state == ImportJobState.FAILED and not job.errors:
+        return _(STOPPED) % {"source": job.source}
+    if job.state not in (ImportJobState.DONE, ImportJobState.FAILED):
+        return job.summary
+    return import_summary(
+        source=job.source, kind=job.kind, rows=job.rows_read, written=job.written,
+        created=job.created, updated=job.updated, errors=len(job.errors),
+    )  # fmt: skip
+
+
 def errors_csv(job: ImportJob) -> str:
-    """The job's errors as CSV: line, column, reason."""
+    """The job's errors as CSV: line, column, reason (in the active language)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["line", "column", "reason"])
-    writer.writerows(job.errors)
+    writer.writerows(import_job_errors(job))
     return out.getvalue()

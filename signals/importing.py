@@ -22,11 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import DatabaseError, transaction
+from django.utils.translation import gettext, gettext_noop
 
 from signals.formats import CsvFormat, adapt_kind, sniff_delimiter
 from signals.ingest import Ingest
 from signals.kinds import KINDS
 from signals.mapping import Mapping, check_sources, mapped_rows
+from signals.messages import Message
 from signals.reading import FileError, RowError, first_line, read_csv
 from signals.upsert import UpsertCounts, is_write_conflict
 from signals.validating import check_header
@@ -64,23 +66,53 @@ class ImportResult:
         return [error.format(self.source) for error in self.errors]
 
     def summary(self) -> str:
-        if self.errors and not self.written:
-            return (
-                f"{self.source}: {len(self.errors)} error(s) in {self.rows} row(s); "
-                "nothing was imported."
-            )
-        if not self.rows:
-            return f"{self.source}: the file has a header but no rows; nothing to import."
-        text_ = (
-            f"{self.source}: {self.written} of {self.rows} {self.kind} row(s) imported "
-            f"({self.created} new, {self.updated} updated, {self.unchanged} unchanged)"
+        return import_summary(
+            source=self.source, kind=self.kind, rows=self.rows, written=self.written,
+            created=self.created, updated=self.updated, errors=len(self.errors),
+        )  # fmt: skip
+
+
+def import_summary(
+    *, source: str, kind: str, rows: int, written: int, created: int, updated: int, errors: int
+) -> str:
+    """What an import did, in one sentence in the active language (a job's page says it again
+    from the job's figures, in its reader's)."""
+    values = {"source": source, "kind": kind, "rows": rows, "written": written,
+              "created": created, "updated": updated, "unchanged": written - created - updated,
+              "errors": errors}  # fmt: skip
+    # The counts are read as "N row(s)" in English; the translations word them so that any
+    # number fits (a sentence with two counts has no single plural form).
+    if errors and not written:
+        return (
+            gettext("%(source)s: %(errors)s error(s) in %(rows)s row(s); nothing was imported.")
+            % values
         )
-        if self.errors:
-            text_ += f"; {len(self.errors)} error(s), bad rows skipped"
-        return text_ + "."
+    if not rows:
+        return gettext("%(source)s: the file has a header but no rows; nothing to import.") % values
+    if errors:
+        return (
+            gettext(
+                "%(source)s: %(written)s of %(rows)s %(kind)s row(s) imported (%(created)s new, "
+                "%(updated)s updated, %(unchanged)s unchanged); %(errors)s error(s), bad rows "
+                "skipped."
+            )
+            % values
+        )
+    return (
+        gettext(
+            "%(source)s: %(written)s of %(rows)s %(kind)s row(s) imported (%(created)s new, "
+            "%(updated)s updated, %(unchanged)s unchanged)."
+        )
+        % values
+    )
 
 
 # ---------------------------------------------------------------- importing
+
+WRITE_CONFLICT = gettext_noop(
+    "other imports were writing the same rows at that moment; import it again"
+)
+REFUSED_BY_DATABASE = gettext_noop("the database refused the rows (the server log says why)")
 
 
 @contextmanager
@@ -214,10 +246,10 @@ def _csv_import(kind, raw, source, skip_invalid, progress, mapping, fmt) -> Impo
         # Validation mirrors the constraints, so this is unexpected; say so rather than fail.
         # The database's own words (SQL, tables, constraints) go to the log, not to the page.
         if is_write_conflict(exc):
-            reason = "other imports were writing the same rows at that moment; import it again"
+            reason = Message(WRITE_CONFLICT)
         else:
             logger.exception("%s: the database refused the rows of %s", kind.name, source)
-            reason = "the database refused the rows (the server log says why)"
+            reason = Message(REFUSED_BY_DATABASE)
         result.errors.append(RowError(0, "(file)", reason))
         return result
     finally:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account, LifecycleStage, Segment
 from signals.cells import (
@@ -21,6 +23,7 @@ from signals.cells import (
     text,
     whole_number,
 )
+from signals.messages import Message
 from signals.models import (
     EmailMessage,
     Goal,
@@ -38,6 +41,10 @@ from signals.models import (
 from surveys.models import SurveyResponse, SurveyType
 
 # ---------------------------------------------------------------- kinds
+
+REQUIRED = gettext_noop("is required")
+MUST_FOLLOW = gettext_noop("must be after %(earlier)s")
+MUST_NOT_PRECEDE = gettext_noop("must be on or after %(earlier)s")
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,7 @@ class Column:
                 cell = cell.strip()
                 if cell:
                     return parse(cell)
-                raise ValueError("is required")
+                raise ValueError(Message(REQUIRED))
 
         else:
 
@@ -79,8 +86,8 @@ class Rule:
     strictly: bool = False
 
     @property
-    def reason(self) -> str:
-        return f"must be {'after' if self.strictly else 'on or after'} {self.earlier}"
+    def reason(self) -> Message:
+        return Message(MUST_FOLLOW if self.strictly else MUST_NOT_PRECEDE, earlier=self.earlier)
 
     def holds(self, later: Any, earlier: Any) -> bool:
         if later is None or earlier is None:
@@ -99,7 +106,7 @@ class ImportKind:
     columns: tuple[Column, ...]
     key: tuple[str, ...]  # natural key, as column names
     rules: tuple[Rule, ...] = ()  # checked on each row; they mirror the database's checks
-    description: str = ""
+    description: str = ""  # a lazy translation: shown on the import page
     fixed: tuple[tuple[str, Any], ...] = ()  # model fields every row of this kind gets
 
     @property
@@ -131,7 +138,7 @@ KINDS: dict[str, ImportKind] = {
                 Column("churn_reason", text(200), blank=""),
             ),
             key=("external_id",),
-            description="Customer accounts, keyed by external id.",
+            description=_("Customer accounts, keyed by external id."),
         ),
         ImportKind(
             "subscriptions",
@@ -147,7 +154,7 @@ KINDS: dict[str, ImportKind] = {
             ),
             key=("subscription_id", "start_date"),
             rules=(after("end_date", "start_date", strictly=True),),
-            description="Subscription lines; a line covers start_date <= day < end_date.",
+            description=_("Subscription lines; a line covers start_date <= day < end_date."),
         ),
         ImportKind(
             "usage",
@@ -159,7 +166,7 @@ KINDS: dict[str, ImportKind] = {
                 Column("value", number, required=True),
             ),
             key=("account", "metric", "date"),
-            description="Daily product-usage metrics.",
+            description=_("Daily product-usage metrics."),
         ),
         ImportKind(
             "invoices",
@@ -174,7 +181,7 @@ KINDS: dict[str, ImportKind] = {
             ),
             key=("invoice_number",),
             rules=(after("due_on", "issued_on"), after("paid_on", "issued_on")),
-            description="Invoices, paid or not.",
+            description=_("Invoices, paid or not."),
         ),
         ImportKind(
             "tickets",
@@ -192,7 +199,7 @@ KINDS: dict[str, ImportKind] = {
             ),
             key=("ticket_id",),
             rules=(after("first_response_at", "opened_at"), after("resolved_at", "opened_at")),
-            description="Support tickets.",
+            description=_("Support tickets."),
         ),
         ImportKind(
             "emails",
@@ -207,7 +214,7 @@ KINDS: dict[str, ImportKind] = {
             ),
             key=("message_id",),
             rules=(after("opened_at", "sent_at"), after("clicked_at", "sent_at")),
-            description="E-mails sent to the account, opened and clicked.",
+            description=_("E-mails sent to the account, opened and clicked."),
         ),
         ImportKind(
             "nps",
@@ -221,7 +228,7 @@ KINDS: dict[str, ImportKind] = {
                 TAGS,
             ),
             key=("account", "respondent", "responded_on"),
-            description="NPS answers, 0–10.",
+            description=_("NPS answers, 0–10."),
             fixed=(("survey_type", SurveyType.NPS),),
         ),
         ImportKind(
@@ -235,7 +242,7 @@ KINDS: dict[str, ImportKind] = {
                 Column("author", text(150), help="username of the CSM"),
             ),
             key=("account", "recorded_on"),
-            description="The CSM's own read: green, yellow or red.",
+            description=_("The CSM's own read: green, yellow or red."),
         ),
         ImportKind(
             "goals",
@@ -251,7 +258,7 @@ KINDS: dict[str, ImportKind] = {
             ),
             key=("account", "kpi", "due_on"),
             rules=(after("due_on", "set_on"),),
-            description="Success goals: a KPI, its target, the value reached, the due day.",
+            description=_("Success goals: a KPI, its target, the value reached, the due day."),
         ),
         ImportKind(
             "referrals",
@@ -263,7 +270,7 @@ KINDS: dict[str, ImportKind] = {
                 Column("outcome", choice(ReferralOutcome), blank=ReferralOutcome.LEAD),
             ),
             key=("account", "referred_company"),
-            description="Companies the account referred: lead, won or lost.",
+            description=_("Companies the account referred: lead, won or lost."),
         ),
     )
 }

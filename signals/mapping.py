@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext_noop
+
 from signals.cells import iso_date, iso_datetime, money, number
 from signals.formats import CsvFormat
 from signals.kinds import KINDS, ImportKind
+from signals.messages import Message
 from signals.reading import RowError
 
 # ---------------------------------------------------------------- transforms
@@ -169,6 +172,12 @@ class Mapping:
         return Mapping(self.kind, self.fields, fmt)
 
 
+COLUMN_NOT_IN_FILE = gettext_noop(
+    "the mapping reads column '%(column)s', which the file does not have"
+)
+NOT_MAPPED = gettext_noop("required field is not mapped")
+
+
 def check_sources(mapping: Mapping, header: Sequence[str]) -> list[RowError]:
     """Header errors: a mapped column the file lacks, a required field left unmapped."""
     present = {name.lower() for name in header}
@@ -176,8 +185,7 @@ def check_sources(mapping: Mapping, header: Sequence[str]) -> list[RowError]:
     for name, source in mapping.fields.items():
         missing = [column for column in source.columns() if column.lower() not in present]
         if missing:
-            reason = f"the mapping reads column '{missing[0]}', which the file does not have"
-            errors.append(RowError(1, name, reason))
+            errors.append(RowError(1, name, Message(COLUMN_NOT_IN_FILE, column=missing[0])))
     kind = KINDS[mapping.kind]
     unmapped = [
         name
@@ -186,7 +194,7 @@ def check_sources(mapping: Mapping, header: Sequence[str]) -> list[RowError]:
         or not (mapping.fields[name].column or mapping.fields[name].default)
     ]
     if unmapped:
-        errors.append(RowError(1, ", ".join(unmapped), "required field is not mapped"))
+        errors.append(RowError(1, ", ".join(unmapped), Message(NOT_MAPPED)))
     return errors
 
 

@@ -16,14 +16,17 @@ class SubscriptionLine(models.Model):
     """A billed subscription line, covering day D when start_date <= D < end_date (None = open)."""
 
     account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, related_name="subscription_lines"
+        Account,
+        on_delete=models.CASCADE,
+        related_name="subscription_lines",
+        verbose_name=_("account"),
     )
-    subscription_id = models.CharField(max_length=64)
-    product = models.CharField(max_length=100)
-    mrr = models.DecimalField(max_digits=12, decimal_places=2)
-    start_date = models.DateField()
-    end_date = models.DateField(null=True, blank=True)
-    is_trial = models.BooleanField(default=False)
+    subscription_id = models.CharField(max_length=64, verbose_name=_("subscription ID"))
+    product = models.CharField(max_length=100, verbose_name=_("product"))
+    mrr = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("MRR"))
+    start_date = models.DateField(verbose_name=_("start date"))
+    end_date = models.DateField(null=True, blank=True, verbose_name=_("end date"))
+    is_trial = models.BooleanField(default=False, verbose_name=_("trial"))
 
     class Meta:
         constraints = [
@@ -41,6 +44,8 @@ class SubscriptionLine(models.Model):
             models.Index(fields=["account", "start_date"]),
             models.Index(fields=["end_date"]),
         ]
+        verbose_name = _("subscription line")
+        verbose_name_plural = _("subscription lines")
 
     def __str__(self) -> str:
         return f"{self.subscription_id} {self.product} from {self.start_date}"
@@ -52,11 +57,15 @@ class UsageRecord(models.Model):
     # No index of its own: the natural key (account, metric, date) leads with it, and one
     # index less makes bulk imports faster.
     account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, related_name="usage_records", db_index=False
+        Account,
+        on_delete=models.CASCADE,
+        related_name="usage_records",
+        db_index=False,
+        verbose_name=_("account"),
     )
-    date = models.DateField()
-    metric = models.CharField(max_length=64)
-    value = models.FloatField()
+    date = models.DateField(verbose_name=_("date"))
+    metric = models.CharField(max_length=64, verbose_name=_("metric"))
+    value = models.FloatField(verbose_name=_("value"))
 
     class Meta:
         constraints = [
@@ -65,6 +74,8 @@ class UsageRecord(models.Model):
         ]
         # Recompute scans a date window for every account at once.
         indexes = [models.Index(fields=["date", "account"])]
+        verbose_name = _("usage record")
+        verbose_name_plural = _("usage records")
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.metric} {self.date}: {self.value:g}"
@@ -73,12 +84,14 @@ class UsageRecord(models.Model):
 class Invoice(models.Model):
     """An invoice issued to an account; unpaid and past due means overdue."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="invoices")
-    invoice_number = models.CharField(max_length=64, unique=True)
-    issued_on = models.DateField()
-    due_on = models.DateField()
-    paid_on = models.DateField(null=True, blank=True)
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="invoices", verbose_name=_("account")
+    )
+    invoice_number = models.CharField(max_length=64, unique=True, verbose_name=_("invoice number"))
+    issued_on = models.DateField(verbose_name=_("issued on"))
+    due_on = models.DateField(verbose_name=_("due on"))
+    paid_on = models.DateField(null=True, blank=True, verbose_name=_("paid on"))
+    amount = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("amount"))
 
     class Meta:
         constraints = [
@@ -92,6 +105,8 @@ class Invoice(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["account", "issued_on"]), models.Index(fields=["due_on"])]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
 
     def __str__(self) -> str:
         return self.invoice_number
@@ -107,17 +122,26 @@ class TicketPriority(models.TextChoices):
 class Ticket(models.Model):
     """A support ticket from the help desk."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="tickets")
-    ticket_id = models.CharField(max_length=64, unique=True)
-    subject = models.CharField(max_length=200, blank=True)
-    priority = models.CharField(
-        max_length=16, choices=TicketPriority.choices, default=TicketPriority.NORMAL
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="tickets", verbose_name=_("account")
     )
-    opened_at = models.DateTimeField()
-    first_response_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    csat = models.PositiveSmallIntegerField(null=True, blank=True)
-    tags = models.ManyToManyField("surveys.Tag", blank=True, related_name="tickets")
+    ticket_id = models.CharField(max_length=64, unique=True, verbose_name=_("ticket ID"))
+    subject = models.CharField(max_length=200, blank=True, verbose_name=_("subject"))
+    priority = models.CharField(
+        max_length=16,
+        choices=TicketPriority.choices,
+        default=TicketPriority.NORMAL,
+        verbose_name=_("priority"),
+    )
+    opened_at = models.DateTimeField(verbose_name=_("opened at"))
+    first_response_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("first response at")
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
+    csat = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("CSAT"))
+    tags = models.ManyToManyField(
+        "surveys.Tag", blank=True, related_name="tickets", verbose_name=_("tags")
+    )
 
     class Meta:
         constraints = [
@@ -139,6 +163,8 @@ class Ticket(models.Model):
             models.Index(fields=["account", "opened_at"]),
             models.Index(fields=["opened_at"]),
         ]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
 
     def __str__(self) -> str:
         return self.ticket_id
@@ -147,12 +173,14 @@ class Ticket(models.Model):
 class EmailMessage(models.Model):
     """An e-mail sent to an account's contacts, and whether it was opened or clicked."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="email_messages")
-    message_id = models.CharField(max_length=128, unique=True)
-    subject = models.CharField(max_length=200, blank=True)
-    sent_at = models.DateTimeField()
-    opened_at = models.DateTimeField(null=True, blank=True)
-    clicked_at = models.DateTimeField(null=True, blank=True)
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="email_messages", verbose_name=_("account")
+    )
+    message_id = models.CharField(max_length=128, unique=True, verbose_name=_("message ID"))
+    subject = models.CharField(max_length=200, blank=True, verbose_name=_("subject"))
+    sent_at = models.DateTimeField(verbose_name=_("sent at"))
+    opened_at = models.DateTimeField(null=True, blank=True, verbose_name=_("opened at"))
+    clicked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("clicked at"))
 
     class Meta:
         constraints = [
@@ -166,6 +194,8 @@ class EmailMessage(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["sent_at", "account"])]
+        verbose_name = _("e-mail message")
+        verbose_name_plural = _("e-mail messages")
 
     def __str__(self) -> str:
         return self.message_id
@@ -180,12 +210,24 @@ class Sentiment(models.TextChoices):
 class SentimentEntry(models.Model):
     """The CSM's own read of an account on a day."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="sentiment_entries")
-    recorded_on = models.DateField()
-    sentiment = models.CharField(max_length=8, choices=Sentiment.choices)
-    note = models.TextField(blank=True)
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.CASCADE,
+        related_name="sentiment_entries",
+        verbose_name=_("account"),
+    )
+    recorded_on = models.DateField(verbose_name=_("recorded on"))
+    sentiment = models.CharField(
+        max_length=8, choices=Sentiment.choices, verbose_name=_("sentiment")
+    )
+    note = models.TextField(blank=True, verbose_name=_("note"))
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("author"),
     )
 
     class Meta:
@@ -194,7 +236,8 @@ class SentimentEntry(models.Model):
                 fields=["account", "recorded_on"], name="sentiment_natural_key"
             ),
         ]
-        verbose_name_plural = "sentiment entries"
+        verbose_name = _("sentiment entry")
+        verbose_name_plural = _("sentiment entries")
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.recorded_on}: {self.sentiment}"
@@ -209,7 +252,12 @@ class ColumnMapping(models.Model):
     kind = models.CharField(_("kind"), max_length=32)
     spec = models.JSONField(_("mapping"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -226,8 +274,12 @@ class TrackedMessage(models.Model):
     """The messageId of a tracking event already counted (Segment-style `track` calls), so that
     a client's retry counts once. Kept for TRACK_DEDUP_DAYS, then pruned."""
 
-    message_id = models.CharField(max_length=100, unique=True)
-    received_at = models.DateTimeField(db_index=True)
+    message_id = models.CharField(max_length=100, unique=True, verbose_name=_("message ID"))
+    received_at = models.DateTimeField(db_index=True, verbose_name=_("received at"))
+
+    class Meta:
+        verbose_name = _("tracked message")
+        verbose_name_plural = _("tracked messages")
 
     def __str__(self) -> str:
         return self.message_id
@@ -250,28 +302,39 @@ class ImportJob(models.Model):
 
     kind = models.CharField(_("kind"), max_length=32)
     source = models.CharField(_("file name"), max_length=255)
-    path = models.CharField(max_length=500, editable=False)  # the stored upload
+    path = models.CharField(
+        max_length=500, editable=False, verbose_name=_("stored file")
+    )  # the stored upload
     size = models.BigIntegerField(_("size in bytes"), default=0)
     mapping = models.JSONField(_("column mapping"), null=True, blank=True)
     fmt = models.JSONField(_("CSV format"), default=dict, blank=True)
-    skip_invalid = models.BooleanField(default=False)
+    skip_invalid = models.BooleanField(default=False, verbose_name=_("skip invalid"))
     state = models.CharField(
         _("state"), max_length=16, choices=ImportJobState.choices, default=ImportJobState.QUEUED
     )
-    cancel_requested = models.BooleanField(default=False)
-    rows_total = models.IntegerField(default=0)  # estimated from the line count
-    rows_read = models.IntegerField(default=0)
-    written = models.IntegerField(default=0)
-    created = models.IntegerField(default=0)
-    updated = models.IntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)  # [[line, column, reason], ...]
-    summary = models.TextField(blank=True)
+    cancel_requested = models.BooleanField(default=False, verbose_name=_("cancel requested"))
+    rows_total = models.IntegerField(
+        default=0, verbose_name=_("rows (estimated)")
+    )  # estimated from the line count
+    rows_read = models.IntegerField(default=0, verbose_name=_("rows read"))
+    written = models.IntegerField(default=0, verbose_name=_("rows imported"))
+    created = models.IntegerField(default=0, verbose_name=_("new rows"))
+    updated = models.IntegerField(default=0, verbose_name=_("updated rows"))
+    errors = models.JSONField(
+        default=list, blank=True, verbose_name=_("errors")
+    )  # [[line, column, reason], ...]
+    summary = models.TextField(blank=True, verbose_name=_("summary"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -302,7 +365,9 @@ class Goal(models.Model):
     (`scoring.measures.goals_on_track`). The status has no history: a past day reads the goals
     set by then with the status they have now."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="goals")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="goals", verbose_name=_("account")
+    )
     kpi = models.CharField(_("KPI"), max_length=200)
     target = models.FloatField(_("target"))
     reached = models.FloatField(_("value reached"), null=True, blank=True)
@@ -313,7 +378,7 @@ class Goal(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=GoalStatus.choices, default=GoalStatus.ON_TRACK
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("success goal")
@@ -344,7 +409,9 @@ class ReferralOutcome(models.TextChoices):
 class Referral(models.Model):
     """A company the account referred to us: advocacy, whatever became of the lead."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="referrals")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="referrals", verbose_name=_("account")
+    )
     referred_on = models.DateField(_("referred on"))
     referred_company = models.CharField(_("referred company"), max_length=200)
     outcome = models.CharField(

@@ -7,14 +7,21 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
+from signals.messages import Message
+
 # ---------------------------------------------------------------- errors
 
 
 @dataclass(frozen=True)
 class RowError:
+    """A bad row, cell or header: its column and reason are Messages (or plain text), put
+    into words when the error is formatted, in the reader's language."""
+
     line: int
-    column: str
-    reason: str
+    column: str | Message
+    reason: str | Message
 
     def format(self, source: str) -> str:
         if self.line == 0:  # about the whole file
@@ -27,23 +34,33 @@ class FileError(Exception):
 
     `line` is the line where reading stopped, or 0 when the fault is the file's as a whole."""
 
-    def __init__(self, reason: str, line: int = 0):
+    def __init__(self, reason: Message, line: int = 0):
         super().__init__(reason)
+        self.reason = reason
         self.line = line
 
     def as_row_error(self) -> RowError:
-        return RowError(self.line, "(row)", str(self))
+        return RowError(self.line, "(row)", self.reason)
 
 
 # ---------------------------------------------------------------- reading
 
-BINARY = (
-    "this is not a CSV text file (it contains binary data; "
-    "a spreadsheet must be saved as CSV UTF-8)"
+BINARY = Message(
+    gettext_noop(
+        "this is not a CSV text file (it contains binary data; "
+        "a spreadsheet must be saved as CSV UTF-8)"
+    )
 )
-
-
-UTF16 = "the file is UTF-16 text; save it as CSV UTF-8"
+UTF16 = Message(gettext_noop("the file is UTF-16 text; save it as CSV UTF-8"))
+NOT_UTF8 = gettext_noop(
+    "the file is not UTF-8 text (line %(line)s, byte %(byte)s); save it as UTF-8 CSV"
+)
+EMPTY = Message(gettext_noop("the file is empty; expected a header row naming the columns"))
+QUOTE_LEFT_OPEN = Message(gettext_noop("a quoted cell starts here and is never closed"))
+CELL_TOO_LONG = gettext_noop(
+    "a cell here is longer than %(limit)s characters; is a quote left open?"
+)
+NOT_CSV = gettext_noop("is not valid CSV: %(error)s")
 
 
 def _looks_like_utf16(raw: bytes) -> bool:
@@ -54,17 +71,14 @@ def _looks_like_utf16(raw: bytes) -> bool:
     return half > 0 and (high == 0 < low or low == 0 < high) and max(high, low) > half * 0.6
 
 
-def _csv_reason(exc: csv.Error) -> str:
+def _csv_reason(exc: csv.Error) -> Message:
     # A quote opened and never closed swallows the rest of the file: the csv module then says
     # "unexpected end of data", or, past its cell size limit, "field larger than field limit".
     if "unexpected end of data" in str(exc):
-        return "a quoted cell starts here and is never closed"
+        return QUOTE_LEFT_OPEN
     if "field larger than field limit" in str(exc):
-        return (
-            f"a cell here is longer than {csv.field_size_limit():,} characters; "
-            "is a quote left open?"
-        )
-    return f"is not valid CSV: {exc}"
+        return Message(CELL_TOO_LONG, limit=csv.field_size_limit())
+    return Message(NOT_CSV, error=str(exc))  # the csv module's own words, in English
 
 
 def read_csv(
@@ -87,11 +101,9 @@ def read_csv(
         content = raw.decode("utf-8-sig")  # -sig drops the byte-order mark Excel writes
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise FileError(
-            f"the file is not UTF-8 text (line {line}, byte {exc.start + 1}); save it as UTF-8 CSV"
-        ) from None
+        raise FileError(Message(NOT_UTF8, line=str(line), byte=exc.start + 1)) from None
     if not content.strip():
-        raise FileError("the file is empty; expected a header row naming the columns")
+        raise FileError(EMPTY)
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
     try:
         header = [name.strip() if keep_case else name.strip().lower() for name in next(reader)]

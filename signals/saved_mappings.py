@@ -1,5 +1,7 @@
 """Mappings by name: the presets (`signals.presets`) and the ones users saved (`ColumnMapping`)."""
 
+from django.utils.translation import gettext as _
+
 from signals.mapping import Mapping
 from signals.models import ColumnMapping
 from signals.presets import PRESET_LABELS, PRESETS
@@ -16,10 +18,16 @@ def mapping_named(name: str, kind: str) -> Mapping:
         saved = ColumnMapping.objects.filter(name=name).first()
         if saved is None:
             known = sorted([*PRESETS, *ColumnMapping.objects.values_list("name", flat=True)])
-            raise UnknownMapping(f"no mapping named '{name}'; there are: {', '.join(known)}")
+            raise UnknownMapping(
+                _("no mapping named '%(name)s'; there are: %(known)s")
+                % {"name": name, "known": ", ".join(known)}
+            )
         mapping = Mapping.from_dict(saved.spec)
     if mapping.kind != kind:
-        raise UnknownMapping(f"the mapping '{name}' is for {mapping.kind}, not {kind}")
+        raise UnknownMapping(
+            _("the mapping '%(name)s' is for %(kind)s, not %(wanted)s")
+            % {"name": name, "kind": mapping.kind, "wanted": kind}
+        )
     return mapping
 
 
@@ -33,7 +41,7 @@ def mappings_for(kind: str) -> list[tuple[str, str]]:
 def mapping_save(*, name: str, mapping: Mapping, user=None) -> ColumnMapping:
     """Save (or replace) the mapping `name`. A preset's name is refused: presets are fixed."""
     if name in PRESETS:
-        raise ValueError(f"'{name}' is a preset's name; choose another")
+        raise ValueError(_("'%(name)s' is a preset's name; choose another") % {"name": name})
     saved, _created = ColumnMapping.objects.update_or_create(
         name=name,
         defaults={"kind": mapping.kind, "spec": mapping.as_dict(), "created_by": user},

@@ -11,11 +11,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_noop
 
+from signals.messages import Message
 from signals.reading import RowError
 from surveys.models import Tag
 
 TAGS = "tags"
+UNKNOWN_TAG = gettext_noop("unknown tag '%(name)s'; an admin adds it under Tags")
 
 
 def tag_ids_by_name() -> dict[str, int]:
@@ -44,8 +47,7 @@ class TagLinks:
             unknown = [name for name in names if name.lower() not in known]
             if unknown:
                 self.errors.extend(
-                    RowError(line, TAGS, f"unknown tag '{name}'; an admin adds it under Tags")
-                    for name in unknown
+                    RowError(line, TAGS, Message(UNKNOWN_TAG, name=name)) for name in unknown
                 )
                 ids.append(frozenset())
                 continue

@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.dates import EARLIEST, LATEST, in_window
 from accounts.models import Account
@@ -61,6 +62,12 @@ def _day(stamp: Any, now: datetime, zone, utc: bool) -> str | None:
     return day.isoformat() if in_window(day) else None
 
 
+def _no_account(account_property: str) -> str:
+    return _("the event names no account (context.groupId or properties.%(property)s)") % {
+        "property": account_property
+    }
+
+
 def _compact(
     event: dict, now: datetime, zone, utc: bool, account_property: str, value_property: str
 ):
@@ -69,7 +76,7 @@ def _compact(
         return None  # identify, page, group ...: nothing to count, and not an error
     name = event.get("event")
     if type(name) is not str or not (metric := metric_name(name)):
-        return "has no event name"
+        return _("the event has no event name")
     context = event.get("context")
     account = context.get("groupId") if type(context) is dict else None
     properties = event.get("properties")
@@ -79,18 +86,22 @@ def _compact(
         account = properties.get(account_property)
     if type(account) is not str:
         if type(account) is not int or isinstance(account, bool):
-            return f"names no account (context.groupId or properties.{account_property})"
+            return _no_account(account_property)
         account = str(account)
     if not account:
-        return f"names no account (context.groupId or properties.{account_property})"
+        return _no_account(account_property)
     value: Any = 1
     if value_property:
         value = properties.get(value_property, 1)
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e15:
-            return f"properties.{value_property} is not a number of 0 or more"
+            return _("the event properties.%(property)s is not a number of 0 or more") % {
+                "property": value_property
+            }
     day = _day(event.get("timestamp") or event.get("originalTimestamp"), now, zone, utc)
     if day is None:
-        return "has a timestamp that is not an ISO 8601 date-time within the data window"
+        return _(
+            "the event has a timestamp that is not an ISO 8601 date-time within the data window"
+        )
     message_id = event.get("messageId")
     message_id = str(message_id)[:100] if message_id not in (None, "") else None
     return [message_id, account[:64], metric, value, day]
@@ -105,13 +116,13 @@ def compact_events(events: list) -> tuple[list[list], list[dict]]:
     kept, refused = [], []
     for index, event in enumerate(events):
         if type(event) is not dict:
-            refused.append({"index": index, "reason": "the event is not a JSON object"})
+            refused.append({"index": index, "reason": _("the event is not a JSON object")})
             continue
         compact = _compact(event, now, zone, utc, account_property, value_property)
         if isinstance(compact, list):
             kept.append(compact)
         elif compact is not None:
-            refused.append({"index": index, "reason": f"the event {compact}"})
+            refused.append({"index": index, "reason": compact})
     return kept, refused
 
 

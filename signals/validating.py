@@ -7,9 +7,11 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection, models
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account
 from signals.kinds import REFERENCES, ImportKind
+from signals.messages import Message
 from signals.reading import RowError
 
 # ---------------------------------------------------------------- validating
@@ -17,15 +19,31 @@ from signals.reading import RowError
 LISTED = 20
 SHOWN_CELL = 60  # characters of a bad cell quoted in its error
 
+# Reasons, translated when shown (signals.messages).
+AND_MORE = gettext_noop("%(names)s … and %(more)s more")
+SHORTENED = gettext_noop("%(start)s… (%(length)s characters)")
+TWICE = gettext_noop("column appears twice in the header")
+UNKNOWN_COLUMN = gettext_noop("unknown column; %(kind)s files take: %(columns)s")
+MISSING = gettext_noop("required column is missing")
+MISSING_WRONG_KIND = gettext_noop(
+    "required column is missing (is this a CSV file of the right kind?)"
+)
+CELL_COUNT = gettext_noop("has %(cells)s cells; the header has %(width)s")
+REPEATED_KEY = gettext_noop("repeats the key of line %(line)s")
+UNKNOWN_ACCOUNT = gettext_noop("unknown account '%(name)s'")
+UNKNOWN_USER = gettext_noop("unknown user '%(name)s'")
 
-def listed(names: Sequence[str], limit: int = LISTED) -> str:
+
+def listed(names: Sequence[str], limit: int = LISTED) -> str | Message:
     """'a, b, c' — or the first `limit` names and '… and N more'."""
     shown = ", ".join(names[:limit])
-    return shown if len(names) <= limit else f"{shown} … and {len(names) - limit:,} more"
+    return shown if len(names) <= limit else Message(AND_MORE, names=shown, more=len(names) - limit)
 
 
-def _shortened(cell: str) -> str:
-    return cell if len(cell) <= SHOWN_CELL else f"{cell[:SHOWN_CELL]}… ({len(cell):,} characters)"
+def _shortened(cell: str) -> str | Message:
+    if len(cell) <= SHOWN_CELL:
+        return cell
+    return Message(SHORTENED, start=cell[:SHOWN_CELL], length=len(cell))
 
 
 def check_header(kind: ImportKind, header: list[str]) -> list[RowError]:
@@ -38,17 +56,16 @@ def check_header(kind: ImportKind, header: list[str]) -> list[RowError]:
             twice[name] = None
         seen.add(name)
     if twice:
-        errors.append(RowError(1, listed(list(twice)), "column appears twice in the header"))
+        errors.append(RowError(1, listed(list(twice)), Message(TWICE)))
     unknown = [name or "(blank)" for name in header if name not in known]
     missing = [name for name in kind.required if name not in header]
     if unknown:
         takes = ", ".join(c.name for c in kind.columns)
-        errors.append(
-            RowError(1, listed(unknown), f"unknown column; {kind.name} files take: {takes}")
-        )
+        reason = Message(UNKNOWN_COLUMN, kind=kind.name, columns=takes)
+        errors.append(RowError(1, listed(unknown), reason))
     if missing:
-        hint = " (is this a CSV file of the right kind?)" if not (known & set(header)) else ""
-        errors.append(RowError(1, ", ".join(missing), f"required column is missing{hint}"))
+        reason = Message(MISSING if known & set(header) else MISSING_WRONG_KIND)
+        errors.append(RowError(1, ", ".join(missing), reason))
     return errors
 
 
@@ -90,7 +107,7 @@ class RowChecker:
         for line, cells in rows:
             self.count += 1
             if len(cells) != width:
-                reason = f"has {len(cells)} cells; the header has {width}"
+                reason = Message(CELL_COUNT, cells=len(cells), width=width)
                 errors.append(RowError(line, "(row)", reason))
                 continue
             try:
@@ -109,7 +126,8 @@ class RowChecker:
                     continue
             first = first_seen.setdefault(key_of(values), line)
             if first != line:
-                errors.append(RowError(line, self.key_names, f"repeats the key of line {first}"))
+                reason = Message(REPEATED_KEY, line=str(first))
+                errors.append(RowError(line, self.key_names, reason))
                 continue
             lines.append(line)
             parsed.append(values)
@@ -126,9 +144,10 @@ class RowChecker:
             try:
                 read(cell)
             except ValueError as exc:
-                reason, cell = str(exc), cell.strip()
-                if len(cell) > SHOWN_CELL:  # a reason quotes its cell: not all of a huge one
-                    reason = reason.replace(cell, _shortened(cell))
+                reason = exc.args[0] if exc.args else str(exc)
+                # A reason quotes its cell: not all of a huge one.
+                if isinstance(reason, Message) and len(reason.values.get("cell", "")) > SHOWN_CELL:
+                    reason = reason.replace(cell=_shortened(reason.values["cell"]))
                 errors.append(RowError(line, column.name, reason))
         return errors
 
@@ -177,10 +196,10 @@ class References:
             if found.keys() >= wanted:  # the common case: map in C, no loop over rows
                 columns[index] = list(map(found.__getitem__, names))
                 continue
-            what = "account" if name == "account" else "user"
+            unknown = UNKNOWN_ACCOUNT if name == "account" else UNKNOWN_USER
             keep = [position for position, ref in enumerate(names) if ref in found]
             self.errors.extend(
-                RowError(line, name, f"unknown {what} '{ref}'")
+                RowError(line, name, Message(unknown, name=ref))
                 for line, ref in zip(lines, names, strict=True)
                 if ref not in found
             )

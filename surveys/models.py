@@ -47,7 +47,7 @@ class Tag(models.Model):
     released_on = models.DateField(
         _("release date"), null=True, blank=True, help_text=_("For a release: the day it shipped.")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["name"]

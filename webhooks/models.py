@@ -79,7 +79,9 @@ class Event(models.Model):
     every endpoint and every retry sends the same document). `key` makes an event happen once:
     a second run of the same detection finds it and records nothing."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID")
+    )
     kind = models.CharField(_("type"), max_length=40, choices=EventKind.choices)
     key = models.CharField(_("key"), max_length=200, unique=True)
     account = models.ForeignKey(

@@ -84,17 +84,22 @@ class OverrideForm(forms.Form):
 
 
 class TaskCompleteForm(forms.Form):
-    outcome = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    outcome = forms.CharField(
+        label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000
+    )
 
 
 class TaskSnoozeForm(forms.Form):
-    until = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE))
+    until = forms.DateField(
+        label=_("Until"),
+        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
+    )
 
     def clean_until(self):
         day = self.cleaned_data["until"]
         today = timezone.localdate()
         if not today < day <= today + timedelta(days=90):
-            raise forms.ValidationError("Snooze to a day within the next 90 days.")
+            raise forms.ValidationError(_("Snooze to a day within the next 90 days."))
         return day
 
 
@@ -134,7 +139,9 @@ class TaskBulkForm(forms.Form):
     """Complete or snooze the tasks ticked on the task list: an outcome for completing, a day
     for snoozing, each required only by its own action."""
 
-    action = forms.ChoiceField(choices=[("complete", _("Complete")), ("snooze", _("Snooze"))])
+    action = forms.ChoiceField(
+        label=_("Action"), choices=[("complete", _("Complete")), ("snooze", _("Snooze"))]
+    )
     task = TaskIdsField(error_messages={"required": _("Tick at least one task.")})
     outcome = forms.CharField(label=_("Outcome"), required=False, max_length=5000)
     until = forms.DateField(

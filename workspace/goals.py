@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -156,7 +156,7 @@ def feedback_items(account: Account, tag: Tag | None) -> list[FeedbackItem]:
     items = [
         FeedbackItem(
             timezone.localtime(t.opened_at, zone).date(),
-            _t("Ticket"),
+            gettext("Ticket"),
             f"{t.ticket_id} {t.subject}".strip(),
             [x.name for x in t.tags.all()],
         )
@@ -173,7 +173,7 @@ def feedback_items(account: Account, tag: Tag | None) -> list[FeedbackItem]:
         for a in answers[:FEEDBACK_SHOWN]
     ]
     items += [
-        FeedbackItem(c.date, _t("Check-in"), c.note, [x.name for x in c.tags.all()])
+        FeedbackItem(c.date, gettext("Check-in"), c.note, [x.name for x in c.tags.all()])
         for c in check_ins[:FEEDBACK_SHOWN]
     ]
     return sorted(items, key=lambda item: item.day, reverse=True)
@@ -225,7 +225,7 @@ def _errors(request, form) -> None:
 def goal_create(request, pk):
     account = _account_for(request, pk)
     form = GoalForm(request.POST, account=account)
-    return _goal_saved(request, form, account, _t("Goal added."))
+    return _goal_saved(request, form, account, gettext("Goal added."))
 
 
 @require_POST
@@ -233,7 +233,7 @@ def goal_update(request, pk, goal_pk):
     account = _account_for(request, pk)
     goal = get_object_or_404(Goal, pk=goal_pk, account=account)
     form = GoalForm(request.POST, instance=goal, account=account)
-    return _goal_saved(request, form, account, _t("Goal updated."))
+    return _goal_saved(request, form, account, gettext("Goal updated."))
 
 
 def _goal_saved(request, form, account, done: str):
@@ -241,7 +241,7 @@ def _goal_saved(request, form, account, done: str):
         try:
             goal_save(form=form, day=timezone.localdate())
         except IntegrityError:  # the same goal added twice at the same moment
-            messages.error(request, _t("This account already has that KPI due on that day."))
+            messages.error(request, gettext("This account already has that KPI due on that day."))
         else:
             messages.success(request, done)
     else:
@@ -257,9 +257,9 @@ def referral_create(request, pk):
         try:
             referral_record(form=form, day=timezone.localdate())
         except IntegrityError:
-            messages.error(request, _t("This account has referred that company already."))
+            messages.error(request, gettext("This account has referred that company already."))
         else:
-            messages.success(request, _t("Referral recorded."))
+            messages.success(request, gettext("Referral recorded."))
     else:
         _errors(request, form)
     return _back(account)

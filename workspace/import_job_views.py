@@ -8,18 +8,25 @@ from django.contrib.auth.decorators import user_passes_test
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jobs.queueing import enqueue
 from signals.formats import CsvFormat, sniff_delimiter
 from signals.forms import NOT_MAPPED, MappingForm
-from signals.import_jobs import errors_csv, import_job_cancel, import_job_head, import_job_progress
+from signals.import_jobs import (
+    errors_csv,
+    import_job_cancel,
+    import_job_errors,
+    import_job_head,
+    import_job_progress,
+    import_job_summary,
+)
 from signals.importing import open_rows
 from signals.kinds import KINDS
 from signals.mapping import Mapping, Source, propose
 from signals.models import ImportJob, ImportJobState
-from signals.reading import FileError, first_line, read_csv
+from signals.reading import FileError, RowError, first_line, read_csv
 from signals.saved_mappings import UnknownMapping, mapping_named, mapping_save, mappings_for
 from workspace.import_views import SHOWN_ERRORS, can_import
 from workspace.tasks import run_import_job
@@ -74,12 +81,12 @@ def _initial(mapping: Mapping, start_from: str) -> dict:
 
 
 TRANSFORM_NOTES = {
-    "cents": _lazy("divided by 100 (from cents)"),
-    "per_month": _lazy("per month, from the amount per interval (and quantity)"),
-    "date": _lazy("the day of a date-time"),
-    "timestamp": _lazy("a date-time, its zone read"),
-    "minutes_after": _lazy("minutes after another column's date-time"),
-    "segment_by_size": _lazy("segment from the number of employees"),
+    "cents": gettext_lazy("divided by 100 (from cents)"),
+    "per_month": gettext_lazy("per month, from the amount per interval (and quantity)"),
+    "date": gettext_lazy("the day of a date-time"),
+    "timestamp": gettext_lazy("a date-time, its zone read"),
+    "minutes_after": gettext_lazy("minutes after another column's date-time"),
+    "segment_by_size": gettext_lazy("segment from the number of employees"),
 }
 
 
@@ -182,10 +189,10 @@ def job_page(request, job_id: int):
     job = get_object_or_404(ImportJob, pk=job_id)
     if job.state == ImportJobState.MAPPING:
         return redirect("import_mapping", job_id=job.pk)
-    errors = [f"{job.source}:{line}: {column}: {reason}" if line else f"{job.source}: {reason}"
-              for line, column, reason in job.errors[:SHOWN_ERRORS]]  # fmt: skip
+    errors = [RowError(*error).format(job.source) for error in import_job_errors(job, SHOWN_ERRORS)]
     context = {
         "job": job,
+        "summary": import_job_summary(job),
         "progress": import_job_progress(job),
         "error_lines": errors,
         "errors_not_shown": max(len(job.errors) - SHOWN_ERRORS, 0),
