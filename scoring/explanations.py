@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from scoring.compact import Packed, is_per_metric, pack_values, unpack, version_signals
 from scoring.maths import Bands, Colour, Component, Health, State, combine, lost_points, score_delta
-from scoring.models import HealthSnapshot, MetricName, Scorecard, ScorecardVersion
+from scoring.models import HealthSnapshot, MetricName, Scorecard, ScorecardVersion, shown
 from scoring.versions import scorecard_config
 
 COLOUR_WORDS = {
@@ -295,12 +295,14 @@ def health_of(snapshot: HealthSnapshot, config: dict, names: dict[int, str]) -> 
     components = [
         Component(
             key=key,
-            label=signal["label"],
+            # In the reader's language while the label and unit are the defaults' (stored in
+            # English, as the version was published).
+            label=shown(signal["label"]),
             raw=p.raw,
             score=p.score,
             weight=signal["weight"],
             critical=signal["critical"],
-            unit=signal["unit"],
+            unit=shown(signal["unit"]),
             state=p.state,
             metrics=tuple((names.get(m, "?"), raw, score) for m, raw, score in p.metrics),
         )

@@ -80,8 +80,17 @@ def account_list(request):
         else [],
         "query": filters.without("page"),
         "sort_params": filters.without("sort"),
+        "sort_label": SORT_LABELS.get(filters.sort, filters.sort),
     }
     return render(request, "workspace/account_list.html", context)
+
+
+# The book's sort keys by their column headings, for the table's caption.
+SORT_LABELS = {
+    "name": _("Account"), "colour": _("Health"), "score": _("Score"), "trend7": _("7 days"),
+    "trend30": _("30 days"), "coverage": _("Data"), "mrr": "MRR", "renewal": _("Renewal"),
+    "owner": _("Owner"), "tasks": _("Tasks"),
+}  # fmt: skip
 
 
 def _book_csv(accounts, day, *, spreadsheet: bool) -> HttpResponse:

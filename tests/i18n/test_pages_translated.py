@@ -38,3 +38,18 @@ def test_the_key_pages_show_no_english_message_in_another_language(book, languag
         if found:
             left[path] = [(m, "in English" if catalogue[m] else "untranslated") for m in found]
     assert left == {}
+
+
+def test_the_account_page_names_its_colour_in_the_readers_language(book):  # noqa: F811
+    """A word that comes from data, not from a template: the colour in "Why red"."""
+    alpha = book["alpha"]
+    colour = alpha.snapshots.latest("date").colour
+    words = {"en": "Why {}", "fr": "Pourquoi {}", "ru": "Почему {}"}
+    names = {
+        "fr": {"green": "vert", "yellow": "jaune", "red": "rouge"},
+        "ru": {"green": "зелёный", "yellow": "жёлтый", "red": "красный"},
+        "en": {"green": "green", "yellow": "yellow", "red": "red"},
+    }
+    for language in ("en", "fr", "ru"):
+        shown = page_text(_render(book, f"/accounts/{alpha.pk}/", "csm", language))
+        assert words[language].format(names[language][colour]) in shown

@@ -29,6 +29,12 @@ COLOUR_WORDS = {
 }
 
 
+@register.filter
+def colour_word(colour: str | None) -> str:
+    """A colour's name in the reader's language ("Why red" is "Pourquoi rouge")."""
+    return str(COLOUR_WORDS.get(colour or "grey", COLOUR_WORDS["grey"]))
+
+
 @register.simple_tag
 def badge(colour: str | None, overridden: bool = False):
     shape, word = BADGES.get(colour or "grey", BADGES["grey"])
