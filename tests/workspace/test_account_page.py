@@ -852,3 +852,29 @@ def test_a_grey_account_says_which_data_is_missing_and_which_would_score_it(
     assert "Data for Usage would bring it to 70% and score it." in section(html, "would-score")
     assert "Too new to judge (left out for this account): Age." in reasons
     assert "–<span>/100</span>" in section(html, "score-box")
+
+
+def test_the_score_chart_is_what_plotly_itself_would_build():
+    """The chart is written as a plain dict for speed; plotly's own Figure must take it as it
+    is (it refuses unknown keys and bad values) and give back the same JSON."""
+    import json
+    from datetime import date, timedelta
+
+    import plotly.graph_objects as go
+
+    from scoring.maths import Bands
+    from workspace.charts import score_history
+
+    points = [
+        (date(2026, 1, 1) + timedelta(days=n), None if n % 7 else 40.0 + n % 50) for n in range(90)
+    ]
+    figure = score_history(points, bands=Bands(), version_changes=[(date(2026, 2, 1), 2)])
+
+    def without_empty(value):  # plotly drops an empty title ({}) when it reads a figure
+        if isinstance(value, dict):
+            return {k: without_empty(v) for k, v in value.items() if v != {}}
+        return [without_empty(v) for v in value] if isinstance(value, list) else value
+
+    ours = without_empty(json.loads(json.dumps(figure)))
+    assert without_empty(json.loads(go.Figure(figure).to_json())) == ours
+    assert len(figure["layout"]["shapes"]) == 4  # three bands and the version's mark
