@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scoring.maths import _COVERAGE_EPSILON, _HALF_NUDGE, Bands, Colour, State
+from scoring.maths import COVERAGE_EPSILON, HALF_NUDGE, Bands, Colour, State
 
 # A scaled value whose fraction is this close to a half is rounded by Python, not numpy.
 _NEAR_HALF = 1e-6
@@ -279,11 +279,11 @@ def score_card(
         coverage = np.where(total_weight > 0, data_weight / total_weight, 0.0)
         shares = np.array(weights, dtype=np.float64) / data_weight[:, None]
     contributions = np.where(has_data & (data_weight[:, None] > 0), scores * shares, 0.0)
-    nudged = contributions.sum(axis=1) + _HALF_NUDGE
+    nudged = contributions.sum(axis=1) + HALF_NUDGE
     scaled = nudged * 10.0
     for i in np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < _NEAR_HALF):
-        nudged[i] = math.fsum(contributions[i]) + _HALF_NUDGE
-    enough = (data_weight > 0) & (coverage >= min_coverage - _COVERAGE_EPSILON)
+        nudged[i] = math.fsum(contributions[i]) + HALF_NUDGE
+    enough = (data_weight > 0) & (coverage >= min_coverage - COVERAGE_EPSILON)
     score = np.where(enough, round_like_python(nudged, 1), np.nan)
 
     # The worst critical red wins, ties to the first key, as `combine` picks it.

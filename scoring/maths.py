@@ -15,8 +15,8 @@ K = TypeVar("K", bound=Hashable)
 
 # Float sums such as 0.1 + 0.2 + 0.2 land a hair off the exact share; without this slack a
 # coverage of exactly the configured minimum could be reported as insufficient.
-_COVERAGE_EPSILON = 1e-9
-_HALF_NUDGE = 1e-9
+COVERAGE_EPSILON = 1e-9
+HALF_NUDGE = 1e-9
 
 
 class Method(StrEnum):
@@ -253,12 +253,12 @@ def combine(components: Sequence[Component], *, bands: Bands, min_coverage: floa
             parts.append(Part(c, 0.0, 0.0))
 
     score: float | None = None
-    if data_weight > 0 and coverage >= min_coverage - _COVERAGE_EPSILON:
+    if data_weight > 0 and coverage >= min_coverage - COVERAGE_EPSILON:
         # Half up, the same way for every account: a mean of exactly x.x5 comes out of the float
         # sum a hair above or below it, which would show 70.0 green for one account and 69.9
         # yellow for another with the same components. Real means are multiples of far more
         # than 1e-9 away from a half (scores have one decimal), so the nudge moves only those.
-        score = round(math.fsum(p.contribution for p in parts) + _HALF_NUDGE, 1)
+        score = round(math.fsum(p.contribution for p in parts) + HALF_NUDGE, 1)
 
     # The worst critical red wins so the explanation names the most alarming signal.
     critical_reds = [
