@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -412,10 +413,14 @@ class ExplainedSnapshot:
         return getattr(self.snapshot, name)
 
 
+# "What changed" compares with the account's snapshot before, if it is at most this old.
+PREVIOUS_WITHIN = timedelta(days=31)
+
+
 def previous_snapshot(snapshot: HealthSnapshot) -> HealthSnapshot | None:
     """The account's snapshot before this one, in the month before it (what "what changed"
     compares with: further back, the snapshot is a first one)."""
-    since = snapshot.date - timedelta(days=31)
+    since = snapshot.date - PREVIOUS_WITHIN
     return (
         HealthSnapshot.objects.filter(
             account_id=snapshot.account_id, date__lt=snapshot.date, date__gte=since
@@ -431,3 +436,28 @@ def explained(snapshot: HealthSnapshot | None) -> ExplainedSnapshot | None:
     if snapshot is None:
         return None
     return ExplainedSnapshot(snapshot, explain(snapshot, previous=previous_snapshot(snapshot)))
+
+
+def latest_explained(snapshots: QuerySet[HealthSnapshot]) -> ExplainedSnapshot | None:
+    """The latest of one account's `snapshots`, explained as `explained` does, with the one
+    before it and both published versions read in one query (the account page's read)."""
+    published = ScorecardVersion.objects.filter(
+        scorecard=OuterRef("scorecard_id"), version=OuterRef("scorecard_version")
+    )
+    latest = list(
+        snapshots.select_related("scorecard")
+        .annotate(published=Subquery(published.values("config")[:1]))
+        .order_by("-date")[:2]
+    )
+    if not latest:
+        return None
+    snapshot = latest[0]
+    previous = (
+        latest[1] if latest[1:] and latest[1].date >= snapshot.date - PREVIOUS_WITHIN else None
+    )
+    shown = [snapshot] + ([previous] if previous is not None else [])
+    configs = {(s.scorecard_id, s.scorecard_version): s.published for s in shown}
+    # A version never recorded (a scorecard made in code) reads as its live configuration.
+    missing = [pair for pair, config in configs.items() if config is None]
+    configs.update(version_configs(missing))
+    return ExplainedSnapshot(snapshot, explain(snapshot, previous=previous, configs=configs))

@@ -9,7 +9,7 @@ from django.db.models import Count, F, Q, Sum
 
 from accounts.models import Account
 from audit.trail import audit_record
-from scoring.explanations import ExplainedSnapshot, explained
+from scoring.explanations import ExplainedSnapshot, latest_explained
 from scoring.maths import COUNTED, Bands, State
 from scoring.measures import days_in_window
 from scoring.models import Scorecard
@@ -192,12 +192,7 @@ def account_overview(account: Account, *, today: date) -> Overview:
         .values_list("date", "score", "scorecard_version")
     )
     # With its explanation, rendered from its numbers and the version that made it.
-    snapshot = explained(
-        account.snapshots.filter(date__lte=today)
-        .select_related("scorecard")
-        .order_by("-date")
-        .first()
-    )
+    snapshot = latest_explained(account.snapshots.filter(date__lte=today))
     scorecard = snapshot.scorecard if snapshot else None
     bands = scorecard.bands if scorecard else Bands()
     # Per metric, as the score sees it: a day's average over the days the account existed in

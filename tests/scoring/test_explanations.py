@@ -9,7 +9,7 @@ import time_machine
 from django.db import connection
 
 from scoring.compact import Packed, pack, unpack
-from scoring.explanations import explain, explained
+from scoring.explanations import explain, explained, latest_explained
 from scoring.history import history_prune
 from scoring.maths import State
 from scoring.models import CurrentHealth, HealthSnapshot, MetricName, SignalDefinition
@@ -94,6 +94,43 @@ def test_an_older_version_still_explains_its_snapshot_after_the_scorecard_change
     assert labels["sentiment"] == ("CSM's read", 40.0)
     assert "email" not in labels
     assert "Now scored by Default (v2), so its components are not compared." in new.changes
+
+
+def _same(a, b) -> bool:
+    return (a.date, a.components, a.drivers, a.changes) == (
+        b.date,
+        b.components,
+        b.drivers,
+        b.changes,
+    )
+
+
+def test_the_latest_explained_in_one_read_is_the_latest_explained(
+    default_scorecard, admin_user, django_assert_num_queries
+):
+    """The account page's read: the latest snapshot against the one before it (under another
+    version here), and a first snapshot when the one before is more than a month older."""
+    version_record(default_scorecard)
+    account = healthy_account(usage=50)
+    healthy_account(usage=10)
+    long_before = DAY - timedelta(days=40)
+    for day in (long_before, BEFORE):
+        health_recompute(as_of=day)
+    draft = draft_create(scorecard=default_scorecard, actor=admin_user)
+    SignalDefinition.objects.filter(scorecard=draft, key="sentiment").update(weight=40)
+    with time_machine.travel(DAY, tick=False):
+        draft_publish(draft=draft, actor=admin_user)
+    health_recompute(as_of=DAY)
+    snapshots = HealthSnapshot.objects.filter(account=account)
+
+    with django_assert_num_queries(2):  # the two snapshots and versions; the metric names
+        latest = latest_explained(snapshots)
+    assert _same(latest, explained(snapshot(account)))
+    assert "Now scored by Default (v2), so its components are not compared." in latest.changes
+    before = latest_explained(snapshots.filter(date__lte=BEFORE))
+    assert before.changes == ["First snapshot."]
+    assert _same(before, explained(snapshot(account, BEFORE)))
+    assert latest_explained(snapshots.filter(date__lt=long_before)) is None
 
 
 def test_a_live_scorecard_changed_in_place_scores_under_a_new_version(default_scorecard):

@@ -765,7 +765,8 @@ def test_account_page_query_count_grows_with_neither_the_book_nor_the_history(
     # 2: the logged-in user
     # 3: the account, its owner joined, scoped to what the user may see
     # 4: the score history (180 days) for the chart
-    # 5: the latest snapshot, its scorecard joined
+    # 5: the latest snapshot and the one before it (what changed), their scorecards joined
+    #    and the published versions of both (labels, weights and signal order) beside them
     # 6: the account's first subscription day (usage is a day's average over its days)
     # 7: usage in the last 30 days, summed per metric
     # 8: the override in force, its author joined
@@ -774,14 +775,12 @@ def test_account_page_query_count_grows_with_neither_the_book_nor_the_history(
     # 14: the check-in log, authors joined
     # 15: the tasks, assignees joined
     # 16: the contacts, each with its latest survey answer
-    # 17: the account's snapshot before the latest (what changed), its scorecard joined
-    # 18: the published versions of both, for their labels, weights and signal order
-    # 19: the names of the usage metrics they hold
-    # 20: (managers only) the CSMs a manager may reassign to
+    # 17: the names of the usage metrics they hold
+    # 18: (managers only) the CSMs a manager may reassign to
     # +3: the goals panel: the tag list, the goals, the referrals (no tag list: no feedback)
     # +1: the tags the check-in form offers
     # (the timeline is loaded apart: tests/workspace/test_timeline.py counts its queries)
-    with django_assert_num_queries(23 if role == "csm" else 24):
+    with django_assert_num_queries(21 if role == "csm" else 22):
         html = page(client, account)
     # today, yesterday and the added days, within the chart's 180 days
     assert len(chart(html)["data"][0]["x"]) == min(days + 2, 180)
