@@ -40,6 +40,11 @@ class CheckInForm(forms.Form):
         kwargs.setdefault("auto_id", "checkin_%s")
         super().__init__(*args, **kwargs)
 
+    def offer(self, tags: list[Tag]) -> None:
+        """List these tags (every tag, as the page has read them) without a query of its own;
+        what is sent is still checked against the table."""
+        self.fields["tags"].choices = [(t.pk, str(t)) for t in tags]
+
     def clean_date(self):
         day = self.cleaned_data["date"]
         if day > timezone.localdate():

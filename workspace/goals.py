@@ -11,6 +11,7 @@ from datetime import date
 from django import forms
 from django.contrib import messages
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +23,7 @@ from accounts.dates import validate_in_window
 from accounts.models import Account
 from scoring.rescoring import recompute_on_commit
 from signals.models import Goal, Referral
-from surveys.models import Tag
+from surveys.models import SurveyResponse, Tag
 from workspace.models import CheckIn
 
 FEEDBACK_SHOWN = 10  # items of each source listed under a tag
@@ -114,6 +115,11 @@ def _save_and_rescore(form: GoalForm | ReferralForm, day: date):
 # ---------------------------------------------------------------- the panel's read
 
 
+def tag_list() -> list[Tag]:
+    """Every tag by name: the panel's tag filter, and the tags a check-in may carry."""
+    return list(Tag.objects.order_by("name"))
+
+
 @dataclass
 class FeedbackItem:
     day: date
@@ -141,50 +147,81 @@ class GoalsPanel:
         return sum(1 for goal, _ in self.goals if goal.due_on >= self.today or not goal.is_open)
 
 
-def _tagged(rows, tag: Tag | None):
-    rows = rows.filter(tags=tag) if tag else rows.filter(tags__isnull=False).distinct()
-    return rows.prefetch_related("tags")
+def _newest_tagged(
+    rows: QuerySet, tag: Tag | None, order: str, fields: tuple[str, ...]
+) -> list[tuple[dict, list[str]]]:
+    """The FEEDBACK_SHOWN newest of `rows` carrying `tag` (any tag when None), newest first,
+    each as a dict of `fields` with the names of all its tags: one query."""
+    model = rows.model
+    links = model.tags.through.objects.filter(**{model.tags.field.m2m_field_name(): OuterRef("pk")})
+    if tag is not None:
+        links = links.filter(tag=tag)
+    newest = rows.filter(Exists(links)).order_by(order, "-pk").values("pk")[:FEEDBACK_SHOWN]
+    found: dict[int, tuple[dict, list[str]]] = {}
+    for row in (
+        model.objects.filter(pk__in=newest)
+        .order_by(order, "-pk", "tags__name")
+        .values("pk", *fields, "tags__name")
+    ):
+        name = row.pop("tags__name")
+        found.setdefault(row["pk"], (row, []))[1].append(name)
+    return list(found.values())
 
 
 def feedback_items(account: Account, tag: Tag | None) -> list[FeedbackItem]:
     """The account's tickets, survey answers and check-ins carrying `tag` (any tag when None),
-    newest first: three queries and one for their tags each."""
-    tickets = _tagged(account.tickets.all(), tag).order_by("-opened_at")[:FEEDBACK_SHOWN]
-    answers = _tagged(account.survey_responses.all(), tag).order_by("-responded_on")
-    check_ins = _tagged(CheckIn.objects.filter(account=account), tag).order_by("-date")
+    newest first: a query for each source, their tags joined."""
     zone = timezone.get_current_timezone()
+    types = dict(SurveyResponse._meta.get_field("survey_type").flatchoices)
+    tickets = _newest_tagged(
+        account.tickets.all(), tag, "-opened_at", ("opened_at", "ticket_id", "subject")
+    )
+    answers = _newest_tagged(
+        account.survey_responses.all(),
+        tag,
+        "-responded_on",
+        ("responded_on", "survey_type", "comment", "score"),
+    )
+    check_ins = _newest_tagged(
+        CheckIn.objects.filter(account=account), tag, "-date", ("date", "note")
+    )
     items = [
         FeedbackItem(
-            timezone.localtime(t.opened_at, zone).date(),
+            timezone.localtime(t["opened_at"], zone).date(),
             gettext("Ticket"),
-            f"{t.ticket_id} {t.subject}".strip(),
-            [x.name for x in t.tags.all()],
+            f"{t['ticket_id']} {t['subject']}".strip(),
+            names,
         )
-        for t in tickets
+        for t, names in tickets
     ]
     items += [
         FeedbackItem(
-            a.responded_on,
-            a.get_survey_type_display(),
-            a.comment,
-            [x.name for x in a.tags.all()],
-            a.score,
+            a["responded_on"],
+            str(types.get(a["survey_type"], a["survey_type"])),
+            a["comment"],
+            names,
+            a["score"],
         )
-        for a in answers[:FEEDBACK_SHOWN]
+        for a, names in answers
     ]
     items += [
-        FeedbackItem(c.date, gettext("Check-in"), c.note, [x.name for x in c.tags.all()])
-        for c in check_ins[:FEEDBACK_SHOWN]
+        FeedbackItem(c["date"], gettext("Check-in"), c["note"], names) for c, names in check_ins
     ]
     return sorted(items, key=lambda item: item.day, reverse=True)
 
 
 def goals_panel(
-    account: Account, *, tag_param: str = "", today: date, open_: bool = False
+    account: Account,
+    *,
+    tag_param: str = "",
+    today: date,
+    open_: bool = False,
+    tags: list[Tag] | None = None,
 ) -> GoalsPanel:
-    """What the panel shows: goals (each with its edit form), referrals, the tag list and the
-    feedback under the chosen tag."""
-    tags = list(Tag.objects.order_by("name"))
+    """What the panel shows: goals (each with its edit form), referrals, the tag list (read
+    here unless the page has read it) and the feedback under the chosen tag."""
+    if tags is None:
+        tags = tag_list()
     tag = next((t for t in tags if str(t.pk) == tag_param), None)
     goals = list(account.goals.order_by("due_on", "kpi"))
     return GoalsPanel(

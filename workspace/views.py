@@ -39,6 +39,7 @@ from workspace.forms import (
     TaskCompleteForm,
     TaskSnoozeForm,
 )
+from workspace.goals import tag_list
 from workspace.models import Task, TaskReason, TaskStatus
 from workspace.task_list import DUES, STATUSES, TaskFilters, actionable_tasks, visible_tasks
 from workspace.templatetags.health import BADGES, COLOUR_WORDS, person
@@ -169,6 +170,8 @@ def _account_page(request, account: Account, *, status: int = 200, **bound) -> H
         else None,
     }
     forms.update(bound)
+    tags = tag_list()  # one read for the check-in form and the goals panel
+    forms["checkin_form"].offer(tags)
     context = {
         "account": account,
         "o": overview,
@@ -176,6 +179,7 @@ def _account_page(request, account: Account, *, status: int = 200, **bound) -> H
         "today": today,
         "contacts": contacts_with_latest_answer(account),
         "failed": next(iter(bound), ""),  # the form to open and scroll to
+        "tags": tags,
         **forms,
     }
     return render(request, "workspace/account_detail.html", context, status=status)

@@ -777,10 +777,10 @@ def test_account_page_query_count_grows_with_neither_the_book_nor_the_history(
     # 16: the contacts, each with its latest survey answer
     # 17: the names of the usage metrics they hold
     # 18: (managers only) the CSMs a manager may reassign to
-    # +3: the goals panel: the tag list, the goals, the referrals (no tag list: no feedback)
-    # +1: the tags the check-in form offers
+    # +3: the tag list (for the check-in form and the goals panel), the goals, the referrals
+    #     (no tag list: no feedback)
     # (the timeline is loaded apart: tests/workspace/test_timeline.py counts its queries)
-    with django_assert_num_queries(21 if role == "csm" else 22):
+    with django_assert_num_queries(20 if role == "csm" else 21):
         html = page(client, account)
     # today, yesterday and the added days, within the chart's 180 days
     assert len(chart(html)["data"][0]["x"]) == min(days + 2, 180)

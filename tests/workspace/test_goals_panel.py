@@ -1,6 +1,7 @@
 """The account page's goals panel: a CSM adds and updates goals and records referrals on their
 own accounts; tagged feedback is filtered by tag; bad input is a message, never a 500."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -186,3 +187,34 @@ def test_a_check_in_is_logged_with_tags(client, csm, account):
     assert [t.name for t in check_in.tags.all()] == ["Future plans"]
     assert "Select a valid choice." in response.content.decode()
     assert billing.check_ins.count() == 0
+
+
+def test_tagged_feedback_lists_the_newest_of_each_source_with_all_their_tags(
+    client, csm, account, django_assert_max_num_queries
+):
+    billing, release = Tag.objects.create(name="Billing"), Tag.objects.create(name="v2.4")
+
+    def tickets(first: int, last: int) -> None:
+        for n in range(first, last + 1):
+            ticket = TicketFactory(
+                account=account,
+                ticket_id=f"T-{n:02}",
+                subject="Tagged",
+                opened_at=datetime(2026, 6, n, tzinfo=UTC),
+            )
+            ticket.tags.add(*([release, billing] if n % 2 else [billing]))
+
+    tickets(1, 2)
+    client.force_login(csm)
+    with django_assert_max_num_queries(100) as few:
+        page(client, account)
+    tickets(3, 14)
+    # The feedback is a query for each source, however many items and tags it shows.
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = page(client, account)
+
+    listed = html.split('id="feedback-list"')[1].split("</ul>")[0]
+    shown = re.findall(r"T-(\d+) Tagged", listed)
+    assert shown == [f"{n:02}" for n in range(14, 4, -1)]  # the ten newest, newest first
+    item = listed.split("<li>")[2]  # T-13: both its tags, by name
+    assert '<span class="tag">Billing</span> <span class="tag">v2.4</span>' in item
