@@ -9,12 +9,17 @@ accounts. The override in force and the open tasks belong to the workspace, whic
 
 The SQL is written for PostgreSQL and SQLite alike (correlated subqueries instead of LATERAL,
 window functions, a far date instead of 'infinity').
+
+Every write to the rows also changes their version (`current_health_changed`), under which
+reads over the whole book — the book's summary strip — are cached (`current_health_version`).
 """
 
+import time
 from collections.abc import Iterable, Iterator
 from datetime import date
 
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Account, User
@@ -29,6 +34,35 @@ IDS_PER_STATEMENT = 900  # below SQLite's limit on parameters
 COLOUR_RANK_SQL = (
     "CASE {c} WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 WHEN 'green' THEN 2 ELSE NULL END"
 )
+
+
+VERSION_KEY = "current-health:version"
+
+
+def current_health_version() -> int | None:
+    """A number that changes with every write to the current-health rows, for the key of a
+    read of them kept in the cache; None when the cache is down (read the rows instead). It
+    starts from the clock, not 1, so that a version lost with Redis's memory never names
+    figures cached under the one lost."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def current_health_changed() -> None:
+    """Say that the current-health rows changed: at once, and again once the transaction has
+    committed, since a read between the two may have cached the figures from before it."""
+    _version_bump()
+    transaction.on_commit(_version_bump)
+
+
+def _version_bump() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # no version (never read, or evicted): a new one from the clock
+        cache.set(VERSION_KEY, time.time_ns(), timeout=None)
 
 
 def _days_before(column: str, days: int) -> str:
@@ -60,7 +94,8 @@ def current_scores_refresh(
 ) -> None:
     """Rewrite the scoring side of the current-health rows of `account_ids` (or accounts with
     lo <= id < hi in `id_range`, or every account), as of `today`. Idempotent; creates the
-    rows of accounts that have none. A colour that moves is announced (`scoring.events`)."""
+    rows of accounts that have none. A colour that moves is announced (`scoring.events`); the
+    rows' version changes (`current_health_changed`)."""
     today = today or timezone.localdate()
     ids = None if account_ids is None else sorted(set(account_ids))
     account, line = Account._meta.db_table, SubscriptionLine._meta.db_table
@@ -157,3 +192,4 @@ def current_scores_refresh(
                 sql,
                 [FAR, *params, today, today, *params, FAR, today, today, today, *params],
             )
+    current_health_changed()

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from scoring.current_health import current_health_changed
 from scoring.models import HealthSnapshot
 
 PRUNE_BATCH_DAYS = 7
@@ -33,4 +34,6 @@ def history_prune(today: date | None = None) -> int:
         count, _ = HealthSnapshot.objects.filter(date__gte=oldest, date__lt=upto).delete()
         removed += count
         oldest = upto
+    if removed:  # the book's "health as of" day is the latest day of snapshots
+        current_health_changed()
     return removed

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from scoring.book_scores import Column, ScoredCard, score_card
-from scoring.current_health import current_scores_refresh
+from scoring.current_health import current_health_changed, current_scores_refresh
 from scoring.explanations import metric_ids, parts_pack
 from scoring.maths import (
     Bands,
@@ -532,6 +532,8 @@ def health_recompute(
         # backfill of old history skips the refresh (about 6 s at 100,000 accounts).
         if as_of >= timezone.localdate() - timedelta(days=31):
             current_scores_refresh(account_ids=scope.get("account_id__in"), id_range=id_range)
+        else:  # still a day of snapshots, which the book's "health as of" day is read from
+            current_health_changed()
     logger.debug("health_recompute %s scope=%s: %d snapshots", as_of, bool(scope), len(rows))
     return RecomputeResult(
         day=as_of,

@@ -7,18 +7,25 @@ renewal, open tasks and owner, kept up to date by the recompute and the workspac
 a page costs the same few queries, and about the same time, whatever the book's size.
 """
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
 from accounts.models import Account, Segment, visible_q
+from scoring.current_health import current_health_version
 from scoring.models import CurrentHealth, HealthSnapshot
 from signals.models import SubscriptionLine
 from workspace.current_health import current_health_refresh
 from workspace.models import ColourOverride
 
 COLOURS = ("red", "yellow", "green", "grey")
+# How long the cache keeps the strip of a version of the rows: a bound on what a write that
+# bypasses the refresh (an account deleted in the admin, a version bump lost while Redis was
+# unreachable) could leave stale. Every refresh changes the version at once.
+FIGURES_TTL = 300
 
 # Columns a user may sort by: URL name -> ORDER BY column of the row (nulls sort last).
 SORTS = {
@@ -175,12 +182,36 @@ def with_bands(rows: list[CurrentHealth]) -> list[CurrentHealth]:
     return rows
 
 
+def book_figures(accounts: QuerySet[CurrentHealth], *, today: date) -> tuple[date | None, list]:
+    """The day the book's scores are of (`latest_snapshot_day`) and its summary strip
+    (`book_summary`) over `accounts`, kept in the cache under the current-health rows'
+    version: a scan of every row the user sees (45 ms at 100,000 accounts) once per change of
+    the rows, not per page. The strip's key is its own SQL with its parameters — who sees
+    what, the filters and the day — so two reads share it only if they ask the same."""
+    version = current_health_version()
+    if version is None:  # the cache is down
+        return latest_snapshot_day(today), book_summary(accounts)
+    sql, params = _summary_query(accounts).query.sql_with_params()
+    digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+    day_key = f"book:day:{version}:{today.isoformat()}"
+    summary_key = f"book:summary:{version}:{digest}"
+    found = cache.get_many([day_key, summary_key])
+    if day_key not in found:
+        found[day_key] = latest_snapshot_day(today)
+        cache.set(day_key, found[day_key], FIGURES_TTL)
+    if summary_key not in found:
+        found[summary_key] = book_summary(accounts)
+        cache.set(summary_key, found[summary_key], FIGURES_TTL)
+    return found[day_key], found[summary_key]
+
+
+def _summary_query(accounts: QuerySet[CurrentHealth]) -> QuerySet:
+    return accounts.order_by().values("colour").annotate(n=Count("pk"), total=Sum("mrr"))
+
+
 def book_summary(accounts: QuerySet[CurrentHealth]) -> list[dict]:
     """Accounts and MRR per colour, red first, in one query."""
-    rows = {
-        row["colour"]: row
-        for row in accounts.order_by().values("colour").annotate(n=Count("pk"), total=Sum("mrr"))
-    }
+    rows = {row["colour"]: row for row in _summary_query(accounts)}
     return [
         {"colour": c, "n": rows.get(c, {}).get("n", 0), "mrr": rows.get(c, {}).get("total") or 0}
         for c in COLOURS

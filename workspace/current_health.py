@@ -5,7 +5,8 @@ tasks, and the one refresh every action that changes a figure of the book calls.
 override and task columns and the colour they make up, in two statements whatever the number
 of accounts. Called explicitly — never from a model signal — by override set and cleared, task
 opened, completed and snoozed, reassignment, and for the whole book by the nightly run (which
-is when an override that expired yesterday stops counting). The recompute refreshes the scoring
+is when an override that expired yesterday stops counting). Each refresh changes the rows'
+version, so the book's cached summary strip is read afresh. The recompute refreshes the scoring
 side on its own, so a rescoring after an import or a sentiment needs nothing from here.
 """
 
@@ -15,7 +16,12 @@ from datetime import date
 from django.db import connection, transaction
 from django.utils import timezone
 
-from scoring.current_health import COLOUR_RANK_SQL, current_scores_refresh, scope_sql
+from scoring.current_health import (
+    COLOUR_RANK_SQL,
+    current_health_changed,
+    current_scores_refresh,
+    scope_sql,
+)
 from scoring.events import colour_watch
 from scoring.models import CurrentHealth
 from workspace.models import ColourOverride, Task, TaskStatus
@@ -84,3 +90,4 @@ def _refresh(ids: list[int] | None, today: date) -> None:
                 """,  # noqa: S608  # nosec B608 - table names from the models
                 [today, today, *params, TaskStatus.DONE.value, *params, *params],
             )
+    current_health_changed()

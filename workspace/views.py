@@ -21,8 +21,8 @@ from workspace import account_page as workspace
 from workspace.book import (
     COLOURS,
     BookFilters,
+    book_figures,
     book_queryset,
-    book_summary,
     latest_snapshot_day,
     with_bands,
 )
@@ -56,14 +56,15 @@ def home(request):
 def account_list(request):
     """The book: "My book" for a CSM, "All accounts" for managers, as a traffic-light list."""
     today = timezone.localdate()
-    day = latest_snapshot_day(today)
     filters = BookFilters.from_query(request.GET)
     visible = book_queryset(request.user, today=today, not_yet=filters.not_yet)
     accounts = filters.apply(visible, today=today)
     if request.GET.get("format") == "csv":
+        day = latest_snapshot_day(today)
         return _book_csv(accounts, day, spreadsheet=request.GET.get("spreadsheet") == "1")
     # The strip counts every colour under the other filters, so it doubles as colour tabs...
-    summary = book_summary(replace(filters, colour="").apply(visible, today=today))
+    strip = replace(filters, colour="").apply(visible, today=today)
+    day, summary = book_figures(strip, today=today)
     paginator = Paginator(accounts, PAGE_SIZE)
     # ...and holds the paginator's count: no second pass over the book.
     paginator.count = sum(s["n"] for s in summary if s["colour"] == (filters.colour or s["colour"]))
