@@ -170,15 +170,17 @@ def with_bands(rows: list[CurrentHealth]) -> list[CurrentHealth]:
     """The page's rows, each with the bands of the scorecard that coloured it (`green_min`,
     `yellow_min`; None unscored), so that its score is shown in its colour's band. Read for
     the page's rows alone: joined into the page's query, the join ran for every row the
-    OFFSET skips (190 ms on page 500 of a 100,000-account book)."""
-    keys = [(row.account_id, row.scored_on) for row in rows if row.scored_on]
-    found = HealthSnapshot.objects.filter(pk__in=keys) if keys else HealthSnapshot.objects.none()
-    bands = {
-        s["account_id"]: (s["scorecard__green_min"], s["scorecard__yellow_min"])
-        for s in found.values("account_id", "scorecard__green_min", "scorecard__yellow_min")
-    }
+    OFFSET skips (190 ms on page 500 of a 100,000-account book). Asked as ids and days (an
+    index scan, planned in a blink) rather than 50 (id, day) pairs (a 50-way OR, 1.5 ms to
+    plan and run); the pairs are matched here."""
+    scored = [row for row in rows if row.scored_on]
+    found = HealthSnapshot.objects.filter(
+        account_id__in=[row.account_id for row in scored],
+        date__in={row.scored_on for row in scored},
+    ).values_list("account_id", "date", "scorecard__green_min", "scorecard__yellow_min")
+    bands = {(a, d): (green, yellow) for a, d, green, yellow in found} if scored else {}
     for row in rows:
-        row.green_min, row.yellow_min = bands.get(row.account_id, (None, None))
+        row.green_min, row.yellow_min = bands.get((row.account_id, row.scored_on), (None, None))
     return rows
 
 

@@ -1,12 +1,15 @@
 """One rounding rule for every score shown — the headline, the tables, the book, the texts —
 and a number that always sits in the band of the colour beside it."""
 
+from datetime import timedelta
+
 import pytest
 
 from scoring.explanations import num
 from scoring.maths import Bands
 from tests.workspace.test_account_page import section
 from tests.workspace.test_book import (
+    TODAY,
     customer,
     listed_rows,
     snap,
@@ -56,6 +59,19 @@ def test_scores_at_a_band_edge_in_the_book_read_in_their_colour(client, csm, def
     assert '<td class="num">69.9</td>' in rows["Edge Yellow"]
     assert 'data-colour="green"' in rows["Edge Green"]
     assert '<td class="num">70</td>' in rows["Edge Green"]
+
+
+def test_rows_scored_on_different_days_each_read_in_their_own_band(client, csm, default_scorecard):
+    """The bands are looked up by each row's own (account, day), not by the days of others."""
+    today_edge = customer(csm, name="Scored today")
+    snap(today_edge, 10.0, day=TODAY - timedelta(days=1))
+    snap(today_edge, 69.96)
+    yesterday_edge = customer(csm, name="Scored yesterday")
+    snap(yesterday_edge, 69.96, day=TODAY - timedelta(days=1))
+    client.force_login(csm)
+    rows = listed_rows(client.get("/accounts/"))
+    assert '<td class="num">69.9</td>' in rows["Scored today"]
+    assert '<td class="num">69.9</td>' in rows["Scored yesterday"]
 
 
 def test_the_account_page_headline_is_the_number_of_its_colour(client, csm, default_scorecard):
