@@ -46,8 +46,9 @@ def current_health_version() -> int | None:
     figures cached under the one lost."""
     version = cache.get(VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
-        version = cache.get(VERSION_KEY)
+        version = time.time_ns()
+        if not cache.add(VERSION_KEY, version, timeout=None):  # another process was first
+            version = cache.get(VERSION_KEY)
     return version
 
 
