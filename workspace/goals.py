@@ -11,7 +11,7 @@ from datetime import date
 from django import forms
 from django.contrib import messages
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from accounts.dates import validate_in_window
 from accounts.models import Account
 from scoring.rescoring import recompute_on_commit
-from signals.models import Goal, Referral
+from signals.models import Goal, Referral, Ticket
 from surveys.models import SurveyResponse, Tag
 from workspace.models import CheckIn
 
@@ -148,19 +148,25 @@ class GoalsPanel:
 
 
 def _newest_tagged(
-    rows: QuerySet, tag: Tag | None, order: str, fields: tuple[str, ...]
+    model, account: Account, tag: Tag | None, tags: int, day: str, fields: tuple[str, ...]
 ) -> list[tuple[dict, list[str]]]:
-    """The FEEDBACK_SHOWN newest of `rows` carrying `tag` (any tag when None), newest first,
-    each as a dict of `fields` with the names of all its tags: one query."""
-    model = rows.model
-    links = model.tags.through.objects.filter(**{model.tags.field.m2m_field_name(): OuterRef("pk")})
-    if tag is not None:
-        links = links.filter(tag=tag)
-    newest = rows.filter(Exists(links)).order_by(order, "-pk").values("pk")[:FEEDBACK_SHOWN]
+    """The FEEDBACK_SHOWN newest (by `day`, then id) of the account's rows of `model` carrying
+    `tag` (any tag when None; `tags`: how many tags there are), each as a dict of `fields` with
+    the names of all its tags: one query."""
+    if tag is None:
+        return _newest_with_any_tag(model, account, tags, day, fields)
+    links = model.tags.through.objects.filter(
+        **{model.tags.field.m2m_field_name(): OuterRef("pk")}, tag=tag
+    )
+    newest = (
+        model.objects.filter(Exists(links), account=account)
+        .order_by(f"-{day}", "-pk")
+        .values("pk")[:FEEDBACK_SHOWN]
+    )
     found: dict[int, tuple[dict, list[str]]] = {}
     for row in (
         model.objects.filter(pk__in=newest)
-        .order_by(order, "-pk", "tags__name")
+        .order_by(f"-{day}", "-pk", "tags__name")
         .values("pk", *fields, "tags__name")
     ):
         name = row.pop("tags__name")
@@ -168,23 +174,45 @@ def _newest_tagged(
     return list(found.values())
 
 
-def feedback_items(account: Account, tag: Tag | None) -> list[FeedbackItem]:
-    """The account's tickets, survey answers and check-ins carrying `tag` (any tag when None),
-    newest first: a query for each source, their tags joined."""
+def _newest_with_any_tag(
+    model, account: Account, tags: int, day: str, fields: tuple[str, ...]
+) -> list[tuple[dict, list[str]]]:
+    """As `_newest_tagged`, for any tag, read from the tag links (a cheaper query than picking
+    the rows first, which the page makes on every visit): newest row first, a row's links
+    together, and ten rows carry at most ten links a tag, so that many links hold them whole."""
+    row = model.tags.field.m2m_field_name()
+    found: dict[int, tuple[dict, list[str]]] = {}
+    for link in (
+        model.tags.through.objects.filter(**{f"{row}__account": account})
+        .order_by(f"-{row}__{day}", f"-{row}_id", "tag__name")
+        .values(f"{row}_id", *(f"{row}__{f}" for f in fields), "tag__name")[
+            : FEEDBACK_SHOWN * max(tags, 1)
+        ]
+    ):
+        pk = link[f"{row}_id"]
+        if pk not in found:
+            found[pk] = ({"pk": pk, **{f: link[f"{row}__{f}"] for f in fields}}, [])
+        found[pk][1].append(link["tag__name"])
+    return list(found.values())[:FEEDBACK_SHOWN]
+
+
+def feedback_items(account: Account, tag: Tag | None, *, tags: int) -> list[FeedbackItem]:
+    """The account's tickets, survey answers and check-ins carrying `tag` (any tag when None;
+    `tags`: how many tags there are), newest first: a query for each source."""
     zone = timezone.get_current_timezone()
     types = dict(SurveyResponse._meta.get_field("survey_type").flatchoices)
     tickets = _newest_tagged(
-        account.tickets.all(), tag, "-opened_at", ("opened_at", "ticket_id", "subject")
+        Ticket, account, tag, tags, "opened_at", ("opened_at", "ticket_id", "subject")
     )
     answers = _newest_tagged(
-        account.survey_responses.all(),
+        SurveyResponse,
+        account,
         tag,
-        "-responded_on",
+        tags,
+        "responded_on",
         ("responded_on", "survey_type", "comment", "score"),
     )
-    check_ins = _newest_tagged(
-        CheckIn.objects.filter(account=account), tag, "-date", ("date", "note")
-    )
+    check_ins = _newest_tagged(CheckIn, account, tag, tags, "date", ("date", "note"))
     items = [
         FeedbackItem(
             timezone.localtime(t["opened_at"], zone).date(),
@@ -232,7 +260,9 @@ def goals_panel(
         referral_form=ReferralForm(account=account, initial={"referred_on": today}),
         tags=tags,
         tag=tag,
-        feedback=feedback_items(account, tag) if tags else [],  # no tag list, nothing tagged
+        feedback=feedback_items(account, tag, tags=len(tags))
+        if tags
+        else [],  # no tag list, nothing tagged
         today=today,
         open=open_ or bool(tag_param),
     )
