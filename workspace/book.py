@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
 from accounts.models import Account, Segment, visible_q
@@ -191,9 +192,12 @@ def book_figures(accounts: QuerySet[CurrentHealth], *, today: date) -> tuple[dat
     the rows, not per page. The strip's key is its own SQL with its parameters — who sees
     what, the filters and the day — so two reads share it only if they ask the same."""
     version = current_health_version()
-    if version is None:  # the cache is down
+    try:
+        sql, params = _summary_query(accounts).query.sql_with_params()
+    except EmptyResultSet:  # no rows to ask for (a user who sees no account)
+        version = None
+    if version is None:  # the cache is down, or nothing to keep
         return latest_snapshot_day(today), book_summary(accounts)
-    sql, params = _summary_query(accounts).query.sql_with_params()
     digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
     day_key = f"book:day:{version}:{today.isoformat()}"
     summary_key = f"book:summary:{version}:{digest}"

@@ -15,6 +15,7 @@ import time_machine
 from django.core.management import call_command
 
 from scoring.current_health import current_health_version
+from scoring.models import CurrentHealth
 from scoring.recompute import health_recompute
 from tests.factories import InvoiceFactory, UserFactory
 from tests.scoring.test_recompute import DAY, healthy_account
@@ -187,3 +188,9 @@ def test_with_the_cache_down_the_strip_is_read_from_the_rows(casey, scored, monk
         expires_on=DAY + timedelta(days=3),
     )
     assert strip(casey)["green"] == (0, "$0")
+
+
+def test_a_book_of_no_rows_has_an_empty_strip(scored):
+    day, summary = book.book_figures(CurrentHealth.objects.none(), today=DAY)
+    assert day == DAY
+    assert [(s["n"], s["mrr"]) for s in summary] == [(0, 0)] * 4
