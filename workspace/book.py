@@ -4,7 +4,9 @@ The book reads the current-health rows (`scoring.models.CurrentHealth`): one row
 with the latest score, the colour with any override in force, the trends, coverage, MRR,
 renewal, open tasks and owner, kept up to date by the recompute and the workspace's actions
 (`workspace.current_health`). Every sort and filter of the page is an index of that table, so
-a page costs the same few queries, and about the same time, whatever the book's size.
+a page costs the same few queries, and about the same time, whatever the book's size. The one
+read over every row the user sees, the summary strip, is kept in the cache under the rows'
+version, which every write to them changes (`book_figures`).
 """
 
 import hashlib
