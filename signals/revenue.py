@@ -9,6 +9,8 @@ start_date, end_date and mrr; the queries do the same for many accounts at once.
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 from typing import Protocol
 
 from django.db.models import Max, Q, QuerySet, Sum
@@ -74,7 +76,7 @@ def mrr_by_account(
 def customer_since(day: date, *, scope: dict | None = None) -> dict[int, date]:
     """The day each account's current run of subscription lines began, as of `day` — the day it
     became a customer again, for an account that left and came back — from which its age
-    counts. Lines that touch or overlap make one run; a gap starts a new one. One query.
+    counts (`run_start`). One query.
 
     `scope` is a filter on account_id, as for `mrr_by_account`."""
     lines = (
@@ -82,22 +84,23 @@ def customer_since(day: date, *, scope: dict | None = None) -> dict[int, date]:
         .order_by("account_id", "-start_date")
         .values_list("account_id", "start_date", "end_date")
     )
-    since: dict[int, date] = {}
-    reach: dict[int, date | None] = {}  # the earliest start of the run found so far
-    broken: set[int] = set()
-    for account_id, start, end in lines.iterator(chunk_size=10_000):
-        if account_id in broken:
-            continue
-        if account_id not in since:
-            since[account_id] = start
-            reach[account_id] = start
-            continue
+    return {
+        account_id: run_start((start, end) for _, start, end in rows)
+        for account_id, rows in groupby(lines.iterator(chunk_size=10_000), key=itemgetter(0))
+    }
+
+
+def run_start(lines: Iterable[tuple[date, date | None]]) -> date:
+    """The day the run of one account's lines that holds its latest began: `lines` are its
+    (start, end) pairs, the latest start first (at least one). Lines that touch or overlap
+    make one run; a gap starts a new one."""
+    since = None
+    for start, end in lines:
         # Walking back in time: this line belongs to the run if it reaches its earliest start.
-        if end is None or end >= reach[account_id]:
-            since[account_id] = min(since[account_id], start)
-            reach[account_id] = since[account_id]
-        else:
-            broken.add(account_id)
+        if since is not None and end is not None and end < since:
+            break
+        since = start
+    assert since is not None, "run_start needs a line"
     return since
 
 

@@ -15,10 +15,15 @@ from scoring.measures import days_in_window
 from scoring.models import Scorecard
 from scoring.rescoring import recompute_on_commit
 from signals.models import SentimentEntry, UsageRecord
-from signals.revenue import customer_since
+from signals.revenue import customer_since, run_start
 from workspace.book import active_override
 from workspace.current_health import current_health_refresh
 from workspace.models import CheckIn, ColourOverride, Task, TaskStatus
+
+LINES_SHOWN = 20  # the latest subscription lines on the page
+# Lines read for the page: fewer than this are all the account has, so they hold its run of
+# lines (its age); an account with more has its run read apart.
+LINES_READ = 100
 
 
 @transaction.atomic
@@ -195,9 +200,14 @@ def account_overview(account: Account, *, today: date) -> Overview:
     snapshot = latest_explained(account.snapshots.filter(date__lte=today))
     scorecard = snapshot.scorecard if snapshot else None
     bands = scorecard.bands if scorecard else Bands()
+    lines = list(account.subscription_lines.order_by("-start_date")[:LINES_READ])
     # Per metric, as the score sees it: a day's average over the days the account existed in
     # the last 30 (a gauge such as active users is never summed over days or with a count).
-    since = customer_since(today, scope={"account_id": account.pk}).get(account.pk)
+    if len(lines) < LINES_READ:
+        begun = [(line.start_date, line.end_date) for line in lines if line.start_date <= today]
+        since = run_start(begun) if begun else None
+    else:
+        since = customer_since(today, scope={"account_id": account.pk}).get(account.pk)
     days = days_in_window(today, 30, since)
     usage = [
         {**row, "per_day": row["total"] / days}
@@ -218,7 +228,7 @@ def account_overview(account: Account, *, today: date) -> Overview:
         .select_related("created_by")
         .first(),
         usage=usage,
-        subscriptions=list(account.subscription_lines.order_by("-start_date")[:20]),
+        subscriptions=lines[:LINES_SHOWN],
         invoices=list(account.invoices.order_by("-issued_on")[:12]),
         tickets=list(account.tickets.order_by("-opened_at")[:10]),
         answers=list(account.survey_responses.order_by("-responded_on")[:10]),

@@ -11,7 +11,16 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Account
-from signals.revenue import churn_date, churn_dates, covers, is_active_on, mrr_by_account, mrr_on
+from signals.revenue import (
+    churn_date,
+    churn_dates,
+    covers,
+    customer_since,
+    is_active_on,
+    mrr_by_account,
+    mrr_on,
+    run_start,
+)
 from tests.factories import AccountFactory, SubscriptionLineFactory, UserFactory
 
 
@@ -146,7 +155,24 @@ def test_is_active_on(lines, day, churned_on, expected):
 
 # --- set-based queries against the pure functions --------------------------------------------
 
+
 # Days around every start, end and churn in the book below.
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        ([(d(3), None)], d(3)),
+        ([(d(3), None), (d(1), d(3))], d(1)),  # touching: one run
+        ([(d(3), None), (d(1), d(5))], d(1)),  # overlapping
+        ([(d(3), None), (d(1), None)], d(1)),  # an open line reaches any later start
+        ([(d(5), None), (d(1), d(3))], d(5)),  # a gap: a new run
+        ([(d(6), None), (d(4), d(6)), (d(1), d(2))], d(4)),  # back to the gap, no further
+        ([(d(6), None), (d(4), d(5)), (d(1), d(9))], d(6)),  # a gap stops the walk
+    ],
+)
+def test_run_start_walks_back_through_touching_and_overlapping_lines(lines, expected):
+    assert run_start(lines) == expected
+
+
 DAYS = [
     d(12, 31, 2025),
     d(1),
@@ -303,3 +329,16 @@ def test_active_on_chains_with_visible_to(book, csm):
     SubscriptionLineFactory(account=mine, start_date=d(1), end_date=None)
     visible_active = Account.objects.visible_to(csm).active_on(d(4))
     assert list(visible_active.values_list("name", flat=True)) == ["mine"]
+
+
+@pytest.mark.parametrize("day", DAYS, ids=str)
+def test_customer_since_agrees_with_run_start(book, day):
+    since = customer_since(day)
+    for acc in book.values():
+        begun = sorted(
+            ((line.start_date, line.end_date) for line in _lines(acc) if line.start_date <= day),
+            reverse=True,
+            key=lambda line: line[0],
+        )
+        assert since.get(acc.pk) == (run_start(begun) if begun else None), acc.name
+    assert since.get(book["gap"].pk) == (d(5) if day >= d(5) else d(1) if day >= d(1) else None)

@@ -16,6 +16,7 @@ from scoring.models import HealthSnapshot, Scorecard, SignalDefinition
 from scoring.recompute import health_recompute
 from signals.models import SentimentEntry
 from tests.factories import (
+    AccountFactory,
     InvoiceFactory,
     SubscriptionLineFactory,
     SurveyResponseFactory,
@@ -33,6 +34,7 @@ from tests.workspace.test_book import (
     open_task,
     today,  # noqa: F401 - autouse fixture: today is 30 June 2026
 )
+from workspace import account_page
 from workspace.current_health import current_health_refresh
 from workspace.models import CheckIn, ColourOverride, Task, TaskReason
 
@@ -767,20 +769,21 @@ def test_account_page_query_count_grows_with_neither_the_book_nor_the_history(
     # 4: the score history (180 days) for the chart
     # 5: the latest snapshot and the one before it (what changed), their scorecards joined
     #    and the published versions of both (labels, weights and signal order) beside them
-    # 6: the account's first subscription day (usage is a day's average over its days)
+    # 6: the latest subscription lines, a few more than shown: they hold the account's run of
+    #    lines, whose first day usage is averaged from
     # 7: usage in the last 30 days, summed per metric
     # 8: the override in force, its author joined
-    # 9-12: the latest subscription lines, invoices, tickets, survey answers
-    # 13: the latest sentiment entries, authors joined
-    # 14: the check-in log, authors joined
-    # 15: the tasks, assignees joined
-    # 16: the contacts, each with its latest survey answer
-    # 17: the names of the usage metrics they hold
-    # 18: (managers only) the CSMs a manager may reassign to
+    # 9-11: the latest invoices, tickets, survey answers
+    # 12: the latest sentiment entries, authors joined
+    # 13: the check-in log, authors joined
+    # 14: the tasks, assignees joined
+    # 15: the contacts, each with its latest survey answer
+    # 16: the names of the usage metrics they hold
+    # 17: (managers only) the CSMs a manager may reassign to
     # +3: the tag list (for the check-in form and the goals panel), the goals, the referrals
     #     (no tag list: no feedback)
     # (the timeline is loaded apart: tests/workspace/test_timeline.py counts its queries)
-    with django_assert_num_queries(20 if role == "csm" else 21):
+    with django_assert_num_queries(19 if role == "csm" else 20):
         html = page(client, account)
     # today, yesterday and the added days, within the chart's 180 days
     assert len(chart(html)["data"][0]["x"]) == min(days + 2, 180)
@@ -877,3 +880,26 @@ def test_the_score_chart_is_what_plotly_itself_would_build():
     ours = without_empty(json.loads(json.dumps(figure)))
     assert without_empty(json.loads(go.Figure(figure).to_json())) == ours
     assert len(figure["layout"]["shapes"]) == 4  # three bands and the version's mark
+
+
+@pytest.mark.parametrize("read", [100, 2], ids=["run among the lines read", "run read apart"])
+def test_usage_is_a_day_average_over_the_account_s_current_run_of_lines(
+    client, csm, default_scorecard, monkeypatch, read
+):
+    monkeypatch.setattr(account_page, "LINES_READ", read)
+    account = AccountFactory(owner=csm)
+    days = timedelta(days=1)
+    SubscriptionLineFactory(
+        account=account, start_date=TODAY - 200 * days, end_date=TODAY - 99 * days
+    )
+    SubscriptionLineFactory(account=account, start_date=TODAY - 9 * days)  # back 10 days ago
+    SubscriptionLineFactory(account=account, start_date=TODAY + 30 * days, product="Later")
+    for n in range(10):
+        UsageRecordFactory(account=account, date=TODAY - n * days, metric="logins", value=30)
+    client.force_login(csm)
+
+    html = page(client, account)
+
+    usage = html.split('id="usage-table"')[1].split("</table>")[0]
+    assert '<td>logins</td><td class="num">30</td><td class="num">10</td>' in usage
+    assert "Later" in html.split('id="subscription-table"')[1].split("</table>")[0]
