@@ -102,6 +102,7 @@ def build_book(accounts: int, reuse: bool) -> None:
         import django
 
         django.setup()
+        analyze()
         return
     started = time.perf_counter()
     use_scratch_database(DATABASE)
@@ -116,11 +117,23 @@ def build_book(accounts: int, reuse: bool) -> None:
     scorecards = load_scorecards()
     for back in (30, 7, 0):
         health_recompute(as_of=today - timedelta(days=back), scorecards=scorecards)
+    analyze()
     print(
         f"Built the book in {DATABASE}: {accounts:,} accounts seeded in "
         f"{seeded - started:.0f} s, 3 days scored in {time.perf_counter() - seeded:.0f} s.",
         flush=True,
     )
+
+
+def analyze() -> None:
+    """Planner statistics for the book, as autovacuum keeps them in production: a server run
+    with autovacuum off (this machine's) has none after the bulk load, and PostgreSQL then
+    reads one account's 30 days of usage through the (date, account) index, 8-30 ms instead
+    of 0.1 ms, on every account page."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 @dataclass
