@@ -55,11 +55,12 @@ def current_health_version() -> int | None:
 def current_health_changed() -> None:
     """Say that the current-health rows changed: at once, and again once the transaction has
     committed, since a read between the two may have cached the figures from before it."""
-    _version_bump()
-    transaction.on_commit(_version_bump)
+    current_health_version_bump()
+    transaction.on_commit(current_health_version_bump)
 
 
-def _version_bump() -> None:
+def current_health_version_bump() -> None:
+    """A new version, now (`current_health_changed` is what writes call)."""
     try:
         cache.incr(VERSION_KEY)
     except ValueError:  # no version (never read, or evicted): a new one from the clock
@@ -95,8 +96,8 @@ def current_scores_refresh(
 ) -> None:
     """Rewrite the scoring side of the current-health rows of `account_ids` (or accounts with
     lo <= id < hi in `id_range`, or every account), as of `today`. Idempotent; creates the
-    rows of accounts that have none. A colour that moves is announced (`scoring.events`); the
-    rows' version changes (`current_health_changed`)."""
+    rows of accounts that have none. A colour that moves is announced (`scoring.events`); if
+    any row was written, the rows' version changes (`current_health_changed`)."""
     today = today or timezone.localdate()
     ids = None if account_ids is None else sorted(set(account_ids))
     account, line = Account._meta.db_table, SubscriptionLine._meta.db_table
@@ -124,6 +125,7 @@ def current_scores_refresh(
         "refreshed_on",
     ]
     colour = f"COALESCE(NULLIF({table}.override_colour, ''), excluded.computed_colour)"
+    written = 0
     with colour_watch(account_ids=ids, id_range=id_range), connection.cursor() as cursor:
         for where, params in scope_sql("a.id", ids, id_range):
             lines_where = where.replace("a.id", "l.account_id")
@@ -193,4 +195,6 @@ def current_scores_refresh(
                 sql,
                 [FAR, *params, today, today, *params, FAR, today, today, today, *params],
             )
-    current_health_changed()
+            written += max(cursor.rowcount, 0)
+    if written:
+        current_health_changed()

@@ -532,7 +532,7 @@ def health_recompute(
         # backfill of old history skips the refresh (about 6 s at 100,000 accounts).
         if as_of >= timezone.localdate() - timedelta(days=31):
             current_scores_refresh(account_ids=scope.get("account_id__in"), id_range=id_range)
-        else:  # still a day of snapshots, which the book's "health as of" day is read from
+        elif rows or removed:  # a day of snapshots: the book's "health as of" day reads them
             current_health_changed()
     logger.debug("health_recompute %s scope=%s: %d snapshots", as_of, bool(scope), len(rows))
     return RecomputeResult(

@@ -5,9 +5,9 @@ tasks, and the one refresh every action that changes a figure of the book calls.
 override and task columns and the colour they make up, in two statements whatever the number
 of accounts. Called explicitly — never from a model signal — by override set and cleared, task
 opened, completed and snoozed, reassignment, and for the whole book by the nightly run (which
-is when an override that expired yesterday stops counting). Each refresh changes the rows'
-version, so the book's cached summary strip is read afresh. The recompute refreshes the scoring
-side on its own, so a rescoring after an import or a sentiment needs nothing from here.
+is when an override that expired yesterday stops counting). A refresh that wrote a row changes
+the rows' version, so the book's cached summary strip is read afresh. The recompute refreshes
+the scoring side on its own, so a rescoring after an import or a sentiment needs nothing here.
 """
 
 from collections.abc import Iterable
@@ -45,6 +45,7 @@ def _refresh(ids: list[int] | None, today: date) -> None:
     table = CurrentHealth._meta.db_table
     override, task = ColourOverride._meta.db_table, Task._meta.db_table
     colour = "COALESCE(NULLIF(w.override_colour, ''), c.computed_colour)"
+    written = 0
     with connection.cursor() as cursor:
         for where, params in scope_sql("c.account_id", ids, None):
             # Set-based (one pass over overrides and tasks, not a probe per row), and only the
@@ -90,4 +91,6 @@ def _refresh(ids: list[int] | None, today: date) -> None:
                 """,  # noqa: S608  # nosec B608 - table names from the models
                 [today, today, *params, TaskStatus.DONE.value, *params, *params],
             )
-    current_health_changed()
+            written += max(cursor.rowcount, 0)
+    if written:
+        current_health_changed()

@@ -71,8 +71,15 @@ def test_the_strip_and_the_day_are_read_once_per_version_of_the_rows(
     # session, user, page, its bands: the latest day and the strip come from the cache
     with django_assert_num_queries(4):
         casey.get("/accounts/")
-    current_health_refresh(account_ids=[scored.pk])
-    # a refresh changed the version: the day and the strip are read again, once
+    override_set(
+        account=scored,
+        author=None,
+        day=DAY,
+        colour="red",
+        reason="Champion left",
+        expires_on=DAY + timedelta(days=3),
+    )
+    # a write to the rows changed the version: the day and the strip are read again, once
     with django_assert_num_queries(6):
         casey.get("/accounts/")
     with django_assert_num_queries(4):
@@ -151,6 +158,13 @@ def test_the_strip_follows_a_reassignment(client, scored):
     assert strip(client)["green"] == (1, "$1,000")
 
 
+def test_a_refresh_that_writes_nothing_keeps_the_version(casey, scored):
+    kept = current_health_version()
+    current_health_refresh(account_ids=[scored.pk])
+    health_recompute(as_of=DAY, accounts=[scored.pk])
+    assert current_health_version() == kept
+
+
 def test_the_strip_follows_an_import(casey, scored, tmp_path, django_capture_on_commit_callbacks):
     assert strip(casey)["green"] == (1, "$1,000")
     csv_file = tmp_path / "subscriptions.csv"
@@ -169,7 +183,8 @@ def test_a_write_changes_the_version_again_when_it_commits(
     """A strip read between a write and its commit saw the rows before it: the version
     changes once more at the commit, so that what that read cached is never used."""
     with django_capture_on_commit_callbacks() as callbacks:
-        current_health_refresh(account_ids=[scored.pk])
+        Task.objects.create(account=scored, reason="turned_red", opened_on=DAY, due_on=DAY)
+        current_health_refresh(account_ids=[scored.pk])  # one more open task
         written = current_health_version()
     assert callbacks
     for callback in callbacks:
