@@ -5,24 +5,20 @@ to its last day) and slides the window over them in memory, instead of one set o
 queries per day. Each range measure ends in the same function as its one-day twin in
 `scoring.measures` (`usage_values`, `idle_values`, `revenue_values`, ...), so both give the
 same values; tests/scoring/test_backfill.py holds them to it. A source without a range
-measure here is measured day by day.
-
-Usage sums are exact: integer values (counts) by integer prefix sums, others by `math.fsum`.
+measure here is measured day by day. Usage and e-mail, the sources with the most facts, are
+measured on arrays (`scoring.measures_arrays`).
 """
 
-import math
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from itertools import accumulate, groupby
 from operator import itemgetter
 
 from django.db.models import Q
 
 from accounts.models import Account
-from scoring.maths import Method
 from scoring.measures import (
     SENTIMENT_POINTS,
     Scope,
@@ -35,14 +31,12 @@ from scoring.measures import (
     goals_by_account,
     idle_values,
     measure,
-    per_metric,
     revenue_values,
     seats_of,
-    usage_values,
 )
+from scoring.measures_arrays import email_range, usage_range
 from scoring.models import SignalDefinition, Source
 from signals.models import (
-    EmailMessage,
     Goal,
     Invoice,
     Referral,
@@ -76,116 +70,7 @@ def measure_days(
     return ranged(signal, days, account_ids, scope, starts)
 
 
-# ---------------------------------------------------------------- usage
-
-
-class _Series:
-    """One account's usage facts over the range, day by day (index 0 = `base`)."""
-
-    def __init__(self, span: int):
-        self.span = span
-        self.metrics: dict[str, tuple[list[float], list[int]]] = {}
-
-    def add(self, metric: str, offset: int, value: float) -> None:
-        if metric not in self.metrics:
-            self.metrics[metric] = ([0.0] * self.span, [0] * self.span)
-        values, present = self.metrics[metric]
-        values[offset] = value
-        present[offset] = 1
-
-
-def _prefix(values: Iterable[int]) -> list[int]:
-    return [0, *accumulate(values)]
-
-
-def _window_sums(values: list[float], ends: list[int], width: int) -> list[float]:
-    """The sum of `values` over the `width` indexes ending at each of `ends` (never below 0)."""
-    if all(v.is_integer() for v in values):
-        prefix = _prefix(int(v) for v in values)
-        return [float(prefix[e + 1] - prefix[max(0, e - width + 1)]) for e in ends]
-    return [math.fsum(values[max(0, e - width + 1) : e + 1]) for e in ends]
-
-
-def _window_counts(flags: list[int], ends: list[int], width: int) -> list[int]:
-    prefix = _prefix(flags)
-    return [prefix[e + 1] - prefix[max(0, e - width + 1)] for e in ends]
-
-
-def _usage_series(signal, first: date, last: date, scope: Scope, *, metric: str = ""):
-    """(account, _Series) in order of account, of the usage rows from `first` to `last`."""
-    rows = UsageRecord.objects.filter(date__gte=first, date__lte=last, **scope)
-    if metric or signal.metric:
-        rows = rows.filter(metric=metric or signal.metric)
-    rows = rows.order_by("account_id", "metric", "date").values_list(
-        "account_id", "metric", "date", "value"
-    )
-    span = (last - first).days + 1
-    for account_id, group in groupby(rows.iterator(chunk_size=20_000), key=itemgetter(0)):
-        series = _Series(span)
-        for _, name, day, value in group:
-            series.add(name, (day - first).days, value)
-        yield account_id, series
-
-
-def _usage_windows(signal, series: _Series, ends: list[int], width: int) -> list:
-    """`_usage` of one account for the windows of `width` days ending at each of `ends`: a
-    value, a {metric: value}, or None where the window has no row of the account."""
-    found = [False] * len(ends)
-    per_metric_values: list[dict[str, float]] = [{} for _ in ends]
-    for metric, (values, present) in series.metrics.items():
-        for i, n in enumerate(_window_counts(present, ends, width)):
-            if n:
-                found[i] = True
-        if signal.source == Source.USAGE_VOLUME:
-            sums = _window_sums(values, ends, width)
-            counts = _window_counts(present, ends, width)
-            for i, (v, n) in enumerate(zip(sums, counts, strict=True)):
-                if n:
-                    per_metric_values[i][metric] = v
-        elif signal.source == Source.USAGE_BREADTH:
-            used = _window_counts([int(v > 0) for v in values], ends, width)
-            for i, n in enumerate(used):
-                if n:
-                    per_metric_values[i][metric] = 1.0
-    if signal.source == Source.USAGE_FREQUENCY:
-        active = [0] * series.span
-        for values, _ in series.metrics.values():
-            for k, v in enumerate(values):
-                if v > 0:
-                    active[k] = 1
-        counts = _window_counts(active, ends, width)
-        return [float(n) if f else None for n, f in zip(counts, found, strict=True)]
-    if signal.source == Source.USAGE_BREADTH:
-        return [float(len(m)) if f else None for m, f in zip(per_metric_values, found, strict=True)]
-    if per_metric(signal):
-        return [m if f else None for m, f in zip(per_metric_values, found, strict=True)]
-    return [
-        float(math.fsum(m.values())) if f else None
-        for m, f in zip(per_metric_values, found, strict=True)
-    ]
-
-
-def usage_range(signal, days, account_ids, scope, starts) -> ByDay:
-    window = signal.window_days
-    trend = signal.method == Method.TREND
-    first = _window(days[0], window, shift=1 if trend else 0)[0]
-    last = days[-1]
-    ends = [(d - first).days for d in days]
-    current: list[dict] = [{} for _ in days]
-    previous: list[dict] = [{} for _ in days]
-    for account_id, series in _usage_series(signal, first, last, scope):
-        for i, v in enumerate(_usage_windows(signal, series, ends, window)):
-            if v is not None:
-                current[i][account_id] = v
-        if trend:
-            before = [e - window for e in ends]
-            for i, v in enumerate(_usage_windows(signal, series, before, window)):
-                if v is not None and before[i] >= 0:
-                    previous[i][account_id] = v
-    return {
-        d: usage_values(signal, d, account_ids[d], starts[d], current[i], previous[i])
-        for i, d in enumerate(days)
-    }
+# ---------------------------------------------------------------- usage: licences, idle days
 
 
 def _latest_in_window(dates: list[date], day: date, window: int) -> int | None:
@@ -397,32 +282,6 @@ def csat_range(signal, days, account_ids, scope, starts) -> ByDay:
             sums[a][0] += score
             sums[a][1] += 1
         result[d] = {a: sums[a][0] / sums[a][1] if a in sums else None for a in account_ids[d]}
-    return result
-
-
-def email_range(signal, days, account_ids, scope, starts) -> ByDay:
-    first = _window(days[0], signal.window_days)[0]
-    mails = list(
-        EmailMessage.objects.filter(
-            sent_at__gte=end_of(first - timedelta(days=1)), sent_at__lt=end_of(days[-1]), **scope
-        )
-        .order_by("sent_at", "pk")
-        .values_list("sent_at", "account_id", "opened_at")
-    )
-    sent_at = [m[0] for m in mails]
-    result: ByDay = {}
-    for d in days:
-        w_first, w_last = _window(d, signal.window_days)
-        start, cutoff = end_of(w_first - timedelta(days=1)), end_of(w_last)
-        counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-        for _, account_id, opened in mails[
-            bisect_left(sent_at, start) : bisect_left(sent_at, cutoff)
-        ]:
-            counts[account_id][0] += 1
-            if opened is not None and opened < cutoff:
-                counts[account_id][1] += 1
-        found = {a: opened / sent * 100 for a, (sent, opened) in counts.items() if sent}
-        result[d] = {a: found.get(a) for a in account_ids[d]}
     return result
 
 

@@ -52,6 +52,7 @@ from signals.upsert import bulk_upsert
 logger = logging.getLogger(__name__)
 
 POPULATION_TTL = 24 * 3600
+STALE_CHUNK = 5_000  # accounts a statement, when the stale snapshots of a day are deleted
 
 
 @dataclass(frozen=True)
@@ -478,6 +479,18 @@ def _pack_rows(rows: list[dict], scorecards: list[Scorecard]) -> None:
             row["parts"] = packed[id(parts[0])][parts[1]]
 
 
+def _stale_delete(day: date, scope: Scope, active: list[int]) -> int:
+    """Delete the snapshots of `day` of accounts in scope not active that day. They are looked
+    up by key among the accounts that are not active (few), not by scanning the day's rows."""
+    listed = Account.objects.filter(**account_scope(scope)).values_list("pk", flat=True)
+    inactive = sorted(set(listed) - set(active))
+    removed = 0
+    for i in range(0, len(inactive), STALE_CHUNK):
+        chunk = inactive[i : i + STALE_CHUNK]
+        removed += HealthSnapshot.objects.filter(date=day, account_id__in=chunk).delete()[0]
+    return removed
+
+
 def health_recompute(
     *,
     as_of: date,
@@ -509,14 +522,7 @@ def health_recompute(
     for row in rows:
         colours[row["colour"]] = colours.get(row["colour"], 0) + 1
     with transaction.atomic():
-        stale = (
-            HealthSnapshot.objects.filter(date=as_of, **scope).exclude(account_id__in=active)
-            if scope
-            else HealthSnapshot.objects.filter(date=as_of).exclude(
-                account__in=Account.objects.active_on(as_of)
-            )
-        )
-        removed, _ = stale.delete()
+        removed = _stale_delete(as_of, scope, active)
         if rows:
             _pack_rows(rows, scorecards)
             columns = list(rows[0])

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 
+from scoring import measures_arrays
 from scoring.maths import Method
 from scoring.measures import measure
 from scoring.measures_range import RANGE_MEASURES, measure_days
@@ -38,6 +39,10 @@ FIELDS = (
     "account_id", "date", "score", "colour", "coverage", "parts", "critical_override", "mrr",
     "scorecard_id", "scorecard_version",
 )  # fmt: skip
+
+ARRAY_SOURCES = {
+    Source.USAGE_VOLUME, Source.USAGE_FREQUENCY, Source.USAGE_BREADTH, Source.EMAIL_OPEN_RATE
+}  # fmt: skip
 
 # Signals beyond the default scorecard's, so that every range measure is held to its twin.
 EXTRA = [
@@ -153,7 +158,6 @@ def snapshots() -> list[dict]:
     return list(HealthSnapshot.objects.order_by("date", "account_id").values(*FIELDS))
 
 
-@pytest.mark.postgres
 def test_every_range_measure_gives_what_the_one_day_measure_gives(default_scorecard):
     build_book(default_scorecard)
     [card] = load_scorecards()
@@ -183,3 +187,23 @@ def test_a_backfill_writes_what_recomputing_each_day_writes(default_scorecard):
     for day in DAYS:
         health_recompute(as_of=day)
     assert snapshots() == backfilled
+
+
+@pytest.mark.postgres
+def test_the_array_measures_read_the_same_facts_by_copy_and_through_the_orm(
+    default_scorecard, monkeypatch
+):
+    """Usage and e-mail facts come by binary COPY on PostgreSQL, through the ORM elsewhere;
+    a tiny COPY buffer cuts rows across many batches."""
+    build_book(default_scorecard)
+    [card] = load_scorecards()
+    facts = {d: day_facts(d, {}) for d in DAYS}
+    ids = {d: accounts_by_card(facts[d].active, [card]).get(card.pk, []) for d in DAYS}
+    starts = {d: facts[d].starts for d in DAYS}
+    chosen = [s for s in signals_of(card) if s.source in ARRAY_SOURCES]
+    assert {s.source for s in chosen} == ARRAY_SOURCES
+    monkeypatch.setattr(measures_arrays, "COPY_BUFFER", 97)
+    by_copy = [measure_days(s, DAYS, ids, {}, starts) for s in chosen]
+    monkeypatch.setattr(measures_arrays, "by_copy", lambda: False)
+    assert [measure_days(s, DAYS, ids, {}, starts) for s in chosen] == by_copy
+    assert any(by_copy[0][d] for d in DAYS)  # the facts were there to read

@@ -1,0 +1,296 @@
+"""Usage and e-mail over a range of days, measured on numpy arrays: the backfill's heaviest
+sources (a usage fact per account, metric and day) without a Python object per fact.
+
+The facts of the range fill an array with an axis of days (one per account, metric and day for
+usage; a count per account and day for e-mail); each day's window is then a difference of
+prefix sums along that axis. On PostgreSQL the facts come by binary COPY, whose rows of
+fixed-width columns numpy reads as they are (`fact_batches`); elsewhere through the ORM.
+
+The values are those of the one-day measures in `scoring.measures`, to the bit: whole-number
+sums are exact in float64 below 2**53, and a usage series with a fraction in it is summed
+window by window with `math.fsum`, as `usage_range` always did.
+"""
+
+import math
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, timedelta
+
+import numpy as np
+from django.db import connection
+from django.db.models import Case, F, Func, IntegerField, QuerySet, Value, When
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from scoring.maths import Method
+from scoring.measures import Scope, _window, end_of, per_metric, usage_values
+from scoring.models import Source
+from signals.models import EmailMessage, UsageRecord
+
+EXACT = 2.0**53  # below this, float64 adds whole numbers exactly
+NEVER = 1 << 30  # the day offset of an e-mail never opened
+BATCH = 50_000  # facts converted at a time off PostgreSQL
+COPY_BUFFER = 8 << 20  # bytes of COPY rows read at a time
+TYPES = {"q": "i8", "i": "i4", "d": "f8"}
+
+
+def _record_type(kinds: str) -> np.dtype:
+    """A binary COPY row of fixed-width columns: the column count, then each column's length
+    and value, big-endian. `kinds`: a letter a column, q bigint, i integer, d float8."""
+    fields = [("count", ">i2")]
+    for i, kind in enumerate(kinds):
+        fields += [(f"size{i}", ">i4"), (f"c{i}", ">" + TYPES[kind])]
+    return np.dtype(fields)
+
+
+def fact_batches(rows: QuerySet, kinds: str) -> Iterator[list[np.ndarray]]:
+    """The columns of the values_list `rows` (no NULLs; types as `kinds`) a batch at a time,
+    by binary COPY: the server's rows, a message each, are gathered into a buffer that numpy
+    reads in place a few megabytes at a time (no Python object a fact)."""
+    record = _record_type(kinds)
+    sql, params = rows.query.sql_with_params()
+    buffer, skip = bytearray(), 19  # signature, flags and extension length precede the rows
+
+    def batch() -> list[np.ndarray]:
+        whole = (len(buffer) - skip) // record.itemsize
+        found = np.frombuffer(buffer, dtype=record, count=whole, offset=skip)
+        if not (found["count"] == len(kinds)).all():
+            raise ValueError("binary COPY: a row of another shape (a NULL?)")
+        columns = [found[f"c{i}"].astype(TYPES[k]) for i, k in enumerate(kinds)]
+        del found  # a view of the buffer, which must be free to shrink
+        del buffer[: skip + whole * record.itemsize]
+        return columns
+
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)", params) as copy,
+    ):
+        for row in copy:
+            buffer += row
+            if len(buffer) >= COPY_BUFFER:
+                yield batch()
+                skip = 0
+    if buffer.endswith(b"\xff\xff"):  # the trailer: a column count of -1
+        del buffer[-2:]
+    yield batch()
+    if buffer:
+        raise ValueError("binary COPY: the rows did not end where they should")
+
+
+def by_copy() -> bool:
+    """Whether facts are read by binary COPY (PostgreSQL) rather than through the ORM."""
+    return connection.vendor == "postgresql"
+
+
+def _orm_batches(rows: Iterator[tuple], convert) -> Iterator[list[np.ndarray]]:
+    batch: list[tuple] = []
+    for row in rows:
+        batch.append(convert(row))
+        if len(batch) == BATCH:
+            yield [np.array(c) for c in zip(*batch, strict=True)]
+            batch = []
+    if batch:
+        yield [np.array(c) for c in zip(*batch, strict=True)]
+
+
+def _days_from(day, first: date) -> Func:
+    """Days from `first` to the date `day` (a field name or expression): date - date."""
+    day = F(day) if isinstance(day, str) else day
+    return Func(
+        day,
+        Value(first),
+        template="(%(expressions)s)",
+        arg_joiner=" - ",
+        output_field=IntegerField(),
+    )
+
+
+def _positions(ids: np.ndarray, accounts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of `accounts` is in the sorted `ids`, and which of them are there at all."""
+    at = np.minimum(np.searchsorted(ids, accounts), len(ids) - 1)
+    return at, ids[at] == accounts
+
+
+def _windows(prefix: np.ndarray, ends: Sequence[int], width: int) -> np.ndarray:
+    """From prefix sums along the last axis (0 first), the sum over the `width` days ending at
+    each of `ends`, never before day 0: the window axis last."""
+    ends_ = np.asarray(ends)
+    return prefix[..., ends_ + 1] - prefix[..., np.maximum(0, ends_ - width + 1)]
+
+
+def _prefix(values: np.ndarray) -> np.ndarray:
+    zero = np.zeros((*values.shape[:-1], 1), dtype=values.dtype)
+    return np.concatenate([zero, np.cumsum(values, axis=-1)], axis=-1)
+
+
+# ---------------------------------------------------------------- usage
+
+
+class _UsageCube:
+    """The usage facts of the range: `values` and `present` by (account, metric, day)."""
+
+    def __init__(self, signal, first: date, last: date, scope: Scope, ids: np.ndarray):
+        rows = UsageRecord.objects.filter(date__gte=first, date__lte=last, **scope)
+        if signal.metric:
+            rows = rows.filter(metric=signal.metric)
+        self.metrics = sorted(rows.order_by().values_list("metric", flat=True).distinct())
+        span = (last - first).days + 1
+        shape = (len(ids), len(self.metrics), span)
+        self.values = np.zeros(shape)
+        self.present = np.zeros(shape, dtype=bool)
+        if not len(ids) or not self.metrics:
+            return
+        for account, metric, day, value in self._facts(rows, first):
+            at, known = _positions(ids, account)
+            known &= metric >= 0
+            self.values[at[known], metric[known], day[known]] = value[known]
+            self.present[at[known], metric[known], day[known]] = True
+
+    def _facts(self, rows: QuerySet, first: date) -> Iterator[list[np.ndarray]]:
+        if by_copy():
+            numbers = [When(metric=m, then=Value(i)) for i, m in enumerate(self.metrics)]
+            rows = rows.annotate(
+                metric_no=Case(*numbers, default=Value(-1)), day_no=_days_from("date", first)
+            )
+            yield from fact_batches(
+                rows.order_by().values_list("account_id", "metric_no", "day_no", "value"),
+                "qiid",
+            )
+            return
+        number = {m: i for i, m in enumerate(self.metrics)}
+        facts = rows.values_list("account_id", "metric", "date", "value").iterator(20_000)
+        yield from _orm_batches(
+            facts, lambda r: (r[0], number.get(r[1], -1), (r[2] - first).days, r[3])
+        )
+
+    def sums(self, ends: list[int], width: int) -> np.ndarray:
+        """Each (account, metric)'s sum over the windows: exact, as `math.fsum` would give."""
+        sums = _windows(_prefix(self.values), ends, width)
+        whole = (self.values == np.floor(self.values)).all(axis=-1)
+        whole &= self.values.sum(axis=-1) < EXACT
+        for a, m in zip(*np.nonzero(~whole), strict=True):
+            series = self.values[a, m].tolist()
+            sums[a, m] = [math.fsum(series[max(0, e - width + 1) : e + 1]) for e in ends]
+        return sums
+
+    def windows(self, signal, ends: list[int], width: int) -> tuple[np.ndarray, list]:
+        """Per account and window: whether it has a row in it, and the value `_usage` gives
+        (a float, or per metric a row of floats with NaN for a metric without a row)."""
+        counts = _windows(_prefix(self.present.astype(np.int64)), ends, width)
+        found = (counts > 0).any(axis=1)
+        used = self.values > 0
+        if signal.source == Source.USAGE_FREQUENCY:
+            active = used.any(axis=1).astype(np.int64)
+            return found, _windows(_prefix(active), ends, width).astype(np.float64)
+        if signal.source == Source.USAGE_BREADTH:
+            positive = _windows(_prefix(used.astype(np.int64)), ends, width) > 0
+            return found, positive.sum(axis=1).astype(np.float64)
+        sums = np.where(counts > 0, self.sums(ends, width), np.nan)
+        if per_metric(signal):
+            return found, sums
+        return found, _metric_totals(sums)
+
+
+def _metric_totals(sums: np.ndarray) -> np.ndarray:
+    """Each account's sum over its metrics with rows (NaN: none), as `math.fsum` would give."""
+    totals = np.nansum(sums, axis=1)
+    inexact = ~((sums == np.floor(sums)) | np.isnan(sums)).all(axis=1) | (totals >= EXACT)
+    for a, i in zip(*np.nonzero(inexact), strict=True):
+        totals[a, i] = math.fsum(v for v in sums[a, :, i].tolist() if not math.isnan(v))
+    return totals
+
+
+def _by_account(ids, found, values, metrics) -> list[dict]:
+    """Per window, {account: value} (or {account: {metric: value}}) for accounts found."""
+    windows = []
+    for i in range(found.shape[1]):
+        rows = np.nonzero(found[:, i])[0]
+        accounts = ids[rows].tolist()
+        if values.ndim == 2:
+            windows.append(dict(zip(accounts, values[rows, i].tolist(), strict=True)))
+            continue
+        windows.append(
+            {
+                a: {m: v for m, v in zip(metrics, row, strict=True) if not math.isnan(v)}
+                for a, row in zip(accounts, values[rows, :, i].tolist(), strict=True)
+            }
+        )
+    return windows
+
+
+def usage_range(signal, days, account_ids, scope, starts) -> dict:
+    window = signal.window_days
+    trend = signal.method == Method.TREND
+    first = _window(days[0], window, shift=1 if trend else 0)[0]
+    ids = np.array(sorted({a for d in days for a in account_ids[d]}), dtype=np.int64)
+    cube = _UsageCube(signal, first, days[-1], scope, ids)
+    ends = [(d - first).days for d in days]
+    current = _by_account(ids, *cube.windows(signal, ends, window), cube.metrics)
+    previous: list[dict] = [{} for _ in days]
+    if trend:
+        before = [e - window for e in ends]
+        found, values = cube.windows(signal, before, window)
+        found[:, np.asarray(before) < 0] = False
+        previous = _by_account(ids, found, values, cube.metrics)
+    return {
+        d: usage_values(signal, d, account_ids[d], starts[d], current[i], previous[i])
+        for i, d in enumerate(days)
+    }
+
+
+# ---------------------------------------------------------------- e-mail
+
+
+def _local_days(moments: Sequence[datetime | None], first: date) -> list[int]:
+    return [NEVER if m is None else (timezone.localdate(m) - first).days for m in moments]
+
+
+def _mail_facts(rows: QuerySet, first: date) -> Iterator[list[np.ndarray]]:
+    """(account, day sent, day opened or NEVER) of each e-mail, days counted from `first` in the
+    site's time zone: sent before the end of a day is sent by that day (`end_of`)."""
+    if by_copy():
+        rows = rows.annotate(
+            sent_no=_days_from(TruncDate("sent_at"), first),
+            opened_no=Coalesce(_days_from(TruncDate("opened_at"), first), Value(NEVER)),
+        )
+        yield from fact_batches(
+            rows.order_by().values_list("account_id", "sent_no", "opened_no"), "qii"
+        )
+        return
+    facts = rows.values_list("account_id", "sent_at", "opened_at").iterator(20_000)
+    yield from _orm_batches(facts, lambda r: (r[0], *_local_days(r[1:], first)))
+
+
+def email_range(signal, days, account_ids, scope, starts) -> dict:
+    """`email_open_rate` for each day: per account, e-mails sent in the window and, of them,
+    those opened by the day's end, from counts that rise on the day a mail is sent (or
+    opened) and fall on the day it leaves the window."""
+    window = signal.window_days
+    first = _window(days[0], window)[0]
+    span = (days[-1] - first).days + 1
+    ids = np.array(sorted({a for d in days for a in account_ids[d]}), dtype=np.int64)
+    sent = np.zeros((len(ids), span + 1), dtype=np.int64)
+    opened = np.zeros((len(ids), span + 1), dtype=np.int64)
+    rows = EmailMessage.objects.filter(
+        sent_at__gte=end_of(first - timedelta(days=1)), sent_at__lt=end_of(days[-1]), **scope
+    )
+    for account, sent_day, opened_day in _mail_facts(rows, first) if len(ids) else []:
+        at, known = _positions(ids, account)
+        at, sent_day, opened_day = at[known], sent_day[known].astype(np.int64), opened_day[known]
+        leaves = np.minimum(sent_day + window, span)
+        np.add.at(sent, (at, sent_day), 1)
+        np.add.at(sent, (at, leaves), -1)
+        counted = np.maximum(sent_day, opened_day.astype(np.int64))
+        seen = counted < leaves
+        np.add.at(opened, (at[seen], counted[seen]), 1)
+        np.add.at(opened, (at[seen], leaves[seen]), -1)
+    ends = [(d - first).days for d in days]
+    sent_by = np.cumsum(sent, axis=1)[:, ends]
+    opened_by = np.cumsum(opened, axis=1)[:, ends]
+    result = {}
+    for i, d in enumerate(days):
+        rows_ = np.nonzero(sent_by[:, i])[0]
+        rates = opened_by[rows_, i].astype(np.float64) / sent_by[rows_, i] * 100
+        found = dict(zip(ids[rows_].tolist(), rates.tolist(), strict=True))
+        result[d] = {a: found.get(a) for a in account_ids[d]}
+    return result
