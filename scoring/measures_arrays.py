@@ -218,6 +218,27 @@ def _by_account(ids, found, values, metrics) -> list[dict]:
     return windows
 
 
+def _day_values(signal, day: date, account_ids: list[int], starts, ids, found, values, metrics):
+    """`usage_values` of a window that is not a trend, on arrays: the window's value of each of
+    `account_ids` (`found`, `values`: per account of `ids`), over the days the account existed
+    for a volume, scaled up to the window for days active. Same operations, same order."""
+    window = signal.window_days
+    at = np.searchsorted(ids, account_ids)
+    ages = [(day - starts[a]).days if a in starts else window for a in account_ids]
+    days = np.clip(np.asarray(ages, dtype=np.float64) + 1, 1, window)  # `days_in_window`
+    values, found = values[at], found[at]
+    if signal.source == Source.USAGE_VOLUME:
+        values = (values / (days[:, None] if values.ndim == 2 else days)) * 1.0
+    elif signal.source == Source.USAGE_FREQUENCY:
+        values = values / days * window
+    if values.ndim == 1:
+        return dict(zip(account_ids, np.where(found, values, 0.0).tolist(), strict=True))
+    return {
+        a: {m: v for m, v in zip(metrics, row, strict=True) if not math.isnan(v)} if seen else {}
+        for a, row, seen in zip(account_ids, values.tolist(), found.tolist(), strict=True)
+    }
+
+
 def usage_range(signal, days, account_ids, scope, starts) -> dict:
     window = signal.window_days
     trend = signal.method == Method.TREND
@@ -225,13 +246,19 @@ def usage_range(signal, days, account_ids, scope, starts) -> dict:
     ids = np.array(sorted({a for d in days for a in account_ids[d]}), dtype=np.int64)
     cube = _UsageCube(signal, first, days[-1], scope, ids)
     ends = [(d - first).days for d in days]
-    current = _by_account(ids, *cube.windows(signal, ends, window), cube.metrics)
-    previous: list[dict] = [{} for _ in days]
-    if trend:
-        before = [e - window for e in ends]
-        found, values = cube.windows(signal, before, window)
-        found[:, np.asarray(before) < 0] = False
-        previous = _by_account(ids, found, values, cube.metrics)
+    found, values = cube.windows(signal, ends, window)
+    if not trend:
+        return {
+            d: _day_values(
+                signal, d, account_ids[d], starts[d], ids, found[:, i], values[..., i], cube.metrics
+            )
+            for i, d in enumerate(days)
+        }
+    current = _by_account(ids, found, values, cube.metrics)
+    before = [e - window for e in ends]
+    found, values = cube.windows(signal, before, window)
+    found[:, np.asarray(before) < 0] = False
+    previous = _by_account(ids, found, values, cube.metrics)
     return {
         d: usage_values(signal, d, account_ids[d], starts[d], current[i], previous[i])
         for i, d in enumerate(days)

@@ -355,6 +355,7 @@ class DayFacts:
     mrr: dict
     starts: dict
     raw: dict[int, Values] | None = None
+    by_card: dict[int, list[int]] | None = None  # `accounts_by_card`, where known already
 
 
 def day_facts(as_of: date, scope: Scope) -> DayFacts:
@@ -394,7 +395,7 @@ def health_compute(
     brings what was read beforehand (a backfill reads a whole range at once)."""
     facts = facts or day_facts(as_of, scope)
     active, mrr, starts = facts.active, facts.mrr, facts.starts
-    by_card = accounts_by_card(active, scorecards)
+    by_card = facts.by_card or accounts_by_card(active, scorecards)
     cards = {card.pk: card for card in scorecards}
     # (source, metric, window) -> the book has such facts; answers may come in with `sources`
     in_book: dict[tuple, bool] = {} if sources is None else sources
@@ -562,9 +563,10 @@ def health_backfill(
     turn, so that what is done stays done."""
     scorecards = scorecards if scorecards is not None else load_scorecards()
     facts = {d: day_facts(d, {}) for d in days}
-    by_day = {d: accounts_by_card(facts[d].active, scorecards) for d in days}
+    for d in days:
+        facts[d].by_card = accounts_by_card(facts[d].active, scorecards)
     for card in scorecards:
-        ids = {d: by_day[d].get(card.pk, []) for d in days}
+        ids = {d: facts[d].by_card.get(card.pk, []) for d in days}
         starts = {d: facts[d].starts for d in days}
         for signal in signals_of(card):
             values = measure_days(signal, days, ids, {}, starts)
