@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.models import Account
 from scoring.book_scores import Column, ScoredCard, score_card
 from scoring.current_health import current_health_changed, current_scores_refresh
+from scoring.day_facts import DayFacts, day_facts, day_facts_range
 from scoring.explanations import metric_ids, parts_pack
 from scoring.maths import (
     Bands,
@@ -46,7 +47,7 @@ from scoring.measures import (
 from scoring.measures_range import measure_days
 from scoring.models import HealthSnapshot, Scorecard, SignalDefinition
 from scoring.versions import versions_current
-from signals.revenue import customer_since, mrr_by_account
+from signals.revenue import customer_since
 from signals.upsert import bulk_upsert
 
 logger = logging.getLogger(__name__)
@@ -345,32 +346,6 @@ def _column(
     )
 
 
-@dataclass
-class DayFacts:
-    """What the recompute of a day reads before it scores: the active accounts (pk, segment,
-    lifecycle stage), their MRR and first subscription days, and — from a backfill's range
-    pass — every signal's raw values by signal pk."""
-
-    active: list[dict]
-    mrr: dict
-    starts: dict
-    raw: dict[int, Values] | None = None
-    by_card: dict[int, list[int]] | None = None  # `accounts_by_card`, where known already
-
-
-def day_facts(as_of: date, scope: Scope) -> DayFacts:
-    active = list(
-        Account.objects.active_on(as_of)
-        .filter(**account_scope(scope))
-        .values("pk", "segment", "lifecycle_stage")
-    )
-    return DayFacts(
-        active=active,
-        mrr=mrr_by_account(as_of, scope=scope),
-        starts=customer_since(as_of, scope=scope),
-    )
-
-
 def accounts_by_card(active: list[dict], scorecards: list[Scorecard]) -> dict[int, list[int]]:
     """{scorecard pk: ids of the active accounts it scores}."""
     by_card: dict[int, list[int]] = {}
@@ -562,7 +537,7 @@ def health_backfill(
     one pass over its facts (`measure_days`). Each day is written (and `on_day` told) in
     turn, so that what is done stays done."""
     scorecards = scorecards if scorecards is not None else load_scorecards()
-    facts = {d: day_facts(d, {}) for d in days}
+    facts = day_facts_range(days)
     for d in days:
         facts[d].by_card = accounts_by_card(facts[d].active, scorecards)
     for card in scorecards:

@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 
 from scoring import measures_arrays
+from scoring.day_facts import day_facts_range
 from scoring.maths import Method
 from scoring.measures import measure
 from scoring.measures_range import RANGE_MEASURES, measure_days
@@ -207,3 +208,25 @@ def test_the_array_measures_read_the_same_facts_by_copy_and_through_the_orm(
     monkeypatch.setattr(measures_arrays, "by_copy", lambda: False)
     assert [measure_days(s, DAYS, ids, {}, starts) for s in chosen] == by_copy
     assert any(by_copy[0][d] for d in DAYS)  # the facts were there to read
+
+
+def test_the_facts_of_a_range_are_those_of_each_day(default_scorecard):
+    """Active accounts, MRR and customer-since days, worked out for a range from one read of
+    the lines, as the day's own queries give them (an account joins, one churns, prices move)."""
+    build_book(default_scorecard)
+    churned = AccountFactory(churned_on=FIRST + timedelta(days=4))  # by hand, line left open
+    SubscriptionLineFactory(account=churned, start_date=FIRST - timedelta(days=90), end_date=None)
+    returned = AccountFactory()  # left, then came back after a gap: a new run
+    SubscriptionLineFactory(
+        account=returned, start_date=FIRST - timedelta(days=90), end_date=FIRST - timedelta(days=30)
+    )
+    SubscriptionLineFactory(account=returned, start_date=FIRST + timedelta(days=2), end_date=None)
+    ranged = day_facts_range(DAYS)
+    for d in DAYS:
+        one = day_facts(d, {})
+        assert sorted(ranged[d].active, key=lambda a: a["pk"]) == sorted(
+            one.active, key=lambda a: a["pk"]
+        ), d
+        assert (ranged[d].mrr, ranged[d].starts) == (one.mrr, one.starts), d
+    assert churned.pk not in {a["pk"] for a in ranged[LAST].active}
+    assert ranged[LAST].starts[returned.pk] == FIRST + timedelta(days=2)
