@@ -25,11 +25,25 @@ def _choices(form: forms.BaseForm) -> tuple:
     rendering reads no table again."""
     read = []
     for name, field in form.fields.items():
-        if isinstance(field, forms.ChoiceField | forms.ModelChoiceField):
-            # Not list(): it would ask a model choice field for its length, a COUNT query.
-            field.choices = choices = [choice for choice in field.choices]
-            read.append((name, tuple((str(value), str(label)) for value, label in choices)))
+        if isinstance(field, forms.ModelChoiceField) and isinstance(
+            field.choices, forms.models.ModelChoiceIterator
+        ):
+            # Its own iterator reads the rows through a server-side cursor (DECLARE, FETCH,
+            # CLOSE: three round trips), and list(field.choices) would COUNT them first.
+            field.choices = choices = _model_choices(field)
+        elif isinstance(field, forms.ChoiceField):
+            field.choices = choices = list(field.choices)
+        else:
+            continue
+        read.append((name, tuple((str(value), str(label)) for value, label in choices)))
     return tuple(read)
+
+
+def _model_choices(field: forms.ModelChoiceField) -> list:
+    """The choices a model choice field lists, from one plain read of its queryset."""
+    iterator = field.iterator(field)
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    return empty + [iterator.choice(obj) for obj in field.queryset]
 
 
 def _key(form: forms.BaseForm, partial: str) -> tuple:
