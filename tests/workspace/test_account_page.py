@@ -882,6 +882,17 @@ def test_the_score_chart_is_what_plotly_itself_would_build():
     assert len(figure["layout"]["shapes"]) == 4  # three bands and the version's mark
 
 
+def test_the_chart_s_script_is_what_json_script_writes():
+    from datetime import date
+
+    from django.utils.html import json_script
+
+    from workspace.templatetags.health import chart_script
+
+    value = {"name": "</script><b>A & B</b>", "x": [date(2026, 1, 2)], "y": [1.5, None]}
+    assert chart_script(value, "score-chart-data") == json_script(value, "score-chart-data")
+
+
 @pytest.mark.parametrize("read", [100, 2], ids=["run among the lines read", "run read apart"])
 def test_usage_is_a_day_average_over_the_account_s_current_run_of_lines(
     client, csm, default_scorecard, monkeypatch, read
