@@ -58,3 +58,10 @@ class ResilientRedisCache(RedisCache):
             return super().set_many(data, timeout, version)
         except DOWN as exc:
             return self._fallback("set_many", exc, list(data))
+
+    def has_key(self, key, version=None):
+        # Asked by the session store before it goes to the database: a miss sends it there.
+        try:
+            return super().has_key(key, version)
+        except DOWN as exc:
+            return self._fallback("has_key", exc, False)

@@ -227,6 +227,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Sessions are read from the cache, the database their lasting copy (a query saved on every
+# page; with Redis down, the database answers alone).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 # Results are stored for the workers' own use (the chord of the nightly recompute). The web
 # never reads one: jobs/queueing.py sends with ignore_result, so that publishing never

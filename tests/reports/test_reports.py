@@ -550,33 +550,33 @@ def build_book(n: int) -> None:
 
 
 # Queries per page, the same for any size of book:
-QUERIES = {
-    # session, user, the latest snapshot day, snapshots of the (weekly) days grouped by day
+QUERIES = {  # the session comes from the cache (SESSION_ENGINE cached_db)
+    # user, the latest snapshot day, snapshots of the (weekly) days grouped by day
     # and colour, the movers' first and last days
-    "/reports/portfolio/": 5,
-    # session, user, accounts, subscription lines
-    "/reports/churn/": 4,
-    # session, user, accounts, lines, latest snapshot day, colours that day, overrides
-    "/reports/renewals/": 7,
-    # session, user, answers grouped by month, latest comments
-    "/reports/nps/": 4,
-    # session, user, tickets of the period
-    "/reports/support/": 3,
-    # session, user, accounts, lines, NPS answers of this and the previous period (one
+    "/reports/portfolio/": 4,
+    # user, accounts, subscription lines
+    "/reports/churn/": 3,
+    # user, accounts, lines, latest snapshot day, colours that day, overrides
+    "/reports/renewals/": 6,
+    # user, answers grouped by month, latest comments
+    "/reports/nps/": 3,
+    # user, tickets of the period
+    "/reports/support/": 2,
+    # user, accounts, lines, NPS answers of this and the previous period (one
     # aggregate), first-response times of both periods' tickets
-    "/reports/roi/": 6,
-    # session, user, latest snapshot day, largest scorecard, sampled snapshots with component
+    "/reports/roi/": 5,
+    # user, latest snapshot day, largest scorecard, sampled snapshots with component
     # scores, churn dates (open lines, last ends, dates by hand), the default scorecard's
     # signals with it, one EXISTS per source the book may lack (all in one query)
-    "/reports/score-quality/": 10,
-    # session, user, the default scorecard, its signals, latest snapshot day, largest
+    "/reports/score-quality/": 9,
+    # user, the default scorecard, its signals, latest snapshot day, largest
     # scorecard, sampled snapshots, churn dates (3), usage summed per account, metric and
     # day, and the default scorecard's draft (if any)
-    "/reports/score-quality/weights/": 12,
-    # session, user, the tag list, tagged tickets, answers and check-ins by tag and month, tagged
+    "/reports/score-quality/weights/": 11,
+    # user, the tag list, tagged tickets, answers and check-ins by tag and month, tagged
     # NPS answers by tag, all NPS answers, every tagged ticket, answer and check-in (no release
     # in this book: tests/reports/test_feedback_report.py counts those)
-    "/reports/feedback/": 11,
+    "/reports/feedback/": 10,
 }
 
 

@@ -763,7 +763,7 @@ def test_account_page_query_count_grows_with_neither_the_book_nor_the_history(
     build_book(accounts, [csm, UserFactory(role=Role.CSM)], default_scorecard)
     add_history(account, default_scorecard, days)
     client.force_login(csm if role == "csm" else manager)
-    # 1: the session
+    # (the session: from the cache, SESSION_ENGINE cached_db, not a query)
     # 2: the logged-in user
     # 3: the account, its owner joined, scoped to what the user may see
     # 4: the score history (180 days) for the chart
@@ -783,7 +783,7 @@ def test_account_page_query_count_grows_with_neither_the_book_nor_the_history(
     # +3: the tag list (for the check-in form and the goals panel), the goals, the referrals
     #     (no tag list: no feedback)
     # (the timeline is loaded apart: tests/workspace/test_timeline.py counts its queries)
-    with django_assert_num_queries(19 if role == "csm" else 20):
+    with django_assert_num_queries(18 if role == "csm" else 19):
         html = page(client, account)
     # today, yesterday and the added days, within the chart's 180 days
     assert len(chart(html)["data"][0]["x"]) == min(days + 2, 180)

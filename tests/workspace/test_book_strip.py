@@ -68,8 +68,8 @@ def casey(client, scored):
 def test_the_strip_and_the_day_are_read_once_per_version_of_the_rows(
     casey, scored, django_assert_num_queries
 ):
-    # session, user, page, its bands: the latest day and the strip come from the cache
-    with django_assert_num_queries(4):
+    # user, page, its bands: the session, the latest day and the strip come from the cache
+    with django_assert_num_queries(3):
         casey.get("/accounts/")
     override_set(
         account=scored,
@@ -80,9 +80,9 @@ def test_the_strip_and_the_day_are_read_once_per_version_of_the_rows(
         expires_on=DAY + timedelta(days=3),
     )
     # a write to the rows changed the version: the day and the strip are read again, once
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         casey.get("/accounts/")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         casey.get("/accounts/")
 
 
@@ -138,10 +138,10 @@ def test_tasks_opened_and_completed_renew_the_strip(casey, scored, django_assert
     red = strip(casey)["red"]
     assert tasks_open(day=DAY) >= 1  # it turned red: a task opens
     # the strip shows no task count, but its figures are read again all the same
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         casey.get("/accounts/")
     task_complete(task=Task.objects.filter(account=scored).first(), outcome="Called", day=DAY)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         casey.get("/accounts/")
     assert strip(casey)["red"] == red
 
