@@ -11,7 +11,7 @@ from datetime import date
 from django import forms
 from django.contrib import messages
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import DateField, DateTimeField, Exists, F, IntegerField, OuterRef, Value
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -147,93 +147,103 @@ class GoalsPanel:
         return sum(1 for goal, _ in self.goals if goal.due_on >= self.today or not goal.is_open)
 
 
-def _newest_tagged(
-    model, account: Account, tag: Tag | None, tags: int, day: str, fields: tuple[str, ...]
-) -> list[tuple[dict, list[str]]]:
-    """The FEEDBACK_SHOWN newest (by `day`, then id) of the account's rows of `model` carrying
-    `tag` (any tag when None; `tags`: how many tags there are), each as a dict of `fields` with
-    the names of all its tags: one query."""
-    if tag is None:
-        return _newest_with_any_tag(model, account, tags, day, fields)
-    links = model.tags.through.objects.filter(
-        **{model.tags.field.m2m_field_name(): OuterRef("pk")}, tag=tag
-    )
-    newest = (
-        model.objects.filter(Exists(links), account=account)
-        .order_by(f"-{day}", "-pk")
-        .values("pk")[:FEEDBACK_SHOWN]
-    )
-    found: dict[int, tuple[dict, list[str]]] = {}
-    for row in (
-        model.objects.filter(pk__in=newest)
-        .order_by(f"-{day}", "-pk", "tags__name")
-        .values("pk", *fields, "tags__name")
-    ):
-        name = row.pop("tags__name")
-        found.setdefault(row["pk"], (row, []))[1].append(name)
-    return list(found.values())
+# The feedback read's columns: each source fills those it has, the others are NULL or "".
+FEEDBACK_COLUMNS = ("part", "row_pk", "at", "day", "text_a", "text_b", "points", "tag_name")
+BLANK = {
+    "at": Value(None, output_field=DateTimeField()),
+    "day": Value(None, output_field=DateField()),
+    "text_a": Value(""),
+    "text_b": Value(""),
+    "points": Value(None, output_field=IntegerField()),
+}
 
 
-def _newest_with_any_tag(
-    model, account: Account, tags: int, day: str, fields: tuple[str, ...]
-) -> list[tuple[dict, list[str]]]:
-    """As `_newest_tagged`, for any tag, read from the tag links (a cheaper query than picking
-    the rows first, which the page makes on every visit): newest row first, a row's links
-    together, and ten rows carry at most ten links a tag, so that many links hold them whole."""
+def _tagged_links(
+    part: int, model, account: Account, tag: Tag | None, tags: int, newest: str, **columns
+):
+    """The tag links of the FEEDBACK_SHOWN newest (by `newest`, then id) of the account's rows
+    of `model` carrying `tag` (any tag when None; `tags`: how many tags there are), a row's
+    links together by tag name, as FEEDBACK_COLUMNS (`columns`: the row's fields for them).
+    For any tag the links are read straight (cheaper than picking the rows first, and the page
+    does it on every visit): ten rows carry at most ten links a tag, so that many hold them."""
     row = model.tags.field.m2m_field_name()
-    found: dict[int, tuple[dict, list[str]]] = {}
-    for link in (
-        model.tags.through.objects.filter(**{f"{row}__account": account})
-        .order_by(f"-{row}__{day}", f"-{row}_id", "tag__name")
-        .values(f"{row}_id", *(f"{row}__{f}" for f in fields), "tag__name")[
-            : FEEDBACK_SHOWN * max(tags, 1)
-        ]
-    ):
-        pk = link[f"{row}_id"]
-        if pk not in found:
-            found[pk] = ({"pk": pk, **{f: link[f"{row}__{f}"] for f in fields}}, [])
-        found[pk][1].append(link["tag__name"])
-    return list(found.values())[:FEEDBACK_SHOWN]
+    links = model.tags.through.objects.all()
+    if tag is None:
+        links = links.filter(**{f"{row}__account": account})
+    else:
+        picked = (
+            model.objects.filter(
+                Exists(links.filter(**{row: OuterRef("pk")}, tag=tag)), account=account
+            )
+            .order_by(f"-{newest}", "-pk")
+            .values("pk")[:FEEDBACK_SHOWN]
+        )
+        links = links.filter(**{f"{row}_id__in": picked})
+    filled = {name: F(f"{row}__{field}") for name, field in columns.items()}
+    return (
+        links.annotate(
+            part=Value(part), row_pk=F(f"{row}_id"), **{**BLANK, **filled}, tag_name=F("tag__name")
+        )
+        .order_by(f"-{row}__{newest}", f"-{row}_id", "tag__name")
+        .values_list(*FEEDBACK_COLUMNS)[: FEEDBACK_SHOWN * max(tags, 1)]
+    )
 
 
 def feedback_items(account: Account, tag: Tag | None, *, tags: int) -> list[FeedbackItem]:
     """The account's tickets, survey answers and check-ins carrying `tag` (any tag when None;
-    `tags`: how many tags there are), newest first: a query for each source."""
+    `tags`: how many tags there are), newest first: one query for the three sources."""
+    tickets, answers, check_ins = (
+        _tagged_links(
+            0,
+            Ticket,
+            account,
+            tag,
+            tags,
+            "opened_at",
+            at="opened_at",
+            text_a="ticket_id",
+            text_b="subject",
+        ),
+        _tagged_links(
+            1,
+            SurveyResponse,
+            account,
+            tag,
+            tags,
+            "responded_on",
+            day="responded_on",
+            text_a="survey_type",
+            text_b="comment",
+            points="score",
+        ),
+        _tagged_links(2, CheckIn, account, tag, tags, "date", day="date", text_b="note"),
+    )
+    # Ordered again as a whole: a UNION ALL's rows come in no promised order.
+    links = tickets.union(answers, check_ins, all=True).order_by(
+        "part", "-at", "-day", "-row_pk", "tag_name"
+    )
+    found: tuple[dict, ...] = ({}, {}, {})
+    for part, pk, *fields, name in links:
+        found[part].setdefault(pk, (fields, []))[1].append(name)
     zone = timezone.get_current_timezone()
     types = dict(SurveyResponse._meta.get_field("survey_type").flatchoices)
-    tickets = _newest_tagged(
-        Ticket, account, tag, tags, "opened_at", ("opened_at", "ticket_id", "subject")
-    )
-    answers = _newest_tagged(
-        SurveyResponse,
-        account,
-        tag,
-        tags,
-        "responded_on",
-        ("responded_on", "survey_type", "comment", "score"),
-    )
-    check_ins = _newest_tagged(CheckIn, account, tag, tags, "date", ("date", "note"))
+    shown = [list(rows.values())[:FEEDBACK_SHOWN] for rows in found]
     items = [
         FeedbackItem(
-            timezone.localtime(t["opened_at"], zone).date(),
+            timezone.localtime(at, zone).date(),
             gettext("Ticket"),
-            f"{t['ticket_id']} {t['subject']}".strip(),
+            f"{ticket_id} {subject}".strip(),
             names,
         )
-        for t, names in tickets
+        for (at, _, ticket_id, subject, _), names in shown[0]
     ]
     items += [
-        FeedbackItem(
-            a["responded_on"],
-            str(types.get(a["survey_type"], a["survey_type"])),
-            a["comment"],
-            names,
-            a["score"],
-        )
-        for a, names in answers
+        FeedbackItem(day, str(types.get(kind, kind)), comment, names, points)
+        for (_, day, kind, comment, points), names in shown[1]
     ]
     items += [
-        FeedbackItem(c["date"], gettext("Check-in"), c["note"], names) for c, names in check_ins
+        FeedbackItem(day, gettext("Check-in"), note, names)
+        for (_, day, _, note, _), names in shown[2]
     ]
     return sorted(items, key=lambda item: item.day, reverse=True)
 

@@ -223,3 +223,21 @@ def test_tagged_feedback_lists_the_newest_of_each_source_with_all_their_tags(
     listed = only_release.split('id="feedback-list"')[1].split("</ul>")[0]
     assert re.findall(r"T-(\d+) Tagged", listed) == [f"{n:02}" for n in range(14, 4, -1)]
     assert listed.count('<span class="tag">Billing</span> <span class="tag">v2.4</span>') == 10
+
+
+def test_tagged_feedback_is_one_query_for_its_three_sources(
+    client, csm, account, django_assert_num_queries, django_assert_max_num_queries
+):
+    client.force_login(csm)
+    with django_assert_max_num_queries(100) as untagged:  # no tag list: no feedback read
+        page(client, account)
+    billing = Tag.objects.create(name="Billing")
+    TicketFactory(account=account, ticket_id="T-1", subject="Invoice").tags.add(billing)
+    SurveyResponseFactory(account=account, comment="Slow export").tags.add(billing)
+    CheckIn.objects.create(account=account, date=TODAY, note="Wants SSO").tags.add(billing)
+
+    for query in ("", f"?tag={billing.pk}"):
+        with django_assert_num_queries(len(untagged.captured_queries) + 1):
+            listed = page(client, account, query).split('id="feedback-list"')[1]
+        for text in ("T-1 Invoice", "Slow export", "Wants SSO"):
+            assert text in listed.split("</ul>")[0]
