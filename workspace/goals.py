@@ -24,6 +24,7 @@ from accounts.models import Account
 from scoring.rescoring import recompute_on_commit
 from signals.models import Goal, Referral, Ticket
 from surveys.models import SurveyResponse, Tag
+from workspace.form_markup import python_widgets
 from workspace.models import CheckIn
 
 FEEDBACK_SHOWN = 10  # items of each source listed under a tag
@@ -32,6 +33,9 @@ FEEDBACK_SHOWN = 10  # items of each source listed under a tag
 
 
 class GoalForm(forms.ModelForm):
+    # The page shows one for each of the account's goals: its widgets written in Python.
+    default_renderer = python_widgets
+
     class Meta:
         model = Goal
         fields = ["kpi", "target", "reached", "set_on", "due_on", "status"]
