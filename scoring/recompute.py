@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from operator import itemgetter
 
 import numpy as np
 from django.core.cache import cache
@@ -48,7 +49,7 @@ from scoring.measures_range import measure_days
 from scoring.models import HealthSnapshot, Scorecard, SignalDefinition
 from scoring.versions import versions_current
 from signals.revenue import customer_since
-from signals.upsert import bulk_upsert
+from signals.upsert import bulk_upsert_columns
 
 logger = logging.getLogger(__name__)
 
@@ -502,10 +503,10 @@ def health_recompute(
         if rows:
             _pack_rows(rows, scorecards)
             columns = list(rows[0])
-            bulk_upsert(
+            bulk_upsert_columns(
                 HealthSnapshot,
                 columns,
-                [tuple(row.values()) for row in rows],
+                [list(map(itemgetter(column), rows)) for column in columns],
                 key=["account_id", "date"],
                 update=[c for c in columns if c not in ("account_id", "date")],
             )
