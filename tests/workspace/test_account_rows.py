@@ -14,6 +14,7 @@ from signals.models import Goal, Referral
 from surveys.models import Tag
 from tests.factories import (
     AccountFactory,
+    ContactFactory,
     InvoiceFactory,
     SentimentEntryFactory,
     SubscriptionLineFactory,
@@ -23,6 +24,7 @@ from tests.factories import (
 )
 from tests.workspace.test_book import TODAY, today  # noqa: F401 - autouse: 30 June 2026
 from workspace.account_page import account_overview
+from workspace.contacts import contacts_with_latest_answer
 from workspace.goals import goals_panel
 from workspace.models import CheckIn
 
@@ -112,22 +114,30 @@ def rich(csm, default_scorecard):
             status=status,
         )
     Referral.objects.create(account=account, referred_company="Beta <&>", referred_on=TODAY)
+    ContactFactory(account=account, name="Ann <&>", email="ANN@x.example", is_primary=True)
+    SurveyResponseFactory(account=account, respondent="ann@x.example", survey_type="csat", score=4)
+    ContactFactory(account=account, name="Bo", role="", active=False)
+    ContactFactory(account=account, name="Cy", email="cy@x.example")
+    SurveyResponseFactory(account=account, respondent="cy@x.example", score=10)
     return account, odd
 
 
 def contexts(account, tag):
     overview = account_overview(account, today=TODAY)
     o = SimpleNamespace(**vars(overview), components=COMPONENTS)
-    for tag_param, query in (("", {}), (str(tag.pk), {}), ("999", {})):
-        g = goals_panel(account, tag_param=tag_param, today=TODAY, **query)
-        yield {"o": o, "g": g, "today": TODAY, "account": account, "csrf_token": "t" * 64}
+    contacts = contacts_with_latest_answer(account)
+    for tag_param in ("", str(tag.pk), "999"):
+        g = goals_panel(account, tag_param=tag_param, today=TODAY)
+        yield {"o": o, "g": g, "today": TODAY, "account": account, "csrf_token": "t" * 64} | {
+            "contacts": contacts
+        }
     empty = SimpleNamespace(
         **{name: [] for name in vars(overview)} | {"components": []}, today=TODAY
     )
     g = SimpleNamespace(goals=[], referrals=[], feedback=[], tag=None, today=TODAY)
-    yield {"o": empty, "g": g, "today": TODAY, "account": account, "csrf_token": "t" * 64}
-    g.tag = tag
-    yield {"o": empty, "g": g, "today": TODAY, "account": account, "csrf_token": "t" * 64}
+    nothing = {"o": empty, "g": g, "today": TODAY, "account": account, "contacts": []}
+    yield nothing
+    yield nothing | {"g": SimpleNamespace(**vars(g) | {"tag": tag})}
 
 
 @pytest.mark.parametrize("language", ["en", "ru", "fr", "lv", "bg"])

@@ -282,3 +282,35 @@ def feedback_list(g) -> SafeString:
     else:
         nothing = gettext("Nothing of this account is tagged yet.")
     return _or_none(out, f'<li class="muted">{nothing}</li>')
+
+
+# ---------------------------------------------------------------- contacts
+
+
+@register.simple_tag
+def contact_rows(contacts, account) -> SafeString:
+    primary = f' <span class="tag">{gettext("primary")}</span>'
+    inactive = f' <span class="tag">{gettext("inactive")}</span>'
+    edit, none_yet = gettext("Edit"), f'<span class="muted">{gettext("none yet")}</span>'
+    out = []
+    for c in contacts:
+        name = _text(c.name)
+        if c.answer_on:
+            kind = "CSAT" if c.answer_type == "csat" else "NPS"
+            answer = f"{kind} {_text(c.answer_score)} · {_day(c.answer_on)}"
+        else:
+            answer = none_yet
+        url = conditional_escape(reverse("contact_edit", args=[account.pk, c.pk]))
+        out.append(
+            f'\n      <tr data-contact="{_text(c.pk)}"{"" if c.active else MUTED}>\n'
+            f"        <td>{name}{primary if c.is_primary else ''}"
+            f"{'' if c.active else inactive}</td>\n"
+            f"        <td>{_text(c.role) if c.role else '–'}</td>\n"
+            f'        <td><a href="mailto:{_text(c.email)}">{_text(c.email)}</a></td>\n'
+            f"        <td>{answer}</td>\n"
+            f'        <td><a href="{url}">{edit}'
+            f'<span class="visually-hidden"> {name}</span></a></td>\n'
+            "      </tr>"
+        )
+    nobody = gettext("No contacts yet: add the people you talk to, so that surveys reach them.")
+    return _or_none(out, f'\n      <tr><td colspan="5" class="muted">{nobody}</td></tr>\n    ')
