@@ -7,10 +7,11 @@ The panel is a partial of its own (`templates/workspace/account/_goals.html`, re
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from django import forms
 from django.contrib import messages
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import DateField, DateTimeField, Exists, F, IntegerField, OuterRef, Value
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -193,9 +194,17 @@ def _tagged_links(
     )
 
 
-def feedback_items(account: Account, tag: Tag | None, *, tags: int) -> list[FeedbackItem]:
-    """The account's tickets, survey answers and check-ins carrying `tag` (any tag when None;
-    `tags`: how many tags there are), newest first: one query for the three sources."""
+# Stand for the account's and the tag's ids in the feedback read's SQL, compiled once.
+ACCOUNT_ID, TAG_ID = -987654321, -987654322
+
+
+@lru_cache(maxsize=64)
+def _feedback_sql(chosen: bool, tags: int) -> tuple[str, tuple]:
+    """The feedback read's SQL for a chosen tag or any (`tags`: how many tags there are), its
+    parameters with ACCOUNT_ID and TAG_ID in place of the ids: the ORM takes longer to compile
+    the union than the database takes to run it (2 ms a page)."""
+    account = Account(pk=ACCOUNT_ID)
+    tag = Tag(pk=TAG_ID) if chosen else None
     tickets, answers, check_ins = (
         _tagged_links(
             0,
@@ -226,6 +235,21 @@ def feedback_items(account: Account, tag: Tag | None, *, tags: int) -> list[Feed
     links = tickets.union(answers, check_ins, all=True).order_by(
         "part", "-at", "-day", "-row_pk", "tag_name"
     )
+    return links.query.sql_with_params()
+
+
+def _feedback_links(account: Account, tag: Tag | None, tags: int) -> list[tuple]:
+    sql, params = _feedback_sql(tag is not None, tags)
+    ids = {ACCOUNT_ID: account.pk, TAG_ID: tag.pk if tag else None}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ids.get(p, p) if type(p) is int else p for p in params])
+        return cursor.fetchall()
+
+
+def feedback_items(account: Account, tag: Tag | None, *, tags: int) -> list[FeedbackItem]:
+    """The account's tickets, survey answers and check-ins carrying `tag` (any tag when None;
+    `tags`: how many tags there are), newest first: one query for the three sources."""
+    links = _feedback_links(account, tag, tags)
     found: tuple[dict, ...] = ({}, {}, {})
     for part, pk, *fields, name in links:
         found[part].setdefault(pk, (fields, []))[1].append(name)
