@@ -26,6 +26,7 @@ from scoring.rescoring import recompute_on_commit
 from signals.models import Goal, Referral, Ticket
 from surveys.models import SurveyResponse, Tag
 from workspace.form_markup import python_widgets
+from workspace.forms import ISO_DATE
 from workspace.models import CheckIn
 
 FEEDBACK_SHOWN = 10  # items of each source listed under a tag
@@ -41,8 +42,8 @@ class GoalForm(forms.ModelForm):
         model = Goal
         fields = ["kpi", "target", "reached", "set_on", "due_on", "status"]
         widgets = {
-            "set_on": forms.DateInput(attrs={"type": "date"}),
-            "due_on": forms.DateInput(attrs={"type": "date"}),
+            "set_on": forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
+            "due_on": forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
             "target": forms.NumberInput(attrs={"step": "any"}),
             "reached": forms.NumberInput(attrs={"step": "any"}),
         }
@@ -74,7 +75,7 @@ class ReferralForm(forms.ModelForm):
     class Meta:
         model = Referral
         fields = ["referred_on", "referred_company", "outcome"]
-        widgets = {"referred_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"referred_on": forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)}
 
     def __init__(self, *args, account: Account, **kwargs):
         kwargs.setdefault("auto_id", "referral_%s")

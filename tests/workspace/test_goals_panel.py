@@ -241,3 +241,16 @@ def test_tagged_feedback_is_one_query_for_its_three_sources(
             listed = page(client, account, query).split('id="feedback-list"')[1]
         for text in ("T-1 Invoice", "Slow export", "Wants SSO"):
             assert text in listed.split("</ul>")[0]
+
+
+def test_a_goal_edit_form_gives_its_dates_as_the_date_input_needs_them_in_every_language(
+    client, csm, account
+):
+    """A date input takes only YYYY-MM-DD; the reader's own format (18.11.2026) shows empty."""
+    Goal.objects.create(
+        account=account, kpi="Seats", target=10, set_on=date(2026, 5, 3), due_on=date(2026, 11, 18)
+    )
+    client.force_login(csm)
+    for language in ("ru", "fr", "lv", "bg", "en"):
+        html = client.get(f"/accounts/{account.pk}/", HTTP_ACCEPT_LANGUAGE=language).content
+        assert b'value="2026-11-18"' in html and b'value="2026-05-03"' in html, language
