@@ -393,7 +393,7 @@ def main() -> int:
         for thread in threads:
             thread.join()
         seconds = time.monotonic() - started
-        workers = os.environ.get("WEB_WORKERS", "4")  # bin/serve's default
+        workers = os.environ.get("WEB_WORKERS", str(os.cpu_count()))  # bin/serve's default
         print(
             f"\n{args.users} users for {seconds:.0f} s against bin/serve on 127.0.0.1 "
             f"(gunicorn with {workers} workers); {os.cpu_count()} CPU cores, shared with this "
