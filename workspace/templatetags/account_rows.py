@@ -87,24 +87,25 @@ def usage_rows(usage) -> SafeString:
         f'<td class="num">{_text(u["days_used"])}</td></tr>'
         for u in usage
     ]
-    return _or_none(out, f'<tr><td colspan="3" class="muted">{gettext("No usage.")}</td></tr>')
+    return _or_none(out, '<tr><td colspan="3" class="muted">' + gettext("No usage.") + "</td></tr>")
 
 
 @register.simple_tag
 def subscription_rows(lines) -> SafeString:
-    trial = f' <span class="tag">{gettext("trial")}</span>'
+    trial = ' <span class="tag">' + gettext("trial") + "</span>"
+    still = gettext("open")  # not inside the f-string below: xgettext does not read those
     out = [
         f"<tr><td>{_text(line.product)}{trial if line.is_trial else ''}"
         f'<br><span class="muted small">{_text(line.subscription_id)}</span></td>'
         f'<td class="num">{_amount(line.mrr)}</td><td>{_day(line.start_date)}</td>'
-        f"<td>{_day(line.end_date) if line.end_date else gettext('open')}</td></tr>"
+        f"<td>{_day(line.end_date) if line.end_date else still}</td></tr>"
         for line in lines
     ]
     return _or_none(out, _none(4))
 
 
 def _none(columns: int) -> str:
-    return f'<tr><td colspan="{columns}" class="muted">{gettext("None.")}</td></tr>'
+    return f'<tr><td colspan="{columns}" class="muted">' + gettext("None.") + "</td></tr>"
 
 
 @register.simple_tag
@@ -114,7 +115,7 @@ def checkin_items(check_ins) -> SafeString:
         f"{_text(person(c.author))}<br>{linebreaksbr(c.note, autoescape=True)}</li>"
         for c in check_ins
     ]
-    return _or_none(out, f'<li class="muted">{gettext("No check-ins logged.")}</li>')
+    return _or_none(out, '<li class="muted">' + gettext("No check-ins logged.") + "</li>")
 
 
 @register.simple_tag
@@ -126,7 +127,7 @@ def sentiment_items(entries) -> SafeString:
         out.append(
             f"<li>{badge(e.sentiment)} {_day(e.recorded_on, 'DATE_FORMAT')}{author}{note}</li>"
         )
-    return _or_none(out, f'<li class="muted">{gettext("None recorded.")}</li>')
+    return _or_none(out, '<li class="muted">' + gettext("None recorded.") + "</li>")
 
 
 @register.simple_tag
@@ -136,7 +137,7 @@ def invoice_rows(invoices, today) -> SafeString:
         if i.paid_on:
             paid = _day(i.paid_on)
         elif _earlier(i.due_on, today):
-            paid = f'<span class="error">{gettext("overdue")}</span>'
+            paid = '<span class="error">' + gettext("overdue") + "</span>"
         else:
             paid = gettext("not yet")
         out.append(
@@ -151,7 +152,7 @@ def ticket_rows(tickets) -> SafeString:
     out = []
     for t in tickets:
         resolved = _day(t.resolved_at) if t.resolved_at else gettext("open")
-        csat = f" · {gettext('CSAT %(csat)s') % {'csat': _text(t.csat)}}" if t.csat else ""
+        csat = " · " + gettext("CSAT %(csat)s") % {"csat": _text(t.csat)} if t.csat else ""
         out.append(
             f'<tr><td>{_text(t.ticket_id)}<br><span class="muted small">{_text(t.subject)}</span>'
             f"</td><td>{_text(t.get_priority_display())}</td><td>{_day(t.opened_at)}</td>"
@@ -168,7 +169,7 @@ def answer_items(answers) -> SafeString:
         f"{f'<br>“{_text(r.comment)}”' if r.comment else ''}</li>"
         for r in answers
     ]
-    return _or_none(out, f'<li class="muted">{gettext("No answers.")}</li>')
+    return _or_none(out, '<li class="muted">' + gettext("No answers.") + "</li>")
 
 
 # ---------------------------------------------------------------- history
@@ -187,7 +188,7 @@ def _percent(share) -> str:
 @register.simple_tag
 def component_rows(components) -> SafeString:
     out = []
-    critical = f' <span class="tag">{gettext("critical")}</span>'
+    critical = ' <span class="tag">' + gettext("critical") + "</span>"
     for c in components:
         metrics = c.get("metrics") or []
         unit = _text(c.get("unit", ""))
@@ -253,7 +254,7 @@ def goal_rows(context, g, account) -> SafeString:
             f'          <button class="button" type="submit">{save}</button>\n'
             "        </form></details></td></tr>\n    "
         )
-    empty = f'<tr><td colspan="5" class="muted">{gettext("No goals agreed yet.")}</td></tr>'
+    empty = '<tr><td colspan="5" class="muted">' + gettext("No goals agreed yet.") + "</td></tr>"
     return _or_none(out, empty)
 
 
@@ -264,7 +265,7 @@ def referral_items(referrals) -> SafeString:
         f'<span class="tag">{_text(r.get_outcome_display())}</span></li>'
         for r in referrals
     ]
-    return _or_none(out, f'<li class="muted">{gettext("No referrals recorded.")}</li>')
+    return _or_none(out, '<li class="muted">' + gettext("No referrals recorded.") + "</li>")
 
 
 @register.simple_tag
@@ -289,9 +290,9 @@ def feedback_list(g) -> SafeString:
 
 @register.simple_tag
 def contact_rows(contacts, account) -> SafeString:
-    primary = f' <span class="tag">{gettext("primary")}</span>'
-    inactive = f' <span class="tag">{gettext("inactive")}</span>'
-    edit, none_yet = gettext("Edit"), f'<span class="muted">{gettext("none yet")}</span>'
+    primary = ' <span class="tag">' + gettext("primary") + "</span>"
+    inactive = ' <span class="tag">' + gettext("inactive") + "</span>"
+    edit, none_yet = gettext("Edit"), '<span class="muted">' + gettext("none yet") + "</span>"
     out = []
     for c in contacts:
         name = _text(c.name)
