@@ -6,7 +6,7 @@ The panel is a partial of its own (`templates/workspace/account/_goals.html`, re
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
 from functools import lru_cache
 
 from django import forms
@@ -200,7 +200,7 @@ ACCOUNT_ID, TAG_ID = -987654321, -987654322
 
 
 @lru_cache(maxsize=64)
-def _feedback_sql(chosen: bool, tags: int) -> tuple[str, tuple]:
+def _feedback_sql(chosen: bool, tags: int) -> tuple[tuple[str, tuple], ...]:
     """The feedback read's SQL for a chosen tag or any (`tags`: how many tags there are), its
     parameters with ACCOUNT_ID and TAG_ID in place of the ids: the ORM takes longer to compile
     the union than the database takes to run it (2 ms a page)."""
@@ -232,19 +232,24 @@ def _feedback_sql(chosen: bool, tags: int) -> tuple[str, tuple]:
         ),
         _tagged_links(2, CheckIn, account, tag, tags, "date", day="date", text_b="note"),
     )
+    if not connection.features.supports_slicing_ordering_in_compound:
+        # SQLite takes no LIMIT inside a UNION: the three parts, each in its own order, in turn.
+        return tuple(part.query.sql_with_params() for part in (tickets, answers, check_ins))
     # Ordered again as a whole: a UNION ALL's rows come in no promised order.
     links = tickets.union(answers, check_ins, all=True).order_by(
         "part", "-at", "-day", "-row_pk", "tag_name"
     )
-    return links.query.sql_with_params()
+    return (links.query.sql_with_params(),)
 
 
 def _feedback_links(account: Account, tag: Tag | None, tags: int) -> list[tuple]:
-    sql, params = _feedback_sql(tag is not None, tags)
     ids = {ACCOUNT_ID: account.pk, TAG_ID: tag.pk if tag else None}
+    rows: list[tuple] = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, [ids.get(p, p) if type(p) is int else p for p in params])
-        return cursor.fetchall()
+        for sql, params in _feedback_sql(tag is not None, tags):
+            cursor.execute(sql, [ids.get(p, p) if type(p) is int else p for p in params])
+            rows.extend(cursor.fetchall())
+    return rows
 
 
 def feedback_items(account: Account, tag: Tag | None, *, tags: int) -> list[FeedbackItem]:
@@ -259,7 +264,9 @@ def feedback_items(account: Account, tag: Tag | None, *, tags: int) -> list[Feed
     shown = [list(rows.values())[:FEEDBACK_SHOWN] for rows in found]
     items = [
         FeedbackItem(
-            timezone.localtime(at, zone).date(),
+            timezone.localtime(
+                at if timezone.is_aware(at) else at.replace(tzinfo=UTC), zone
+            ).date(),
             gettext("Ticket"),
             f"{ticket_id} {subject}".strip(),
             names,

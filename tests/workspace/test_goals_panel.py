@@ -5,6 +5,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.db import connection
 
 from accounts.models import Role
 from signals.models import Goal, Referral
@@ -228,6 +229,8 @@ def test_tagged_feedback_lists_the_newest_of_each_source_with_all_their_tags(
 def test_tagged_feedback_is_one_query_for_its_three_sources(
     client, csm, account, django_assert_num_queries, django_assert_max_num_queries
 ):
+    """One UNION ALL; three queries on SQLite, which takes no LIMIT inside a UNION."""
+    reads = 1 if connection.features.supports_slicing_ordering_in_compound else 3
     client.force_login(csm)
     with django_assert_max_num_queries(100) as untagged:  # no tag list: no feedback read
         page(client, account)
@@ -237,7 +240,7 @@ def test_tagged_feedback_is_one_query_for_its_three_sources(
     CheckIn.objects.create(account=account, date=TODAY, note="Wants SSO").tags.add(billing)
 
     for query in ("", f"?tag={billing.pk}"):
-        with django_assert_num_queries(len(untagged.captured_queries) + 1):
+        with django_assert_num_queries(len(untagged.captured_queries) + reads):
             listed = page(client, account, query).split('id="feedback-list"')[1]
         for text in ("T-1 Invoice", "Slow export", "Wants SSO"):
             assert text in listed.split("</ul>")[0]
