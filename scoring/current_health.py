@@ -67,6 +67,15 @@ def current_health_version_bump() -> None:
         cache.set(VERSION_KEY, time.time_ns(), timeout=None)
 
 
+def rows_written(cursor) -> int:
+    """How many rows the statement just run wrote. Python's sqlite3 counts none (-1) for one
+    that starts with WITH, so SQLite's own count is asked for then."""
+    if cursor.rowcount >= 0:
+        return cursor.rowcount
+    cursor.execute("SELECT changes()")
+    return cursor.fetchone()[0]
+
+
 def _days_before(column: str, days: int) -> str:
     if connection.vendor == "sqlite":
         return f"date({column}, '-{days} days')"
@@ -195,6 +204,6 @@ def current_scores_refresh(
                 sql,
                 [FAR, *params, today, today, *params, FAR, today, today, today, *params],
             )
-            written += max(cursor.rowcount, 0)
+            written += rows_written(cursor)
     if written:
         current_health_changed()

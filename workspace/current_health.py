@@ -20,6 +20,7 @@ from scoring.current_health import (
     COLOUR_RANK_SQL,
     current_health_changed,
     current_scores_refresh,
+    rows_written,
     scope_sql,
 )
 from scoring.events import colour_watch
@@ -91,6 +92,6 @@ def _refresh(ids: list[int] | None, today: date) -> None:
                 """,  # noqa: S608  # nosec B608 - table names from the models
                 [today, today, *params, TaskStatus.DONE.value, *params, *params],
             )
-            written += max(cursor.rowcount, 0)
+            written += rows_written(cursor)
     if written:
         current_health_changed()
