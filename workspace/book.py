@@ -200,9 +200,8 @@ def book_figures(accounts: QuerySet[CurrentHealth], *, today: date) -> tuple[dat
         version = None
     if version is None:  # the cache is down, or nothing to keep
         return latest_snapshot_day(today), book_summary(accounts)
-    digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
     day_key = f"book:day:{version}:{today.isoformat()}"
-    summary_key = f"book:summary:{version}:{digest}"
+    summary_key = _figures_key("summary", version, sql, params)
     found = cache.get_many([day_key, summary_key])
     if day_key not in found:
         found[day_key] = latest_snapshot_day(today)
@@ -211,6 +210,30 @@ def book_figures(accounts: QuerySet[CurrentHealth], *, today: date) -> tuple[dat
         found[summary_key] = book_summary(accounts)
         cache.set(summary_key, found[summary_key], FIGURES_TTL)
     return found[day_key], found[summary_key]
+
+
+def not_yet_count(accounts: QuerySet[CurrentHealth]) -> int:
+    """How many not-yet-active `accounts` there are (the book's card), kept in the cache under
+    the current-health rows' version as the strip is."""
+    rows = accounts.order_by()
+    version = current_health_version()
+    try:
+        sql, params = rows.values("pk").query.sql_with_params()
+    except EmptyResultSet:  # no rows to ask for
+        return 0
+    if version is None:  # the cache is down
+        return rows.count()
+    key = _figures_key("not-yet", version, sql, params)
+    count = cache.get(key)
+    if count is None:
+        count = rows.count()
+        cache.set(key, count, FIGURES_TTL)
+    return count
+
+
+def _figures_key(name: str, version: int, sql: str, params) -> str:
+    """A key of the cache for figures read by `sql` with `params` under `version`."""
+    return f"book:{name}:{version}:{hashlib.sha256(repr((sql, params)).encode()).hexdigest()}"
 
 
 def _summary_query(accounts: QuerySet[CurrentHealth]) -> QuerySet:

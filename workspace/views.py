@@ -24,6 +24,7 @@ from workspace.book import (
     book_figures,
     book_queryset,
     latest_snapshot_day,
+    not_yet_count,
     with_bands,
 )
 from workspace.charts import score_history, version_marks
@@ -70,8 +71,19 @@ def account_list(request):
     paginator.count = sum(s["n"] for s in summary if s["colour"] == (filters.colour or s["colour"]))
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = with_bands(list(page.object_list))
+    # The not-yet-active card's count, under the same filters but the colour.
+    not_yet = (
+        paginator.count
+        if filters.not_yet
+        else not_yet_count(
+            replace(filters, colour="").apply(
+                book_queryset(request.user, today=today, not_yet=True), today=today
+            )
+        )
+    )
     context = {
         "page": page,
+        "not_yet": not_yet,
         "filters": filters,
         "day": day,
         "summary": summary,

@@ -581,11 +581,12 @@ def test_book_query_count_does_not_grow_with_accounts(
     #    also gives the paginator its count; 2 and 3 are kept in the cache (`book_figures`)
     # 4: the page of current-health rows, owners joined, read in the sort's index order
     # 5: the bands of the scorecards that coloured the page's rows (`with_bands`)
-    # 6: the CSMs for the owner filter (managers only)
-    with django_assert_num_queries(6):
+    # 6: how many accounts are not yet active (the card's count), kept in the cache too
+    # 7: the CSMs for the owner filter (managers only)
+    with django_assert_num_queries(7):
         response = client.get("/accounts/", query)
     assert response.status_code == 200
-    # Again, the rows unchanged: 2 (the day) and 3 (the strip) come from the cache.
+    # Again, the rows unchanged: 2 (the day), 3 (the strip) and 6 come from the cache.
     with django_assert_num_queries(4):
         client.get("/accounts/", query)
     assert len(listed_names(response)) == min(response.context["page"].paginator.count, 50)
@@ -599,9 +600,9 @@ def test_csm_book_and_csv_query_counts_do_not_grow_with_accounts(
 ):
     build_book(n, [csm], default_scorecard)
     client.force_login(csm)
-    # user, latest snapshot day, summary (and count), page, its bands (no owner list); the
-    # session from the cache
-    with django_assert_num_queries(5):
+    # user, latest snapshot day, summary (and count), page, its bands, the not-yet count (no
+    # owner list); the session from the cache
+    with django_assert_num_queries(6):
         client.get("/accounts/")
     # the day and the summary from the cache, until the rows change
     with django_assert_num_queries(3):

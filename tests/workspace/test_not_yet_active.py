@@ -65,6 +65,23 @@ def test_the_book_links_to_the_not_yet_active_list(client, csm, book):
     assert "status=not_yet" in link
 
 
+def card_count(html: str) -> int:
+    card = html[html.index('id="not-yet-filter"') :]
+    return int(card[card.index("<b>") + 3 : card.index("</b>")])
+
+
+def test_the_not_yet_active_card_counts_the_accounts_and_follows_their_first_line(
+    client, csm, book
+):
+    client.force_login(csm)
+    assert card_count(client.get("/accounts/").content.decode()) == 2  # Brand New, Starts Later
+    assert card_count(client.get("/accounts/", {"q": "brand"}).content.decode()) == 1
+    assert card_count(client.get("/accounts/", {"status": "not_yet"}).content.decode()) == 2
+    SubscriptionLineFactory(account=book["new"], start_date=TODAY - timedelta(days=1))
+    current_health_refresh(account_ids=[book["new"].pk])  # as an import of lines does
+    assert card_count(client.get("/accounts/").content.decode()) == 1
+
+
 def test_a_not_yet_active_account_page_says_why_it_is_grey(client, csm, book):
     client.force_login(csm)
     html = client.get(f"/accounts/{book['new'].pk}/").content.decode()
