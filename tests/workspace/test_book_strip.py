@@ -19,6 +19,7 @@ from scoring.models import CurrentHealth
 from scoring.recompute import health_recompute
 from tests.factories import InvoiceFactory, UserFactory
 from tests.scoring.test_recompute import DAY, healthy_account
+from tests.workspace.test_book import today  # noqa: F401 - autouse: 30 June 2026 noon UTC
 from workspace import book
 from workspace.account_page import account_reassign, override_clear, override_set
 from workspace.current_health import current_health_refresh
@@ -39,12 +40,6 @@ def strip(client) -> dict[str, tuple[int, str]]:
     return {
         m["colour"]: (int(m["n"].replace(",", "")), m["mrr"]) for m in STRIP_ITEM.finditer(html)
     }
-
-
-@pytest.fixture(autouse=True)
-def today():
-    with time_machine.travel(datetime(2026, 6, 30, 12, tzinfo=UTC), tick=False):
-        yield DAY
 
 
 @pytest.fixture

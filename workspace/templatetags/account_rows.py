@@ -87,7 +87,7 @@ def usage_rows(usage) -> SafeString:
         f'<td class="num">{_text(u["days_used"])}</td></tr>'
         for u in usage
     ]
-    return _or_none(out, '<tr><td colspan="3" class="muted">' + gettext("No usage.") + "</td></tr>")
+    return _or_none(out, _empty_row(gettext("No usage."), 3))
 
 
 @register.simple_tag
@@ -105,7 +105,17 @@ def subscription_rows(lines) -> SafeString:
 
 
 def _none(columns: int) -> str:
-    return f'<tr><td colspan="{columns}" class="muted">' + gettext("None.") + "</td></tr>"
+    return _empty_row(gettext("None."), columns)
+
+
+# An empty list's line. The messages are passed in, not called inside an f-string, where
+# makemessages would not find them.
+def _empty_item(message: str) -> str:
+    return f'<li class="muted">{message}</li>'
+
+
+def _empty_row(message: str, columns: int) -> str:
+    return f'<tr><td colspan="{columns}" class="muted">{message}</td></tr>'
 
 
 @register.simple_tag
@@ -115,7 +125,7 @@ def checkin_items(check_ins) -> SafeString:
         f"{_text(person(c.author))}<br>{linebreaksbr(c.note, autoescape=True)}</li>"
         for c in check_ins
     ]
-    return _or_none(out, '<li class="muted">' + gettext("No check-ins logged.") + "</li>")
+    return _or_none(out, _empty_item(gettext("No check-ins logged.")))
 
 
 @register.simple_tag
@@ -127,7 +137,7 @@ def sentiment_items(entries) -> SafeString:
         out.append(
             f"<li>{badge(e.sentiment)} {_day(e.recorded_on, 'DATE_FORMAT')}{author}{note}</li>"
         )
-    return _or_none(out, '<li class="muted">' + gettext("None recorded.") + "</li>")
+    return _or_none(out, _empty_item(gettext("None recorded.")))
 
 
 @register.simple_tag
@@ -169,7 +179,7 @@ def answer_items(answers) -> SafeString:
         f"{f'<br>“{_text(r.comment)}”' if r.comment else ''}</li>"
         for r in answers
     ]
-    return _or_none(out, '<li class="muted">' + gettext("No answers.") + "</li>")
+    return _or_none(out, _empty_item(gettext("No answers.")))
 
 
 # ---------------------------------------------------------------- history
@@ -254,7 +264,7 @@ def goal_rows(context, g, account) -> SafeString:
             f'          <button class="button" type="submit">{save}</button>\n'
             "        </form></details></td></tr>\n    "
         )
-    empty = '<tr><td colspan="5" class="muted">' + gettext("No goals agreed yet.") + "</td></tr>"
+    empty = _empty_row(gettext("No goals agreed yet."), 5)
     return _or_none(out, empty)
 
 
@@ -265,7 +275,7 @@ def referral_items(referrals) -> SafeString:
         f'<span class="tag">{_text(r.get_outcome_display())}</span></li>'
         for r in referrals
     ]
-    return _or_none(out, '<li class="muted">' + gettext("No referrals recorded.") + "</li>")
+    return _or_none(out, _empty_item(gettext("No referrals recorded.")))
 
 
 @register.simple_tag
@@ -282,7 +292,7 @@ def feedback_list(g) -> SafeString:
         }
     else:
         nothing = gettext("Nothing of this account is tagged yet.")
-    return _or_none(out, f'<li class="muted">{nothing}</li>')
+    return _or_none(out, _empty_item(nothing))
 
 
 # ---------------------------------------------------------------- contacts
