@@ -155,6 +155,12 @@ def build_book(card) -> None:
             )
 
 
+def as_dicts(by_day: dict) -> dict:
+    """A range measure's values of each day as the one-day measure's dict (a range measure
+    may give a ValueArray, which reads as one)."""
+    return {d: dict(values.items()) for d, values in by_day.items()}
+
+
 def snapshots() -> list[dict]:
     return list(HealthSnapshot.objects.order_by("date", "account_id").values(*FIELDS))
 
@@ -167,7 +173,7 @@ def test_every_range_measure_gives_what_the_one_day_measure_gives(default_scorec
     starts = {d: facts[d].starts for d in DAYS}
     sources = set()
     for signal in signals_of(card):
-        ranged = measure_days(signal, DAYS, ids, {}, starts)
+        ranged = as_dicts(measure_days(signal, DAYS, ids, {}, starts))
         for d in DAYS:
             assert ranged[d] == measure(signal, d, ids[d], {}, starts[d]), (signal.key, d)
         sources.add(signal.source)
@@ -204,9 +210,9 @@ def test_the_array_measures_read_the_same_facts_by_copy_and_through_the_orm(
     chosen = [s for s in signals_of(card) if s.source in ARRAY_SOURCES]
     assert {s.source for s in chosen} == ARRAY_SOURCES
     monkeypatch.setattr(measures_arrays, "COPY_BUFFER", 97)
-    by_copy = [measure_days(s, DAYS, ids, {}, starts) for s in chosen]
+    by_copy = [as_dicts(measure_days(s, DAYS, ids, {}, starts)) for s in chosen]
     monkeypatch.setattr(measures_arrays, "by_copy", lambda: False)
-    assert [measure_days(s, DAYS, ids, {}, starts) for s in chosen] == by_copy
+    assert [as_dicts(measure_days(s, DAYS, ids, {}, starts)) for s in chosen] == by_copy
     assert any(by_copy[0][d] for d in DAYS)  # the facts were there to read
 
 
