@@ -420,7 +420,7 @@ def naive_recompute(account_ids: list[int]) -> None:
     own queries for every signal; the book's percentile populations from the cache the full
     run filled) and one save per account."""
     from scoring.models import HealthSnapshot
-    from scoring.recompute import _pack_rows, health_compute, load_scorecards
+    from scoring.recompute import health_compute, load_scorecards
 
     scorecards = load_scorecards()
     for pk in account_ids:
@@ -430,8 +430,9 @@ def naive_recompute(account_ids: list[int]) -> None:
             scorecards=scorecards,
             refresh_populations=False,
         )
-        _pack_rows(rows, scorecards)  # as the service writes them: parts packed into bytes
-        for row in rows:
+        names, columns = rows.written_columns()  # as the service writes them: parts packed
+        for values in zip(*columns, strict=True):
+            row = dict(zip(names, values, strict=True))
             key = {"account_id": row.pop("account_id"), "date": row.pop("date")}
             HealthSnapshot.objects.update_or_create(**key, defaults=row)
 

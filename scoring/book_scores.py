@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scoring.maths import COVERAGE_EPSILON, HALF_NUDGE, Bands, Colour, State
+from scoring.value_arrays import ValueArray
 
 # A scaled value whose fraction is this close to a half is rounded by Python, not numpy.
 _NEAR_HALF = 1e-6
@@ -104,7 +105,9 @@ class Scored:
     metric_score: np.ndarray | None = None
 
 
-def _floats(values: Sequence) -> np.ndarray:
+def _floats(values: Sequence | ValueArray) -> np.ndarray:
+    if isinstance(values, ValueArray):
+        return values.array
     return np.array(values, dtype=np.float64)  # None becomes NaN
 
 
@@ -112,12 +115,46 @@ def _per_metric(column: Column) -> tuple[np.ndarray, np.ndarray, np.ndarray, tup
     """The metric scores of a per-metric signal, its component score (their mean), and which
     accounts the scalar path must do: those whose metrics are not the book's."""
     metrics = tuple(sorted(column.population))
-    known = set(metrics)
+    if isinstance(column.values, ValueArray):
+        raws, irregular, has_value = _metric_arrays(column.values, metrics)
+    else:
+        raws, irregular, has_value = _metric_dicts(column.values, metrics)
     n = len(column.values)
+    scores = np.empty_like(raws)
+    for j, metric in enumerate(metrics):
+        scores[:, j] = round_like_python(
+            _scores(column, raws[:, j], column.population.get(metric)), 1
+        )
+    mean = round_like_python(_mean_like_fsum(scores), 1) if metrics else np.full(n, np.nan)
+    mean[~has_value] = np.nan
+    return round_like_python(raws, 2), scores, mean, metrics, irregular
+
+
+def _metric_arrays(values: ValueArray, metrics: tuple[str, ...]):
+    """(raws by the population's metrics, irregular, has a value) of per-metric arrays: a
+    metric an account has no row of is a 0; one the population lacks makes it irregular."""
+    n = len(values)
+    has_value = np.ones(n, dtype=bool) if values.has is None else values.has
+    raws = np.zeros((n, len(metrics)))
+    irregular = np.zeros(n, dtype=bool)
+    for j, metric in enumerate(values.metrics):
+        used = ~np.isnan(values.array[:, j])
+        if metric in metrics:
+            raws[:, metrics.index(metric)] = np.where(used, values.array[:, j], 0.0)
+        else:
+            irregular |= used & has_value
+    return raws, irregular, has_value
+
+
+def _metric_dicts(values: Sequence, metrics: tuple[str, ...]):
+    """As `_metric_arrays`, of {metric: value} dicts (None: no value); a metric whose value is
+    None (a trend that cannot be measured for it) makes the account irregular."""
+    known = set(metrics)
+    n = len(values)
     raws = np.zeros((n, len(metrics)))
     irregular = np.zeros(n, dtype=bool)
     has_value = np.zeros(n, dtype=bool)
-    for i, value in enumerate(column.values):
+    for i, value in enumerate(values):
         if value is None:
             continue
         has_value[i] = True
@@ -130,14 +167,7 @@ def _per_metric(column: Column) -> tuple[np.ndarray, np.ndarray, np.ndarray, tup
                 irregular[i] = True
                 break
             raws[i, j] = raw
-    scores = np.empty_like(raws)
-    for j, metric in enumerate(metrics):
-        scores[:, j] = round_like_python(
-            _scores(column, raws[:, j], column.population.get(metric)), 1
-        )
-    mean = round_like_python(_mean_like_fsum(scores), 1) if metrics else np.full(n, np.nan)
-    mean[~has_value] = np.nan
-    return round_like_python(raws, 2), scores, mean, metrics, irregular
+    return raws, irregular, has_value
 
 
 def _mean_like_fsum(scores: np.ndarray) -> np.ndarray:

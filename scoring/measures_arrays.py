@@ -24,6 +24,7 @@ from django.utils import timezone
 from scoring.maths import Method
 from scoring.measures import Scope, _window, end_of, per_metric, usage_values
 from scoring.models import Source
+from scoring.value_arrays import ValueArray
 from signals.models import EmailMessage, UsageRecord
 
 EXACT = 2.0**53  # below this, float64 adds whole numbers exactly
@@ -221,7 +222,8 @@ def _by_account(ids, found, values, metrics) -> list[dict]:
 def _day_values(signal, day: date, account_ids: list[int], starts, ids, found, values, metrics):
     """`usage_values` of a window that is not a trend, on arrays: the window's value of each of
     `account_ids` (`found`, `values`: per account of `ids`), over the days the account existed
-    for a volume, scaled up to the window for days active. Same operations, same order."""
+    for a volume, scaled up to the window for days active. Same operations, same order; the
+    values in the order of `account_ids`."""
     window = signal.window_days
     at = np.searchsorted(ids, account_ids)
     ages = [(day - starts[a]).days if a in starts else window for a in account_ids]
@@ -232,11 +234,9 @@ def _day_values(signal, day: date, account_ids: list[int], starts, ids, found, v
     elif signal.source == Source.USAGE_FREQUENCY:
         values = values / days * window
     if values.ndim == 1:
-        return dict(zip(account_ids, np.where(found, values, 0.0).tolist(), strict=True))
-    return {
-        a: {m: v for m, v in zip(metrics, row, strict=True) if not math.isnan(v)} if seen else {}
-        for a, row, seen in zip(account_ids, values.tolist(), found.tolist(), strict=True)
-    }
+        return ValueArray(ids=account_ids, array=np.where(found, values, 0.0))
+    # An account without rows has {}: no metric, which its row of NaN says already.
+    return ValueArray(ids=account_ids, array=values, metrics=tuple(metrics))
 
 
 def usage_range(signal, days, account_ids, scope, starts) -> dict:

@@ -8,10 +8,10 @@ snapshots in bulk. Running it twice for the same day and data changes nothing.
 
 import logging
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from operator import itemgetter
 
 import numpy as np
 from django.core.cache import cache
@@ -20,14 +20,12 @@ from django.db.models import Exists
 from django.utils import timezone
 
 from accounts.models import Account
-from scoring.book_scores import Column, ScoredCard, score_card
+from scoring.book_scores import Column, score_card
 from scoring.current_health import current_health_changed, current_scores_refresh
 from scoring.day_facts import DayFacts, day_facts, day_facts_range
-from scoring.explanations import metric_ids, parts_pack
 from scoring.maths import (
     Bands,
     Component,
-    Health,
     Method,
     State,
     combine,
@@ -47,6 +45,8 @@ from scoring.measures import (
 )
 from scoring.measures_range import measure_days
 from scoring.models import HealthSnapshot, Scorecard, SignalDefinition
+from scoring.snapshot_rows import SnapshotRows
+from scoring.value_arrays import ValueArray
 from scoring.versions import versions_current
 from signals.revenue import customer_since
 from signals.upsert import bulk_upsert_columns
@@ -112,6 +112,8 @@ def _population_key(signal: SignalDefinition, day: date, version: int) -> str:
 def populations_of(values: Values) -> dict[str, list[float]]:
     """Sorted values per usage metric of a per-metric signal (an account without a metric used
     none of it: 0), or under "" the sorted values of any other signal."""
+    if isinstance(values, ValueArray):
+        return values.population()
     present = [v for v in values.values() if v is not None]
     if not any(isinstance(v, dict) for v in present):
         return {"": sorted(present)}  # type: ignore[type-var]
@@ -342,9 +344,17 @@ def _column(
         poor=scoring.poor,
         good=scoring.good,
         per_metric=scoring.per_metric,
-        values=[values.get(account_id) for account_id in ids],
+        values=_aligned(values, ids),
         population=pops.get(scoring.pk, {}),
     )
+
+
+def _aligned(values: Values | ValueArray, ids: list[int]):
+    """The values of `ids` in their order: a range measure's arrays as they are (they come in
+    the order of the same ids), else looked up one by one."""
+    if isinstance(values, ValueArray) and (values.ids is ids or list(values.ids) == ids):
+        return values
+    return [values.get(account_id) for account_id in ids]
 
 
 def accounts_by_card(active: list[dict], scorecards: list[Scorecard]) -> dict[int, list[int]]:
@@ -364,7 +374,7 @@ def health_compute(
     sources: dict[tuple, bool] | None = None,
     signals: dict[int, list[SignalDefinition]] | None = None,
     facts: DayFacts | None = None,
-) -> tuple[list[int], list[dict]]:
+) -> tuple[list[int], SnapshotRows]:
     """Score the accounts in scope active on `as_of`; return their ids and the snapshot rows,
     writing nothing (the preview of a draft uses this as it is). `signals` replaces the saved
     signals of the scorecards it names (by pk): a draft's, scored as if it were live. `facts`
@@ -375,7 +385,7 @@ def health_compute(
     cards = {card.pk: card for card in scorecards}
     # (source, metric, window) -> the book has such facts; answers may come in with `sources`
     in_book: dict[tuple, bool] = {} if sources is None else sources
-    rows: list[dict] = []
+    rows = SnapshotRows(day=as_of)
     for card_id, ids in by_card.items():
         card = cards[card_id]
         card_signals = signals_of(card, signals)
@@ -403,57 +413,25 @@ def health_compute(
             bands=bands,
             min_coverage=card.min_coverage,
         )
-        for i, account_id in enumerate(ids):
-            row = {
-                "account_id": account_id,
-                "date": as_of,
-                "score": None if math.isnan(scored.score[i]) else float(scored.score[i]),
-                "colour": scored.colour[i],
-                "coverage": float(scored.coverage[i]),
-                "critical_override": scored.critical_override[i],
-                "mrr": mrr.get(account_id, 0),
-                "scorecard_id": card.pk,
-                "scorecard_version": card.version,
-                "parts": (scored, i),  # packed into bytes when written (`_pack_rows`)
-            }
-            if scored.scalar[i]:  # metrics of its own: scored one account at a time
-                health = combine(
-                    _components(scorings, raw, pops, has, ages[i], account_id),
-                    bands=bands,
-                    min_coverage=card.min_coverage,
-                )
-                row.update(
-                    score=health.score,
-                    colour=health.colour.value,
-                    coverage=round(health.coverage, 4),
-                    critical_override=health.critical_override or "",
-                    parts=health,
-                )
-            rows.append(row)
+        # The accounts with metrics of their own are scored one at a time.
+        scalar = {
+            i: combine(
+                _components(scorings, raw, pops, has, ages[i], ids[i]),
+                bands=bands,
+                min_coverage=card.min_coverage,
+            )
+            for i in np.flatnonzero(scored.scalar).tolist()
+        }
+        rows.add(
+            card_id=card.pk,
+            version=card.version,
+            per_metric=[s.per_metric for s in scorings],
+            ids=ids,
+            mrr=[mrr.get(account_id, 0) for account_id in ids],
+            scored=scored,
+            scalar=scalar,
+        )
     return [row["pk"] for row in active], rows
-
-
-def _pack_rows(rows: list[dict], scorecards: list[Scorecard]) -> None:
-    """Each row's parts as bytes, metric names as their numbers: a whole card's at once
-    (`ScoredCard.parts`), a Health of the scalar path on its own."""
-    cards: dict[int, ScoredCard] = {}
-    names: set[str] = set()
-    for row in rows:
-        parts = row["parts"]
-        if isinstance(parts, Health):
-            names.update(m[0] for p in parts.parts for m in p.component.metrics)
-        elif id(parts[0]) not in cards:
-            cards[id(parts[0])] = parts[0]
-            names.update(m for c in parts[0].components for m in c.metrics)
-    ids = metric_ids(names) if names else {}
-    packed = {key: card.parts(ids) for key, card in cards.items()}
-    flags = {card.pk: [per_metric(s) for s in signals_of(card)] for card in scorecards}
-    for row in rows:
-        parts = row["parts"]
-        if isinstance(parts, Health):
-            row["parts"] = parts_pack(parts, flags[row["scorecard_id"]], ids)
-        else:
-            row["parts"] = packed[id(parts[0])][parts[1]]
 
 
 def _stale_delete(day: date, scope: Scope, active: list[int]) -> int:
@@ -495,18 +473,15 @@ def health_recompute(
         # A full run is the moment to refresh the cached percentile populations.
         refresh_populations=not scope if refresh_populations is None else refresh_populations,
     )
-    colours: dict[str, int] = {}
-    for row in rows:
-        colours[row["colour"]] = colours.get(row["colour"], 0) + 1
+    colours = dict(Counter(rows.column("colour")))
     with transaction.atomic():
         removed = _stale_delete(as_of, scope, active)
-        if rows:
-            _pack_rows(rows, scorecards)
-            columns = list(rows[0])
+        if len(rows):
+            columns, values = rows.written_columns()
             bulk_upsert_columns(
                 HealthSnapshot,
                 columns,
-                [list(map(itemgetter(column), rows)) for column in columns],
+                values,
                 key=["account_id", "date"],
                 update=[c for c in columns if c not in ("account_id", "date")],
             )

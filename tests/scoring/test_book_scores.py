@@ -12,6 +12,7 @@ from scoring.explanations import parts_pack
 from scoring.maths import Bands, Method, combine
 from scoring.models import Direction, SignalDefinition, Source
 from scoring.recompute import _column, _components, _Scoring, populations_of
+from scoring.value_arrays import ValueArray
 
 METRICS = ("exports", "logins", "reports")
 IDS = {name: n + 1 for n, name in enumerate(METRICS)}
@@ -111,3 +112,53 @@ def test_rounding_follows_python_where_numpy_would_not():
     assert list(round_like_python(values[:4].reshape(2, 2), 2).reshape(-1)) == [
         round(float(v), 2) for v in values[:4]
     ]
+
+
+def as_arrays(values: dict, ids: list[int]) -> ValueArray:
+    """The ValueArray a range measure would give for `values` (a Values dict)."""
+    if not any(isinstance(v, dict) for v in values.values()):
+        return ValueArray(ids=ids, array=np.array([values[a] for a in ids], dtype=np.float64))
+    rows = [
+        [np.nan if (v := values[a]) is None else v.get(m, np.nan) for m in METRICS] for a in ids
+    ]
+    has = np.array([values[a] is not None for a in ids])
+    return ValueArray(ids=ids, array=np.array(rows, dtype=np.float64), metrics=METRICS, has=has)
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("population_lacks", [None, "reports"])
+def test_values_as_arrays_score_as_their_dicts(seed, population_lacks):
+    """A range measure's arrays score as the dicts they stand for, to the bit, including the
+    accounts left to the scalar path: those with a metric the population lacks."""
+    signals, ids, raw, ages, in_book, rng = book(seed)
+    signals.sort(key=lambda s: (-s.weight, s.key))
+    scorings = [_Scoring.of(s) for s in signals]
+    pops = {
+        s.pk: populations_of(raw[s.pk])
+        for s in signals
+        if s.method == Method.PERCENTILE or s.pk == 99
+    }
+    pops[99].pop(population_lacks, None)
+    arrays = {pk: as_arrays(values, ids) for pk, values in raw.items()}
+    assert {pk: dict(a.items()) for pk, a in arrays.items()} == raw
+    bands = Bands(green_min=70, yellow_min=40)
+
+    def scored(values):
+        columns = [_column(scoring, values, pops, in_book, ids) for scoring in scorings]
+        return score_card(columns, np.array(ages, dtype=np.float64), bands=bands, min_coverage=0.5)
+
+    by_dicts, by_arrays = scored(raw), scored(arrays)
+    assert isinstance(_column(scorings[0], arrays, pops, in_book, ids).values, ValueArray)
+    np.testing.assert_array_equal(by_arrays.scalar, by_dicts.scalar)
+    assert by_dicts.scalar.any() == (population_lacks is not None)
+    kept = ~by_dicts.scalar  # the scalar path redoes the others from `raw`
+    np.testing.assert_array_equal(by_arrays.score[kept], by_dicts.score[kept])
+    np.testing.assert_array_equal(by_arrays.coverage[kept], by_dicts.coverage[kept])
+    for name in ("colour", "critical_override"):
+        got, want = getattr(by_arrays, name), getattr(by_dicts, name)
+        assert [v for v, k in zip(got, kept, strict=True) if k] == [
+            v for v, k in zip(want, kept, strict=True) if k
+        ]
+    parts = zip(by_arrays.parts(IDS), by_dicts.parts(IDS), kept, strict=True)
+    assert all(a == d for a, d, k in parts if k)
+    assert kept.sum() > 100
