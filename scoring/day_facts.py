@@ -26,6 +26,8 @@ class DayFacts:
     starts: dict
     raw: dict[int, Values] | None = None
     by_card: dict[int, list[int]] | None = None  # `accounts_by_card`, where known already
+    listed: list[int] | None = None  # every account's pk (a backfill reads them once)
+    deletions: tuple | None = None  # `deletions_mark` from before these were read
 
 
 def day_facts(as_of: date, scope: Scope) -> DayFacts:

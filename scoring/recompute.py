@@ -15,11 +15,12 @@ from datetime import date, timedelta
 
 import numpy as np
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists
 from django.utils import timezone
 
 from accounts.models import Account
+from scoring.account_deletions import accounts_deleted_since, deletions_mark
 from scoring.book_scores import Column, score_card
 from scoring.current_health import current_health_changed, current_scores_refresh
 from scoring.day_facts import DayFacts, day_facts, day_facts_range
@@ -360,8 +361,12 @@ def _aligned(values: Values | ValueArray, ids: list[int]):
 def accounts_by_card(active: list[dict], scorecards: list[Scorecard]) -> dict[int, list[int]]:
     """{scorecard pk: ids of the active accounts it scores}."""
     by_card: dict[int, list[int]] = {}
+    chosen: dict[tuple[str, str], int] = {}  # the choice hangs on these two fields only
     for row in active:
-        by_card.setdefault(scorecard_for(row, scorecards).pk, []).append(row["pk"])
+        kind = (row["segment"], row["lifecycle_stage"])
+        if kind not in chosen:
+            chosen[kind] = scorecard_for(row, scorecards).pk
+        by_card.setdefault(chosen[kind], []).append(row["pk"])
     return by_card
 
 
@@ -434,11 +439,22 @@ def health_compute(
     return [row["pk"] for row in active], rows
 
 
-def _stale_delete(day: date, scope: Scope, active: list[int]) -> int:
+def _stale_delete(day: date, scope: Scope, active: list[int], listed: list[int] | None) -> int:
     """Delete the snapshots of `day` of accounts in scope not active that day. They are looked
-    up by key among the accounts that are not active (few), not by scanning the day's rows."""
-    listed = Account.objects.filter(**account_scope(scope)).values_list("pk", flat=True)
-    inactive = sorted(set(listed) - set(active))
+    up by key among the accounts that are not active (few), not by scanning the day's rows.
+    `listed`: the pks of every account in scope, where known already."""
+    if listed is None:
+        listed = list(Account.objects.filter(**account_scope(scope)).values_list("pk", flat=True))
+    listed_, active_ = np.array(listed, dtype=np.int64), np.array(active, dtype=np.int64)
+    inactive = np.sort(np.setdiff1d(listed_, active_, assume_unique=True)).tolist()
+    if connection.vendor == "postgresql":  # one array parameter, however many accounts
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {HealthSnapshot._meta.db_table} "  # noqa: S608  # nosec B608 - a model's table
+                "WHERE date = %s AND account_id = ANY(%s)",
+                [day, inactive],
+            )
+            return cursor.rowcount
     removed = 0
     for i in range(0, len(inactive), STALE_CHUNK):
         chunk = inactive[i : i + STALE_CHUNK]
@@ -459,6 +475,7 @@ def health_recompute(
     upsert one snapshot per account for that day. Accounts in scope that are not active that
     day lose any snapshot they had for it. Idempotent. `facts`: as for `health_compute`."""
     scope = _scope(accounts, id_range)
+    mark = facts.deletions if facts is not None and facts.deletions else deletions_mark()
     scorecards = scorecards if scorecards is not None else load_scorecards()
     versions_current(scorecards)
     # A chunk of the nightly run need not ask: the run scores everyone anyway.
@@ -475,7 +492,8 @@ def health_recompute(
     )
     colours = dict(Counter(rows.column("colour")))
     with transaction.atomic():
-        removed = _stale_delete(as_of, scope, active)
+        deleted = accounts_deleted_since(mark)
+        removed = _stale_delete(as_of, scope, active, facts.listed if facts else None)
         if len(rows):
             columns, values = rows.written_columns()
             bulk_upsert_columns(
@@ -485,6 +503,10 @@ def health_recompute(
                 key=["account_id", "date"],
                 update=[c for c in columns if c not in ("account_id", "date")],
             )
+        if deleted:  # accounts deleted since they were read: their rows go
+            HealthSnapshot.objects.filter(date=as_of).exclude(
+                account_id__in=Account.objects.values("pk")
+            ).delete()
         # The book reads the latest of these through its current-health rows. A day more than
         # 30 days back is neither anyone's latest snapshot nor the base of a trend shown, so a
         # backfill of old history skips the refresh (about 6 s at 100,000 accounts).
@@ -513,9 +535,12 @@ def health_backfill(
     one pass over its facts (`measure_days`). Each day is written (and `on_day` told) in
     turn, so that what is done stays done."""
     scorecards = scorecards if scorecards is not None else load_scorecards()
+    mark = deletions_mark()
     facts = day_facts_range(days)
+    listed = list(Account.objects.values_list("pk", flat=True))
     for d in days:
         facts[d].by_card = accounts_by_card(facts[d].active, scorecards)
+        facts[d].listed, facts[d].deletions = listed, mark
     for card in scorecards:
         ids = {d: facts[d].by_card.get(card.pk, []) for d in days}
         starts = {d: facts[d].starts for d in days}

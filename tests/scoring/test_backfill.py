@@ -236,3 +236,22 @@ def test_the_facts_of_a_range_are_those_of_each_day(default_scorecard):
         assert (ranged[d].mrr, ranged[d].starts) == (one.mrr, one.starts), d
     assert churned.pk not in {a["pk"] for a in ranged[LAST].active}
     assert ranged[LAST].starts[returned.pk] == FIRST + timedelta(days=2)
+
+
+def test_an_account_deleted_during_a_backfill_keeps_no_snapshot(default_scorecard):
+    """The snapshots' foreign keys have no database constraint: an account deleted after the
+    block's facts were read must not keep the snapshots of the days written after it went."""
+    build_book(default_scorecard)
+    doomed = HealthSnapshot.objects.none()
+
+    def delete_one(result):
+        nonlocal doomed
+        if result.day == FIRST:
+            account = AccountFactory._meta.model.objects.order_by("pk").first()
+            doomed = HealthSnapshot.objects.filter(account_id=account.pk)
+            assert doomed.exists()
+            account.delete()
+
+    health_backfill(DAYS, on_day=delete_one)
+    assert HealthSnapshot.objects.filter(date=LAST).exists()
+    assert not doomed.exists()
