@@ -360,13 +360,19 @@ def _aligned(values: Values | ValueArray, ids: list[int]):
 
 def accounts_by_card(active: list[dict], scorecards: list[Scorecard]) -> dict[int, list[int]]:
     """{scorecard pk: ids of the active accounts it scores}."""
+    # The choice hangs on the segment and the stage only: made once for each pair.
+    kinds = {(row["segment"], row["lifecycle_stage"]) for row in active}
+    chosen = {
+        (segment, stage): scorecard_for(
+            {"segment": segment, "lifecycle_stage": stage}, scorecards
+        ).pk
+        for segment, stage in kinds
+    }
+    if len(set(chosen.values())) == 1:  # one scorecard for the whole book, as is common
+        return {chosen.popitem()[1]: [row["pk"] for row in active]}
     by_card: dict[int, list[int]] = {}
-    chosen: dict[tuple[str, str], int] = {}  # the choice hangs on these two fields only
     for row in active:
-        kind = (row["segment"], row["lifecycle_stage"])
-        if kind not in chosen:
-            chosen[kind] = scorecard_for(row, scorecards).pk
-        by_card.setdefault(chosen[kind], []).append(row["pk"])
+        by_card.setdefault(chosen[row["segment"], row["lifecycle_stage"]], []).append(row["pk"])
     return by_card
 
 
