@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from django.template import Context, Template
 from django.utils import translation
+from django.utils.formats import date_format
 
 from accounts import formats
 from workspace.forms import OverrideForm
@@ -24,7 +25,7 @@ def _euro(settings):
         ("ru", "1\xa0234\xa0568\xa0€", "02.12.2026", "Декабрь 2026 г."),
         ("fr", "1\xa0234\xa0568\xa0€", "02/12/2026", "décembre 2026"),
         ("lv", "1\xa0234\xa0568\xa0€", "2.12.2026", "2026. g. decembris"),
-        ("bg", "1\xa0234\xa0568\xa0€", "02.12.2026", "Декември 2026"),
+        ("bg", "1\xa0234\xa0568\xa0€", "02.12.2026", "декември 2026"),
     ],
 )
 def test_each_language_has_one_format_for_amounts_days_and_months(language, amount, day, month):
@@ -32,6 +33,21 @@ def test_each_language_has_one_format_for_amounts_days_and_months(language, amou
         assert formats.money(1234567.8) == amount
         assert formats.day(DAY) == day
         assert formats.month(DAY) == month
+
+
+@pytest.mark.parametrize(
+    ("language", "written"),
+    [
+        ("en", "2 December 2026"),
+        ("ru", "2 декабря 2026 г."),
+        ("fr", "2 décembre 2026"),
+        ("lv", "2026. gada 2. decembris"),
+        ("bg", "2 декември 2026 г."),  # Django's catalogue writes "Декември"
+    ],
+)
+def test_a_date_in_words_writes_the_month_as_the_language_does(language, written):
+    with translation.override(language):
+        assert date_format(DAY, "DATE_FORMAT") == written
 
 
 def test_money_in_templates_uses_the_installs_currency_and_the_readers_separators():
