@@ -8,11 +8,12 @@ the two to the same facts)."""
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+
+import numpy as np
 
 from accounts.models import Account
 from scoring.measures import Scope, Values, account_scope
-from signals.models import SubscriptionLine
+from scoring.subscription_arrays import Dates, Decimals, lines_read, run_starts
 from signals.revenue import customer_since, mrr_by_account
 
 
@@ -43,49 +44,52 @@ def day_facts(as_of: date, scope: Scope) -> DayFacts:
     )
 
 
-def _since(lines: list[tuple], day: date) -> date | None:
-    """`customer_since` of one account: the start of the run of lines (latest start first)
-    that reaches `day`'s latest line; lines that touch or overlap make one run."""
-    since = reach = None
-    for start, end, _ in lines:
-        if start > day:
-            continue
-        if since is None:
-            since = reach = start
-        elif end is None or end >= reach:
-            since = reach = min(since, start)
-        else:
-            break
-    return since
-
-
 def day_facts_range(days: Sequence[date]) -> dict[date, DayFacts]:
     """`day_facts` of each of `days` for the whole book, from one read of the accounts and of
-    the subscription lines started by the last day. Accounts come in order of pk."""
-    accounts = list(
-        Account.objects.order_by("pk").values("pk", "segment", "lifecycle_stage", "churned_on")
-    )
-    lines: dict[int, list[tuple]] = {}
-    rows = (
-        SubscriptionLine.objects.filter(start_date__lte=max(days))
-        .order_by("account_id", "-start_date")
-        .values_list("account_id", "start_date", "end_date", "mrr")
-    )
-    for account_id, start, end, mrr in rows.iterator(chunk_size=20_000):
-        lines.setdefault(account_id, []).append((start, end, mrr))
+    the subscription lines started by the last day, worked out on arrays
+    (`scoring.subscription_arrays`). Active accounts come in order of pk, an account's row
+    being one dict shared by every day (read, never written). A day's MRR and start days are
+    the day before's, copied and changed where they differ: few do from one day to the next."""
+    last = max(days)
+    lines = lines_read(last, last, {})
+    rows = Account.objects.values_list("pk", "segment", "lifecycle_stage")
+    by_pk = {pk: {"pk": pk, "segment": s, "lifecycle_stage": stage} for pk, s, stage in rows}
+    accounts = [by_pk.get(pk) for pk in lines.ids.tolist()]
+    known = np.array([row is not None for row in accounts], dtype=bool)  # not deleted since
+    runs = run_starts(lines)
+    decimals, dates = Decimals(), Dates(lines.epoch)
+    mrr, starts = {}, {}
+    had_mrr = np.full(len(lines.ids), NONE)  # each account's MRR in cents in `mrr`
+    had_since = np.full(len(lines.ids), NONE)  # its start day in `starts`
     facts = {}
     for day in days:
-        active, mrr, starts = [], {}, {}
-        for account in accounts:
-            own = lines.get(account["pk"])
-            if not own:
-                continue
-            if (since := _since(own, day)) is not None:
-                starts[account["pk"]] = since
-            churned = account["churned_on"] is not None and account["churned_on"] <= day
-            covering = [m for s, e, m in own if s <= day and (e is None or e > day)]
-            if covering and not churned:
-                active.append({k: account[k] for k in ("pk", "segment", "lifecycle_stage")})
-                mrr[account["pk"]] = sum(covering, Decimal(0))
-        facts[day] = DayFacts(active=active, mrr=mrr, starts=starts)
+        n = lines.day(day)
+        cents, covered = lines.mrr_on(n)
+        has_mrr = np.where(covered & known, cents, NONE)
+        # Each account's latest line started by the day ends the run it became a customer in.
+        begun = lines.sums((lines.start <= n).astype(np.int64))
+        since = runs[np.maximum(lines.first + begun - 1, 0)]
+        has_since = np.where((begun > 0) & known, since, NONE)
+        mrr = _changed(mrr, lines.ids, had_mrr, has_mrr, decimals)
+        starts = _changed(starts, lines.ids, had_since, has_since, dates)
+        had_mrr, had_since = has_mrr, has_since
+        active = np.flatnonzero(has_mrr != NONE).tolist()
+        facts[day] = DayFacts(
+            active=list(map(accounts.__getitem__, active)), mrr=mrr, starts=starts
+        )
     return facts
+
+
+NONE = np.iinfo(np.int64).min  # no entry: an account without MRR or start day
+
+
+def _changed(held: dict, ids: np.ndarray, had: np.ndarray, has: np.ndarray, objects) -> dict:
+    """A copy of `held` (the `objects` of the numbers `had`, by account) with the numbers
+    `has` instead where they differ."""
+    changed = np.flatnonzero(had != has)
+    gone, now = changed[has[changed] == NONE], changed[has[changed] != NONE]
+    result = held.copy()
+    for pk in ids[gone].tolist():
+        del result[pk]
+    result.update(zip(ids[now].tolist(), map(objects.__getitem__, has[now].tolist()), strict=True))
+    return result

@@ -3,45 +3,44 @@
 `measure_days` reads each source's facts once for the whole range (its first window's start
 to its last day) and slides the window over them in memory, instead of one set of aggregate
 queries per day. Each range measure ends in the same function as its one-day twin in
-`scoring.measures` (`usage_values`, `idle_values`, `revenue_values`, ...), so both give the
-same values; tests/scoring/test_backfill.py holds them to it. A source without a range
-measure here is measured day by day. Usage and e-mail, the sources with the most facts, are
-measured on arrays (`scoring.measures_arrays`).
+`scoring.measures` (`usage_values`, `idle_values`, ...), or redoes its arithmetic on arrays,
+so both give the same values; tests/scoring/test_backfill.py holds them to it. A source
+without a range measure here is measured day by day. Usage and e-mail, the sources with the
+most facts, are measured on arrays (`scoring.measures_arrays`), and so is revenue, on the
+subscription lines' (`scoring.subscription_arrays`).
 """
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
-from decimal import Decimal
 from operator import itemgetter
 
+import numpy as np
 from django.db.models import Q
 
-from accounts.models import Account
 from scoring.measures import (
     SENTIMENT_POINTS,
     Scope,
     Starts,
     Values,
     _window,
-    account_scope,
     end_of,
     goal_share,
     goals_by_account,
     idle_values,
     measure,
-    revenue_values,
     seats_of,
 )
 from scoring.measures_arrays import email_range, usage_range
 from scoring.models import SignalDefinition, Source
+from scoring.subscription_arrays import NEVER, Lines, lines_read
+from scoring.value_arrays import ValueArray
 from signals.models import (
     Goal,
     Invoice,
     Referral,
     SentimentEntry,
-    SubscriptionLine,
     Ticket,
     UsageRecord,
 )
@@ -133,40 +132,44 @@ def idle_range(signal, days, account_ids, scope, starts) -> ByDay:
 # ---------------------------------------------------------------- revenue and age
 
 
-def _mrr_on(lines, day: date, churned_on: date | None) -> Decimal | None:
-    """MRR on `day` of one account's lines, as `mrr_by_account` sums it (None: no line)."""
-    if churned_on is not None and churned_on <= day:
-        return None
-    covering = [m for s, e, m in lines if s <= day and (e is None or e > day)]
-    return sum(covering, Decimal(0)) if covering else None
-
-
-def revenue_range(signal, days, account_ids, scope, starts) -> ByDay:
-    window = timedelta(days=signal.window_days)
-    lines = defaultdict(list)
-    rows = (
-        SubscriptionLine.objects.filter(start_date__lte=days[-1], **scope)
-        .order_by("account_id", "start_date", "pk")
-        .values_list("account_id", "start_date", "end_date", "mrr")
-    )
-    for account_id, start, end, mrr in rows.iterator(chunk_size=20_000):
-        lines[account_id].append((start, end, mrr))
-    churned = dict(
-        Account.objects.filter(churned_on__isnull=False, **account_scope(scope)).values_list(
-            "pk", "churned_on"
-        )
-    )
-    result: ByDay = {}
+def revenue_range(signal, days, account_ids, scope, starts) -> dict[date, ValueArray]:
+    """`revenue_trend` of each day on arrays: each account's MRR in cents on the day and at
+    the window's start, and its first paying MRR started inside the window, taken as
+    `revenue_values` takes them (a baseline of 0 falls back on the first paying MRR)."""
+    window = signal.window_days
+    lines = lines_read(days[-1], days[-1], scope, ended_after=days[0] - timedelta(days=window))
+    result = {}
     for d in days:
-        now, before, paid = {}, {}, []
-        for a, own in lines.items():
-            if (m := _mrr_on(own, d, churned.get(a))) is not None:
-                now[a] = m
-            if (m := _mrr_on(own, d - window, churned.get(a))) is not None:
-                before[a] = m
-            paid.extend((a, s, m) for s, _, m in own if d - window < s <= d and m > 0)
-        result[d] = revenue_values(account_ids[d], now, before, paid)
+        n = lines.day(d)
+        before = lines.mrr_on(n - window)[0]
+        baseline = np.where(before != 0, before, _first_paid(lines, n - window, n))
+        accounts = np.asarray(account_ids[d], dtype=np.int64)
+        now = lines.aligned(lines.mrr_on(n)[0], accounts)
+        change = _relative_changes(now, lines.aligned(baseline, accounts))
+        result[d] = ValueArray(ids=account_ids[d], array=change)
     return result
+
+
+def _first_paid(lines: Lines, after: int, last: int) -> np.ndarray:
+    """Each account's MRR in cents of the paying lines that began first in (after, last]."""
+    paying = np.flatnonzero((lines.cents > 0) & (lines.start > after) & (lines.start <= last))
+    owner, start = lines.owner[paying], lines.start[paying]
+    earliest = np.full(len(lines.ids), NEVER, dtype=np.int64)
+    np.minimum.at(earliest, owner, start)
+    first = start == earliest[owner]
+    paid = np.zeros(len(lines.ids), dtype=np.int64)
+    np.add.at(paid, owner[first], lines.cents[paying[first]])
+    return paid
+
+
+def _relative_changes(now: np.ndarray, baseline: np.ndarray) -> np.ndarray:
+    """`relative_change(float(now), float(baseline))` of MRRs in whole cents, NaN for None:
+    `float` of a Decimal of cents is cents / 100 correctly rounded, which numpy's division
+    gives too, and the rest is the same float arithmetic in the same order."""
+    current, previous = now / 100.0, baseline / 100.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        change = (current - previous) / np.abs(previous) * 100.0
+    return np.where(previous == 0, np.where(current == 0, 0.0, np.nan), change)
 
 
 def age_range(signal, days, account_ids, scope, starts) -> ByDay:

@@ -93,11 +93,13 @@ def customer_since(day: date, *, scope: dict | None = None) -> dict[int, date]:
 def run_start(lines: Iterable[tuple[date, date | None]]) -> date:
     """The day the run of one account's lines that holds its latest began: `lines` are its
     (start, end) pairs, the latest start first (at least one). Lines that touch or overlap
-    make one run; a gap starts a new one."""
+    make one run; a gap starts a new one. Lines that start on the same day are taken
+    together, so that the order the database gives them in does not matter."""
     since = None
-    for start, end in lines:
-        # Walking back in time: this line belongs to the run if it reaches its earliest start.
-        if since is not None and end is not None and end < since:
+    for start, same_day in groupby(lines, key=itemgetter(0)):
+        ends = [end for _, end in same_day]
+        # Walking back in time: these lines belong to the run if one reaches its earliest start.
+        if since is not None and None not in ends and max(ends) < since:
             break
         since = start
     assert since is not None, "run_start needs a line"

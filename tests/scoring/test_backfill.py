@@ -255,3 +255,77 @@ def test_an_account_deleted_during_a_backfill_keeps_no_snapshot(default_scorecar
     health_backfill(DAYS, on_day=delete_one)
     assert HealthSnapshot.objects.filter(date=LAST).exists()
     assert not doomed.exists()
+
+
+def on(n: int) -> date:
+    return FIRST + timedelta(days=n)
+
+
+def build_lines_book() -> dict[str, int]:
+    """Accounts whose subscription lines meet the rules of MRR, revenue trend and customer-since
+    days inside the range: prices that move in the window, MRRs in cents whose float sum is
+    not their sum, lines that end on a day, churns, gaps, free trials, lines that start on the
+    same day. {name: account pk}."""
+    old = FIRST - timedelta(days=200)
+    book = {
+        "steps": [(old, on(3), "99.99"), (on(3), on(8), "120.10"), (on(8), None, "80.05")],
+        "cents": [(old, None, "0.10"), (old, None, "0.20"), (on(5), None, "0.70")],
+        "ends": [(old, on(10), "250.00")],
+        "gap": [(old, FIRST - timedelta(days=20), "150.00"), (on(4), None, "175.50")],
+        "trial then paid": [(FIRST - timedelta(days=5), on(5), "0"), (on(5), None, "49.99")],
+        "trial only": [(on(2), None, "0")],
+        "same day": [(on(2), None, "10.01"), (on(2), None, "20.02"), (on(9), None, "5")],
+        "unpaid first": [(on(1), None, "0"), (on(3), None, "5.00"), (on(6), None, "7.00")],
+        # Two lines start on one day, one reaching the next line: a customer since that day.
+        "tie": [(old, FIRST - timedelta(days=60), "1"), (old, on(1), "2"), (on(1), None, "3")],
+        # A gap stops the walk back, even with an open line before it.
+        "open before a gap": [
+            (old, None, "40.00"),
+            (FIRST - timedelta(days=30), FIRST - timedelta(days=20), "5"),
+            (FIRST - timedelta(days=10), None, "6.66"),
+        ],
+        "joins late": [(on(15), None, "300")],
+        "none": [],
+    }
+    pks = {}
+    for name, lines in book.items():
+        account = AccountFactory(churned_on=on(6) if name == "ends" else None)
+        for start, end, mrr in lines:
+            SubscriptionLineFactory(
+                account=account, start_date=start, end_date=end, mrr=Decimal(mrr)
+            )
+        pks[name] = account.pk
+    churned = AccountFactory(churned_on=on(6))  # by hand, the line left open
+    SubscriptionLineFactory(account=churned, start_date=old, end_date=None, mrr=Decimal("300"))
+    pks["churned"] = churned.pk
+    return pks
+
+
+@pytest.mark.parametrize("window", [3, 7, 30])
+def test_the_revenue_trend_of_a_range_is_that_of_each_day(db, window):
+    pks = build_lines_book()
+    signal = SignalDefinition(source=Source.REVENUE_TREND, window_days=window)
+    ids = {d: list(pks.values()) for d in DAYS}
+    ranged = as_dicts(measure_days(signal, DAYS, ids, {}, {d: {} for d in DAYS}))
+    for d in DAYS:
+        assert ranged[d] == measure(signal, d, ids[d], {}, {}), d
+    assert len({v for d in DAYS for v in ranged[d].values()}) > 5  # the lines move
+
+
+def test_the_facts_of_a_range_hold_to_the_rules_of_lines(db):
+    pks = build_lines_book()
+    ranged = day_facts_range(DAYS)
+    for d in DAYS:
+        one = day_facts(d, {})
+        assert [a["pk"] for a in ranged[d].active] == sorted(a["pk"] for a in one.active), d
+        assert ranged[d].mrr == one.mrr and ranged[d].starts == one.starts, d
+    assert str(ranged[on(5)].mrr[pks["cents"]]) == "1.00"  # as Python sums the lines' Decimals
+    assert str(ranged[LAST].mrr[pks["trial only"]]) == "0.00"
+    assert pks["ends"] not in ranged[on(6)].mrr  # churned by hand before its line ends
+    assert pks["churned"] in ranged[on(5)].mrr and pks["churned"] not in ranged[on(6)].mrr
+    assert ranged[LAST].starts[pks["tie"]] == FIRST - timedelta(days=200)
+    assert ranged[LAST].starts[pks["open before a gap"]] == FIRST - timedelta(days=10)
+    assert ranged[on(3)].starts[pks["gap"]] == FIRST - timedelta(days=200)
+    assert ranged[on(4)].starts[pks["gap"]] == on(4)
+    assert pks["joins late"] not in ranged[on(14)].starts
+    assert pks["none"] not in ranged[LAST].starts

@@ -167,6 +167,9 @@ def test_is_active_on(lines, day, churned_on, expected):
         ([(d(5), None), (d(1), d(3))], d(5)),  # a gap: a new run
         ([(d(6), None), (d(4), d(6)), (d(1), d(2))], d(4)),  # back to the gap, no further
         ([(d(6), None), (d(4), d(5)), (d(1), d(9))], d(6)),  # a gap stops the walk
+        ([(d(6), None), (d(1), d(3)), (d(1), d(7))], d(1)),  # one of a day's lines reaches it
+        ([(d(6), None), (d(1), d(7)), (d(1), d(3))], d(1)),  # in whatever order they come
+        ([(d(6), None), (d(1), d(3)), (d(1), d(5))], d(6)),  # none does
     ],
 )
 def test_run_start_walks_back_through_touching_and_overlapping_lines(lines, expected):
