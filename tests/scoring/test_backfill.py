@@ -295,8 +295,9 @@ def build_lines_book() -> dict[str, int]:
                 account=account, start_date=start, end_date=end, mrr=Decimal(mrr)
             )
         pks[name] = account.pk
-    churned = AccountFactory(churned_on=on(6))  # by hand, the line left open
+    churned = AccountFactory(churned_on=on(6))  # by hand, the line left open, one billed after
     SubscriptionLineFactory(account=churned, start_date=old, end_date=None, mrr=Decimal("300"))
+    SubscriptionLineFactory(account=churned, start_date=on(7), end_date=None, mrr=Decimal("20"))
     pks["churned"] = churned.pk
     return pks
 
