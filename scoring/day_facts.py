@@ -51,7 +51,7 @@ def day_facts_range(days: Sequence[date]) -> dict[date, DayFacts]:
     being one dict shared by every day (read, never written). A day's MRR and start days are
     the day before's, copied and changed where they differ: few do from one day to the next."""
     last = max(days)
-    lines = lines_read(last, last, {})
+    lines = lines_read(last, {})
     rows = Account.objects.values_list("pk", "segment", "lifecycle_stage")
     by_pk = {pk: {"pk": pk, "segment": s, "lifecycle_stage": stage} for pk, s, stage in rows}
     accounts = [by_pk.get(pk) for pk in lines.ids.tolist()]

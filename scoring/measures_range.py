@@ -137,7 +137,7 @@ def revenue_range(signal, days, account_ids, scope, starts) -> dict[date, ValueA
     the window's start, and its first paying MRR started inside the window, taken as
     `revenue_values` takes them (a baseline of 0 falls back on the first paying MRR)."""
     window = signal.window_days
-    lines = lines_read(days[-1], days[-1], scope, ended_after=days[0] - timedelta(days=window))
+    lines = lines_read(days[-1], scope, ended_after=days[0] - timedelta(days=window))
     result = {}
     for d in days:
         n = lines.day(d)

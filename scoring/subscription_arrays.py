@@ -2,10 +2,11 @@
 revenue trend (`scoring.day_facts`, `scoring.measures_range`): one read, then each day's
 covering lines and MRR sums without a Python object per line.
 
-Days are counted from an `epoch` (a date); MRR is held in whole cents, so that sums are exact
-and give the Decimal (`Lines.decimal`) or float (cents / 100, correctly rounded as
-`float(Decimal)` is) that the one-day queries give. On PostgreSQL the lines come by binary COPY
-(`scoring.measures_arrays.fact_batches`), elsewhere through the ORM.
+Days are counted from the range's last day (`Lines.day`); MRR is held in whole cents (the field
+has two decimal places), so that sums are exact and give the Decimal (`Decimals`) or the float
+(cents / 100, correctly rounded as `float(Decimal)` is) that the one-day queries give. On
+PostgreSQL the lines come by binary COPY (`scoring.measures_arrays.fact_batches`), elsewhere
+through the ORM.
 """
 
 from dataclasses import dataclass
@@ -72,9 +73,10 @@ class Decimals(dict):
         return value
 
 
-def lines_read(epoch: date, last: date, scope: Scope, *, ended_after: date | None = None) -> Lines:
+def lines_read(last: date, scope: Scope, *, ended_after: date | None = None) -> Lines:
     """The lines in `scope` started by `last` (and, with `ended_after`, open or ending after
-    it), with the churn days recorded by hand on their accounts."""
+    it), with the churn days recorded by hand on their accounts; days counted from `last`."""
+    epoch = last
     rows = SubscriptionLine.objects.filter(start_date__lte=last, **scope)
     if ended_after is not None:
         rows = rows.filter(Q(end_date__isnull=True) | Q(end_date__gt=ended_after))
@@ -139,7 +141,8 @@ def run_starts(lines: Lines) -> np.ndarray:
     new_day[1:] |= lines.start[1:] != lines.start[:-1]
     day_first = np.flatnonzero(new_day)
     reach = np.maximum.reduceat(lines.end, day_first)  # the latest end of each start day
-    # A start day begins a new run when the day before it in the account's lines ends before it.
+    # A start day begins a run when every line of the account's start day before it ended
+    # before it (a gap).
     gap = np.zeros(len(day_first), dtype=bool)
     gap[1:] = reach[:-1] < lines.start[day_first[1:]]
     gap |= new_account[day_first]
