@@ -16,6 +16,7 @@ from scoring.models import Scorecard
 from scoring.rescoring import recompute_on_commit
 from signals.models import SentimentEntry, UsageRecord
 from signals.revenue import customer_since, run_start
+from workspace.account_sql import account_rows
 from workspace.book import active_override
 from workspace.current_health import current_health_refresh
 from workspace.models import CheckIn, ColourOverride, Task, TaskStatus
@@ -189,6 +190,23 @@ def grey_reasons(components: list[dict], *, coverage: float, min_coverage: float
     )
 
 
+# The page's reads of the account's own rows, compiled once (`workspace.account_sql`).
+def _lines(account):
+    return account.subscription_lines.order_by("-start_date")[:LINES_READ]
+
+
+def _invoices(account):
+    return account.invoices.order_by("-issued_on")[:12]
+
+
+def _tickets(account):
+    return account.tickets.order_by("-opened_at")[:10]
+
+
+def _answers(account):
+    return account.survey_responses.order_by("-responded_on")[:10]
+
+
 def account_overview(account: Account, *, today: date) -> Overview:
     """Everything the account page shows, one query per section."""
     history = list(
@@ -200,7 +218,7 @@ def account_overview(account: Account, *, today: date) -> Overview:
     snapshot = latest_explained(account.snapshots.filter(date__lte=today))
     scorecard = snapshot.scorecard if snapshot else None
     bands = scorecard.bands if scorecard else Bands()
-    lines = list(account.subscription_lines.order_by("-start_date")[:LINES_READ])
+    lines = account_rows(_lines, account)
     # Per metric, as the score sees it: a day's average over the days the account existed in
     # the last 30 (a gauge such as active users is never summed over days or with a count).
     if len(lines) < LINES_READ:
@@ -229,9 +247,9 @@ def account_overview(account: Account, *, today: date) -> Overview:
         .first(),
         usage=usage,
         subscriptions=lines[:LINES_SHOWN],
-        invoices=list(account.invoices.order_by("-issued_on")[:12]),
-        tickets=list(account.tickets.order_by("-opened_at")[:10]),
-        answers=list(account.survey_responses.order_by("-responded_on")[:10]),
+        invoices=account_rows(_invoices, account),
+        tickets=account_rows(_tickets, account),
+        answers=account_rows(_answers, account),
         sentiments=list(
             account.sentiment_entries.select_related("author").order_by("-recorded_on")[:5]
         ),

@@ -25,6 +25,7 @@ from accounts.models import Account
 from scoring.rescoring import recompute_on_commit
 from signals.models import Goal, Referral, Ticket
 from surveys.models import SurveyResponse, Tag
+from workspace.account_sql import ACCOUNT_ID, account_params, account_rows
 from workspace.form_markup import python_widgets
 from workspace.forms import ISO_DATE
 from workspace.models import CheckIn
@@ -195,8 +196,8 @@ def _tagged_links(
     )
 
 
-# Stand for the account's and the tag's ids in the feedback read's SQL, compiled once.
-ACCOUNT_ID, TAG_ID = -987654321, -987654322
+# Stands for the tag's id in the feedback read's SQL, compiled once (ACCOUNT_ID the account's).
+TAG_ID = -987654322
 
 
 @lru_cache(maxsize=64)
@@ -243,11 +244,12 @@ def _feedback_sql(chosen: bool, tags: int) -> tuple[tuple[str, tuple], ...]:
 
 
 def _feedback_links(account: Account, tag: Tag | None, tags: int) -> list[tuple]:
-    ids = {ACCOUNT_ID: account.pk, TAG_ID: tag.pk if tag else None}
+    tag_id = tag.pk if tag else None
     rows: list[tuple] = []
     with connection.cursor() as cursor:
         for sql, params in _feedback_sql(tag is not None, tags):
-            cursor.execute(sql, [ids.get(p, p) if type(p) is int else p for p in params])
+            params = [tag_id if type(p) is int and p == TAG_ID else p for p in params]
+            cursor.execute(sql, account_params(params, account.pk))
             rows.extend(cursor.fetchall())
     return rows
 
@@ -284,6 +286,14 @@ def feedback_items(account: Account, tag: Tag | None, *, tags: int) -> list[Feed
     return sorted(items, key=lambda item: item.day, reverse=True)
 
 
+def _goals(account):
+    return account.goals.order_by("due_on", "kpi")
+
+
+def _referrals(account):
+    return account.referrals.order_by("-referred_on", "referred_company")[:20]
+
+
 def goals_panel(
     account: Account,
     *,
@@ -297,12 +307,12 @@ def goals_panel(
     if tags is None:
         tags = tag_list()
     tag = next((t for t in tags if str(t.pk) == tag_param), None)
-    goals = list(account.goals.order_by("due_on", "kpi"))
+    goals = account_rows(_goals, account)  # compiled once, as the referrals
     return GoalsPanel(
         account=account,
         goals=[(g, GoalForm(instance=g, account=account)) for g in goals],
         goal_form=GoalForm(account=account, initial={"set_on": today}),
-        referrals=list(account.referrals.order_by("-referred_on", "referred_company")[:20]),
+        referrals=account_rows(_referrals, account),
         referral_form=ReferralForm(account=account, initial={"referred_on": today}),
         tags=tags,
         tag=tag,

@@ -28,7 +28,7 @@ from workspace.book import (
     with_bands,
 )
 from workspace.charts import score_history, version_marks
-from workspace.contacts import contact_save, contacts_with_latest_answer
+from workspace.contacts import contact_save, contacts_listed
 from workspace.followups import task_complete, task_snooze, tasks_complete, tasks_snooze
 from workspace.forms import (
     CheckInForm,
@@ -190,7 +190,7 @@ def _account_page(request, account: Account, *, status: int = 200, **bound) -> H
         "o": overview,
         "chart": chart,
         "today": today,
-        "contacts": contacts_with_latest_answer(account),
+        "contacts": contacts_listed(account),
         "failed": next(iter(bound), ""),  # the form to open and scroll to
         "tags": tags,
         **forms,
