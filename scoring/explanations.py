@@ -438,17 +438,27 @@ def explained(snapshot: HealthSnapshot | None) -> ExplainedSnapshot | None:
     return ExplainedSnapshot(snapshot, explain(snapshot, previous=previous_snapshot(snapshot)))
 
 
-def latest_explained(snapshots: QuerySet[HealthSnapshot]) -> ExplainedSnapshot | None:
-    """The latest of one account's `snapshots`, explained as `explained` does, with the one
-    before it and both published versions read in one query (the account page's read)."""
+def latest_two(snapshots: QuerySet[HealthSnapshot]) -> QuerySet[HealthSnapshot]:
+    """The latest two of one account's `snapshots`, with their scorecards and published
+    versions: the read `latest_explained` makes."""
     published = ScorecardVersion.objects.filter(
         scorecard=OuterRef("scorecard_id"), version=OuterRef("scorecard_version")
     )
-    latest = list(
+    return (
         snapshots.select_related("scorecard")
         .annotate(published=Subquery(published.values("config")[:1]))
         .order_by("-date")[:2]
     )
+
+
+def latest_explained(snapshots: QuerySet[HealthSnapshot]) -> ExplainedSnapshot | None:
+    """The latest of one account's `snapshots`, explained as `explained` does, with the one
+    before it and both published versions read in one query (the account page's read)."""
+    return latest_two_explained(list(latest_two(snapshots)))
+
+
+def latest_two_explained(latest: list[HealthSnapshot]) -> ExplainedSnapshot | None:
+    """`latest_explained` of the rows `latest_two` read."""
     if not latest:
         return None
     snapshot = latest[0]

@@ -9,7 +9,7 @@ from django.db.models import Count, F, Q, Sum
 
 from accounts.models import Account
 from audit.trail import audit_record
-from scoring.explanations import ExplainedSnapshot, latest_explained
+from scoring.explanations import ExplainedSnapshot, latest_two, latest_two_explained
 from scoring.maths import COUNTED, Bands, State
 from scoring.measures import days_in_window
 from scoring.models import Scorecard
@@ -207,15 +207,50 @@ def _answers(account):
     return account.survey_responses.order_by("-responded_on")[:10]
 
 
-def account_overview(account: Account, *, today: date) -> Overview:
-    """Everything the account page shows, one query per section."""
-    history = list(
-        account.snapshots.filter(date__gt=today - timedelta(days=180), date__lte=today)
+def _latest(account, today):
+    return latest_two(account.snapshots.filter(date__lte=today))
+
+
+def _history(account, since, until):
+    return (
+        account.snapshots.filter(date__gt=since, date__lte=until)
         .order_by("date")
         .values_list("date", "score", "scorecard_version")
     )
+
+
+def _usage(account, since, until):
+    return (
+        UsageRecord.objects.filter(account=account, date__gt=since, date__lte=until)
+        .values("metric")
+        .annotate(total=Sum("value"), days_used=Count("date", distinct=True, filter=Q(value__gt=0)))
+        .order_by("metric")
+    )
+
+
+def _override(account, today):
+    return active_override(today).filter(account=account).select_related("created_by")[:1]
+
+
+def _sentiments(account):
+    return account.sentiment_entries.select_related("author").order_by("-recorded_on")[:5]
+
+
+def _check_ins(account):
+    return account.check_ins.select_related("author")[:20]
+
+
+def _tasks(account):
+    return account.tasks.select_related("assignee").order_by(
+        F("closed_on").desc(nulls_first=True), "due_on"
+    )[:20]
+
+
+def account_overview(account: Account, *, today: date) -> Overview:
+    """Everything the account page shows, one query per section."""
+    history = account_rows(_history, account, today - timedelta(days=180), today)
     # With its explanation, rendered from its numbers and the version that made it.
-    snapshot = latest_explained(account.snapshots.filter(date__lte=today))
+    snapshot = latest_two_explained(account_rows(_latest, account, today))
     scorecard = snapshot.scorecard if snapshot else None
     bands = scorecard.bands if scorecard else Bands()
     lines = account_rows(_lines, account)
@@ -229,34 +264,20 @@ def account_overview(account: Account, *, today: date) -> Overview:
     days = days_in_window(today, 30, since)
     usage = [
         {**row, "per_day": row["total"] / days}
-        for row in UsageRecord.objects.filter(
-            account=account, date__gt=today - timedelta(days=30), date__lte=today
-        )
-        .values("metric")
-        .annotate(total=Sum("value"), days_used=Count("date", distinct=True, filter=Q(value__gt=0)))
-        .order_by("metric")
+        for row in account_rows(_usage, account, today - timedelta(days=30), today)
     ]
     return Overview(
         snapshot=snapshot,
         history=history,
         bands=bands,
         scorecard=scorecard,
-        override=active_override(today)
-        .filter(account=account)
-        .select_related("created_by")
-        .first(),
+        override=next(iter(account_rows(_override, account, today)), None),
         usage=usage,
         subscriptions=lines[:LINES_SHOWN],
         invoices=account_rows(_invoices, account),
         tickets=account_rows(_tickets, account),
         answers=account_rows(_answers, account),
-        sentiments=list(
-            account.sentiment_entries.select_related("author").order_by("-recorded_on")[:5]
-        ),
-        check_ins=list(account.check_ins.select_related("author")[:20]),
-        tasks=list(
-            account.tasks.select_related("assignee").order_by(
-                F("closed_on").desc(nulls_first=True), "due_on"
-            )[:20]
-        ),
+        sentiments=account_rows(_sentiments, account),
+        check_ins=account_rows(_check_ins, account),
+        tasks=account_rows(_tasks, account),
     )
