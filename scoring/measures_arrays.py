@@ -1,10 +1,12 @@
 """Usage and e-mail over a range of days, measured on numpy arrays: the backfill's heaviest
 sources (a usage fact per account, metric and day) without a Python object per fact.
 
-The facts of the range fill an array with an axis of days (one per account, metric and day for
-usage; a count per account and day for e-mail); each day's window is then a difference of
-prefix sums along that axis. On PostgreSQL the facts come by binary COPY, whose rows of
-fixed-width columns numpy reads as they are (`fact_batches`); elsewhere through the ORM.
+The usage facts of the range fill an array with an axis of days (one per account, metric and
+day); each day's window is then a difference of prefix sums along that axis. E-mails are
+counted per account and day straight from each batch of facts, and each day's open rates given
+as a `ValueArray` (`DayAccounts`), with no dict per day. On PostgreSQL the facts come by
+binary COPY, whose rows of fixed-width columns numpy reads as they are (`fact_batches`);
+elsewhere through the ORM.
 
 The values are those of the one-day measures in `scoring.measures`, to the bit: whole-number
 sums are exact in float64 below 2**53, and a usage series with a fraction in it is summed
@@ -268,6 +270,25 @@ def usage_range(signal, days, account_ids, scope, starts) -> dict:
 # ---------------------------------------------------------------- e-mail
 
 
+class DayAccounts:
+    """The accounts of each of `days`: `ids`, the sorted ids of all of them, and `at`, each
+    day's accounts' positions in `ids`; `arrays` gives each day's values as a `ValueArray`."""
+
+    def __init__(self, days: Sequence[date], account_ids):
+        lists = [np.fromiter(account_ids[d], np.int64, len(account_ids[d])) for d in days]
+        every = np.sort(np.concatenate(lists), kind="stable")  # merges sorted runs fast
+        self.ids = every[np.r_[True, every[1:] != every[:-1]]] if len(every) else every
+        self.at = [np.searchsorted(self.ids, own) for own in lists]
+        self.days, self.account_ids = days, account_ids
+
+    def arrays(self, values: np.ndarray) -> dict:
+        """{day: ValueArray} of each day's accounts from `values` by (account of `ids`, day)."""
+        return {
+            d: ValueArray(ids=self.account_ids[d], array=values[at, i])
+            for i, (d, at) in enumerate(zip(self.days, self.at, strict=True))
+        }
+
+
 def _local_days(moments: Sequence[datetime | None], first: date) -> list[int]:
     return [NEVER if m is None else (timezone.localdate(m) - first).days for m in moments]
 
@@ -290,34 +311,25 @@ def _mail_facts(rows: QuerySet, first: date) -> Iterator[list[np.ndarray]]:
 
 def email_range(signal, days, account_ids, scope, starts) -> dict:
     """`email_open_rate` for each day: per account, e-mails sent in the window and, of them,
-    those opened by the day's end, from counts that rise on the day a mail is sent (or
-    opened) and fall on the day it leaves the window."""
+    those opened by the day's end, counted per day over each batch of facts."""
     window = signal.window_days
     first = _window(days[0], window)[0]
-    span = (days[-1] - first).days + 1
-    ids = np.array(sorted({a for d in days for a in account_ids[d]}), dtype=np.int64)
-    sent = np.zeros((len(ids), span + 1), dtype=np.int64)
-    opened = np.zeros((len(ids), span + 1), dtype=np.int64)
+    accounts = DayAccounts(days, account_ids)
+    ids = accounts.ids
+    sent = np.zeros((len(ids), len(days)), dtype=np.int64)
+    opened = np.zeros((len(ids), len(days)), dtype=np.int64)
     rows = EmailMessage.objects.filter(
         sent_at__gte=end_of(first - timedelta(days=1)), sent_at__lt=end_of(days[-1]), **scope
     )
+    ends = [(d - first).days for d in days]
     for account, sent_day, opened_day in _mail_facts(rows, first) if len(ids) else []:
         at, known = _positions(ids, account)
-        at, sent_day, opened_day = at[known], sent_day[known].astype(np.int64), opened_day[known]
-        leaves = np.minimum(sent_day + window, span)
-        np.add.at(sent, (at, sent_day), 1)
-        np.add.at(sent, (at, leaves), -1)
-        counted = np.maximum(sent_day, opened_day.astype(np.int64))
-        seen = counted < leaves
-        np.add.at(opened, (at[seen], counted[seen]), 1)
-        np.add.at(opened, (at[seen], leaves[seen]), -1)
-    ends = [(d - first).days for d in days]
-    sent_by = np.cumsum(sent, axis=1)[:, ends]
-    opened_by = np.cumsum(opened, axis=1)[:, ends]
-    result = {}
-    for i, d in enumerate(days):
-        rows_ = np.nonzero(sent_by[:, i])[0]
-        rates = opened_by[rows_, i].astype(np.float64) / sent_by[rows_, i] * 100
-        found = dict(zip(ids[rows_].tolist(), rates.tolist(), strict=True))
-        result[d] = {a: found.get(a) for a in account_ids[d]}
-    return result
+        at, sent_day, opened_day = at[known], sent_day[known], opened_day[known]
+        for i, e in enumerate(ends):
+            inside = (sent_day <= e) & (sent_day > e - window)
+            sent[:, i] += np.bincount(at[inside], minlength=len(ids))
+            seen = inside & (opened_day <= e)  # opened by the day's end
+            opened[:, i] += np.bincount(at[seen], minlength=len(ids))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rates = np.where(sent > 0, opened.astype(np.float64) / sent * 100, np.nan)
+    return accounts.arrays(rates)

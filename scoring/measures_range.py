@@ -20,7 +20,6 @@ import numpy as np
 from django.db.models import Q
 
 from scoring.measures import (
-    SENTIMENT_POINTS,
     Scope,
     Starts,
     Values,
@@ -33,14 +32,13 @@ from scoring.measures import (
     seats_of,
 )
 from scoring.measures_arrays import email_range, usage_range
+from scoring.measures_dated import invoice_range, nps_range, sentiment_range, tickets_range
 from scoring.models import SignalDefinition, Source
 from scoring.subscription_arrays import NEVER, Lines, lines_read
 from scoring.value_arrays import ValueArray
 from signals.models import (
     Goal,
-    Invoice,
     Referral,
-    SentimentEntry,
     Ticket,
     UsageRecord,
 )
@@ -176,53 +174,6 @@ def age_range(signal, days, account_ids, scope, starts) -> ByDay:
     return {d: measure(signal, d, account_ids[d], scope, starts[d]) for d in days}
 
 
-# ---------------------------------------------------------------- invoices and tickets
-
-
-def invoice_range(signal, days, account_ids, scope, starts) -> ByDay:
-    rows = Invoice.objects.filter(issued_on__lte=days[-1], **scope).values_list(
-        "account_id", "issued_on", "due_on", "paid_on"
-    )
-    invoices = defaultdict(list)
-    for account_id, issued, due, paid in rows.iterator(chunk_size=20_000):
-        invoices[account_id].append((issued, due, paid))
-    result: ByDay = {}
-    for d in days:
-        found = {}
-        for a, own in invoices.items():
-            issued = [(due, paid) for i, due, paid in own if i <= d]
-            if not issued:
-                continue
-            overdue = [due for due, paid in issued if (paid is None or paid > d) and due < d]
-            found[a] = float((d - min(overdue)).days) if overdue else 0.0
-        result[d] = {a: found.get(a) for a in account_ids[d]}
-    return result
-
-
-def tickets_range(signal, days, account_ids, scope, starts) -> ByDay:
-    first_cutoff, last_cutoff = end_of(days[0]), end_of(days[-1])
-    rows = (
-        Ticket.objects.filter(
-            Q(resolved_at__isnull=True) | Q(resolved_at__gte=first_cutoff),
-            opened_at__lt=last_cutoff,
-            priority__in=("high", "critical"),
-            **scope,
-        )
-        .order_by("account_id", "opened_at", "pk")
-        .values_list("account_id", "opened_at", "resolved_at")
-    )
-    tickets = list(rows)
-    result: ByDay = {}
-    for d in days:
-        cutoff = end_of(d)
-        totals: dict[int, float] = defaultdict(float)
-        for account_id, opened, resolved in tickets:
-            if opened < cutoff and (resolved is None or resolved >= cutoff):
-                totals[account_id] += (cutoff - opened).total_seconds() / 86400
-        result[d] = {a: totals.get(a, 0.0) for a in account_ids[d]}
-    return result
-
-
 # ---------------------------------------------------------------- answers, e-mail, sentiment
 
 
@@ -231,28 +182,6 @@ def _in_window(facts: list, day: date, window: int, key=itemgetter(0)) -> list:
     first, last = _window(day, window)
     keys = [key(f) for f in facts]
     return facts[bisect_left(keys, first) : bisect_right(keys, last)]
-
-
-def nps_range(signal, days, account_ids, scope, starts) -> ByDay:
-    first = _window(days[0], signal.window_days)[0]
-    rows = (
-        SurveyResponse.objects.filter(
-            survey_type="nps", responded_on__gte=first, responded_on__lte=days[-1], **scope
-        )
-        .order_by("responded_on", "pk")
-        .values_list("responded_on", "account_id", "respondent", "score")
-    )
-    answers = list(rows)
-    result: ByDay = {}
-    for d in days:
-        latest: dict[int, dict[str, int]] = defaultdict(dict)
-        for _, account_id, respondent, score in _in_window(answers, d, signal.window_days):
-            latest[account_id][respondent] = score
-        result[d] = {
-            a: sum(latest[a].values()) / len(latest[a]) if a in latest else None
-            for a in account_ids[d]
-        }
-    return result
 
 
 def csat_range(signal, days, account_ids, scope, starts) -> ByDay:
@@ -285,22 +214,6 @@ def csat_range(signal, days, account_ids, scope, starts) -> ByDay:
             sums[a][0] += score
             sums[a][1] += 1
         result[d] = {a: sums[a][0] / sums[a][1] if a in sums else None for a in account_ids[d]}
-    return result
-
-
-def sentiment_range(signal, days, account_ids, scope, starts) -> ByDay:
-    first = _window(days[0], signal.window_days)[0]
-    entries = list(
-        SentimentEntry.objects.filter(recorded_on__gte=first, recorded_on__lte=days[-1], **scope)
-        .order_by("recorded_on", "pk")
-        .values_list("recorded_on", "account_id", "sentiment")
-    )
-    result: ByDay = {}
-    for d in days:
-        latest = {a: s for _, a, s in _in_window(entries, d, signal.window_days)}
-        result[d] = {
-            a: SENTIMENT_POINTS[latest[a]] if a in latest else None for a in account_ids[d]
-        }
     return result
 
 

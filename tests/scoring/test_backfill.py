@@ -11,7 +11,7 @@ from django.core.cache import cache
 from scoring import measures_arrays
 from scoring.day_facts import day_facts_range
 from scoring.maths import Method
-from scoring.measures import measure
+from scoring.measures import end_of, measure
 from scoring.measures_range import RANGE_MEASURES, measure_days
 from scoring.models import HealthSnapshot, SignalDefinition, Source
 from scoring.recompute import (
@@ -22,7 +22,7 @@ from scoring.recompute import (
     load_scorecards,
     signals_of,
 )
-from signals.models import Goal, Referral
+from signals.models import Goal, Referral, Ticket
 from tests.factories import (
     AccountFactory,
     EmailMessageFactory,
@@ -330,3 +330,73 @@ def test_the_facts_of_a_range_hold_to_the_rules_of_lines(db):
     assert ranged[on(4)].starts[pks["gap"]] == on(4)
     assert pks["joins late"] not in ranged[on(14)].starts
     assert pks["none"] not in ranged[LAST].starts
+
+
+def test_range_measures_keep_the_rules_on_the_edges(default_scorecard):
+    """Facts on the very edges of a day or a window: an invoice paid on the day or due on it
+    (not overdue), several overdue (the oldest counts); a ticket resolved at the end of the day
+    (still open that day); a contact answering again (the latest answer counts); an e-mail
+    opened after the day; a sentiment entry on the window's first day."""
+    day = FIRST + timedelta(days=5)
+    account = AccountFactory()
+    SubscriptionLineFactory(account=account, start_date=FIRST - timedelta(days=400), end_date=None)
+    late = AccountFactory()  # its first invoice comes inside the range
+    SubscriptionLineFactory(account=late, start_date=FIRST - timedelta(days=400), end_date=None)
+    invoice = dict(account=account, issued_on=FIRST - timedelta(days=40))
+    InvoiceFactory(**invoice, due_on=day, paid_on=None)  # due on the day
+    InvoiceFactory(**invoice, due_on=day - timedelta(days=3), paid_on=day)  # paid on the day
+    InvoiceFactory(**invoice, due_on=day - timedelta(days=2), paid_on=None)
+    InvoiceFactory(issued_on=day, due_on=day, account=late)
+    TicketFactory(
+        account=account,
+        priority="high",
+        opened_at=datetime(FIRST.year, FIRST.month, FIRST.day, 6, 30, 15, 123, tzinfo=UTC),
+        resolved_at=end_of(day),
+    )
+    TicketFactory(account=account, priority="critical", opened_at=at(day, 13))
+    answer = dict(account=account, respondent="same@customer.example")
+    SurveyResponseFactory(**answer, responded_on=day - timedelta(days=3), score=0)
+    SurveyResponseFactory(**answer, responded_on=day, score=10)
+    SurveyResponseFactory(account=account, responded_on=day - timedelta(days=2), score=7)
+    EmailMessageFactory(account=account, sent_at=at(day), opened_at=at(day + timedelta(days=2)))
+    EmailMessageFactory(account=account, sent_at=at(day), opened_at=at(day, 11))
+    [card] = load_scorecards()
+    facts = {d: day_facts(d, {}) for d in DAYS}
+    ids = {d: accounts_by_card(facts[d].active, [card]).get(card.pk, []) for d in DAYS}
+    starts = {d: facts[d].starts for d in DAYS}
+    signals = {s.source: s for s in signals_of(card)}
+    sentiment = signals[Source.SENTIMENT]
+    SentimentEntryFactory(
+        account=account, recorded_on=day - timedelta(days=sentiment.window_days - 1)
+    )  # on the first day of `day`'s window
+
+    def measured(source) -> dict:
+        signal = signals[source]
+        ranged = as_dicts(measure_days(signal, DAYS, ids, {}, starts))
+        for d in DAYS:
+            assert ranged[d] == measure(signal, d, ids[d], {}, starts[d]), (source, d)
+        return {d: ranged[d][account.pk] for d in DAYS} | {"late": ranged}
+
+    overdue = measured(Source.INVOICE_OVERDUE)
+    assert overdue[day - timedelta(days=3)] == 0.0  # the first falls due that day
+    assert overdue[day - timedelta(days=2)] == 1.0
+    assert overdue[day - timedelta(days=1)] == 2.0  # the oldest of the two overdue
+    assert overdue[day] == 2.0  # paid on the day: the next oldest counts
+    assert overdue[day + timedelta(days=1)] == 3.0
+    late_values = overdue["late"]
+    assert late_values[day - timedelta(days=1)][late.pk] is None  # no invoice yet
+    assert late_values[day][late.pk] == 0.0
+    assert late_values[day + timedelta(days=1)][late.pk] == 1.0
+    tickets = measured(Source.OPEN_TICKETS)
+    first_age = end_of(day) - Ticket.objects.earliest("opened_at").opened_at
+    assert tickets[day] == first_age.total_seconds() / 86400 + 11 / 24
+    assert tickets[day + timedelta(days=1)] == 35 / 24  # the first resolved at day's end
+    answers = measured(Source.NPS)
+    assert answers[day - timedelta(days=1)] == 3.5  # (0 + 7) / 2
+    assert answers[day] == 8.5  # the contact's latest answer, 10, replaces the 0
+    opened = measured(Source.EMAIL_OPEN_RATE)
+    assert opened[day] == opened[day + timedelta(days=1)] == 50.0  # one opened later
+    assert opened[day + timedelta(days=2)] == 100.0
+    feelings = measured(Source.SENTIMENT)
+    assert feelings[day] == 100.0
+    assert feelings[day + timedelta(days=1)] is None  # out of the window

@@ -1,0 +1,211 @@
+"""Invoices, tickets, answers and sentiment over a range of days, measured on numpy arrays.
+
+Each range measure reads its facts once for the range, as arrays of the account's position in
+the sorted ids of every day's accounts and of day numbers (days from the first day); each day
+is then a mask over the facts and a reduction per account, and its values a `ValueArray` for
+that day's accounts (NaN where the one-day measure gives None). The values are those of the
+one-day measures in `scoring.measures`, to the bit: days and counts are whole numbers, means
+are a whole-number sum over a count (exact in float64, divided once as Python divides), and
+ticket ages are added one by one in the order the one-day measure adds them.
+"""
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+from django.db.models import Min, Q, Value
+from django.db.models.functions import Coalesce
+
+from scoring.measures import SENTIMENT_POINTS, _window, end_of
+from scoring.measures_arrays import (
+    NEVER,
+    DayAccounts,
+    _days_from,
+    _positions,
+    by_copy,
+    fact_batches,
+)
+from signals.models import Invoice, SentimentEntry, Ticket
+from surveys.models import SurveyResponse
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def _columns(facts: list[tuple], n: int) -> list[np.ndarray]:
+    """The `n` columns of `facts` (tuples of whole numbers) as arrays."""
+    if not facts:
+        return [np.zeros(0, dtype=np.int64) for _ in range(n)]
+    return [np.array(c, dtype=np.int64) for c in zip(*facts, strict=True)]
+
+
+def _day_numbers(days: Sequence[date]) -> list[int]:
+    return [(d - days[0]).days for d in days]
+
+
+def _located(ids: np.ndarray, accounts: np.ndarray, *columns: np.ndarray) -> list[np.ndarray]:
+    """The positions in `ids` of the facts' `accounts`, and their `columns`, for the facts of
+    accounts that are in `ids` (a fact of another account is measured for no one)."""
+    if not len(ids):
+        return [np.zeros(0, dtype=np.int64), *(c[:0] for c in columns)]
+    at, known = _positions(ids, accounts)
+    return [at[known], *(c[known] for c in columns)]
+
+
+def _last_of(keys: np.ndarray) -> np.ndarray:
+    """Indices of the last fact of each key, the facts being in order (later overwrites)."""
+    _, first_from_end = np.unique(keys[::-1], return_index=True)
+    return len(keys) - 1 - first_from_end
+
+
+# ---------------------------------------------------------------- invoices
+
+
+def _day_columns(rows, fields: Sequence[str], first: date) -> list[np.ndarray]:
+    """The (account, date, ...) `fields` of `rows` with each date (None: NEVER) as days from
+    `first`: by binary COPY on PostgreSQL, through the ORM elsewhere."""
+    if by_copy():
+        numbered = {f"{f}_no": Coalesce(_days_from(f, first), Value(NEVER)) for f in fields[1:]}
+        rows = rows.annotate(**numbered).order_by().values_list(fields[0], *numbered)
+        batches = list(fact_batches(rows, "q" + "i" * len(numbered)))
+        return [np.concatenate(c).astype(np.int64) for c in zip(*batches, strict=True)]
+    facts = [
+        (a, *(NEVER if d is None else (d - first).days for d in dates))
+        for a, *dates in rows.values_list(*fields)
+    ]
+    return _columns(facts, len(fields))
+
+
+def invoice_range(signal, days, account_ids, scope, starts) -> dict:
+    """`invoice_overdue` for each day: none for an account with no invoice issued by then, else
+    the days since the oldest due day among its invoices issued, unpaid on the day and due
+    before it (0 if none)."""
+    accounts = DayAccounts(days, account_ids)
+    ids = accounts.ids
+    first, last = days[0], days[-1]
+    issued = Invoice.objects.filter(issued_on__lte=last, **scope)
+    firsts = issued.values("account_id").annotate(first_on=Min("issued_on"))
+    at_first, first_issued_on = _located(
+        ids, *_day_columns(firsts, ("account_id", "first_on"), first)
+    )
+    first_issued = np.full(len(ids), NEVER, dtype=np.int64)
+    first_issued[at_first] = first_issued_on
+    # Only an invoice overdue on some day of the range can be the oldest overdue one.
+    maybe = issued.filter(Q(paid_on__isnull=True) | Q(paid_on__gt=first), due_on__lt=last)
+    at, issued_on, due, paid = _located(
+        ids, *_day_columns(maybe, ("account_id", "issued_on", "due_on", "paid_on"), first)
+    )
+    values = np.empty((len(ids), len(days)))
+    for i, t in enumerate(_day_numbers(days)):
+        overdue = (issued_on <= t) & (due < t) & (paid > t)
+        oldest = np.full(len(ids), NEVER, dtype=np.int64)
+        np.minimum.at(oldest, at[overdue], due[overdue])
+        days_late = np.where(oldest < NEVER, t - oldest, 0).astype(np.float64)
+        values[:, i] = np.where(first_issued <= t, days_late, np.nan)
+    return accounts.arrays(values)
+
+
+# ---------------------------------------------------------------- tickets
+
+
+def _microseconds(moment: datetime) -> int:
+    return (moment - EPOCH) // MICROSECOND
+
+
+def tickets_range(signal, days, account_ids, scope, starts) -> dict:
+    """`open_tickets` for each day: the days open at the day's end of the high and critical
+    tickets still open then, added per account in order of opening (and pk), as the one-day
+    measure adds them."""
+    first_cutoff, last_cutoff = end_of(days[0]), end_of(days[-1])
+    rows = (
+        Ticket.objects.filter(
+            Q(resolved_at__isnull=True) | Q(resolved_at__gte=first_cutoff),
+            opened_at__lt=last_cutoff,
+            priority__in=("high", "critical"),
+            **scope,
+        )
+        .order_by("account_id", "opened_at", "pk")
+        .values_list("account_id", "opened_at", "resolved_at")
+    )
+    facts = [
+        (a, _microseconds(o), NEVER << 32 if r is None else _microseconds(r)) for a, o, r in rows
+    ]
+    accounts = DayAccounts(days, account_ids)
+    ids = accounts.ids
+    at, opened, resolved = _located(ids, *_columns(facts, 3))
+    values = np.zeros((len(ids), len(days)))
+    for i, d in enumerate(days):
+        cutoff = _microseconds(end_of(d))
+        open_ = (opened < cutoff) & (resolved >= cutoff)
+        own, ages = at[open_], (cutoff - opened[open_]) / 1e6 / 86400  # total_seconds / 86400
+        # The k-th open ticket of each account (facts in order of account): added k-th.
+        starts_at = np.flatnonzero(np.r_[True, own[1:] != own[:-1]]) if len(own) else own
+        rank = np.arange(len(own)) - np.repeat(starts_at, np.diff(np.r_[starts_at, len(own)]))
+        totals = np.zeros(len(ids))
+        for k in range(int(rank.max()) + 1 if len(rank) else 0):
+            kth = rank == k
+            totals[own[kth]] += ages[kth]
+        values[:, i] = totals
+    return accounts.arrays(values)
+
+
+# ---------------------------------------------------------------- answers and sentiment
+
+
+def _windows(days: Sequence[date], window: int) -> list[tuple[int, int]]:
+    """Each day's window as (first, last) day numbers from the first window's start."""
+    origin = _window(days[0], window)[0]
+    return [tuple((x - origin).days for x in _window(d, window)) for d in days]
+
+
+def nps_range(signal, days, account_ids, scope, starts) -> dict:
+    """`nps` for each day: the mean of each respondent's latest answer in the window."""
+    origin = _window(days[0], signal.window_days)[0]
+    rows = (
+        SurveyResponse.objects.filter(
+            survey_type="nps", responded_on__gte=origin, responded_on__lte=days[-1], **scope
+        )
+        .order_by("responded_on", "pk")
+        .values_list("account_id", "respondent", "responded_on", "score")
+    )
+    respondents: dict[str, int] = {}
+    facts = [
+        (a, respondents.setdefault(r, len(respondents)), (on - origin).days, s)
+        for a, r, on, s in rows
+    ]
+    accounts = DayAccounts(days, account_ids)
+    ids = accounts.ids
+    at, who, day, score = _located(ids, *_columns(facts, 4))
+    values = np.empty((len(ids), len(days)))
+    for i, (lo, hi) in enumerate(_windows(days, signal.window_days)):
+        inside = (day >= lo) & (day <= hi)
+        own, latest = at[inside], score[inside]
+        kept = _last_of(own * len(respondents) + who[inside])
+        # Whole-number sums and counts, exact in float64: one division, as Python's.
+        total = np.bincount(own[kept], weights=latest[kept], minlength=len(ids))
+        count = np.bincount(own[kept], minlength=len(ids))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values[:, i] = np.where(count > 0, total / count, np.nan)
+    return accounts.arrays(values)
+
+
+def sentiment_range(signal, days, account_ids, scope, starts) -> dict:
+    """`sentiment` for each day: the points of the latest entry in the window."""
+    origin = _window(days[0], signal.window_days)[0]
+    rows = (
+        SentimentEntry.objects.filter(recorded_on__gte=origin, recorded_on__lte=days[-1], **scope)
+        .order_by("recorded_on", "pk")
+        .values_list("account_id", "recorded_on", "sentiment")
+    )
+    kinds = list(SENTIMENT_POINTS)
+    facts = [(a, (on - origin).days, kinds.index(s)) for a, on, s in rows]
+    accounts = DayAccounts(days, account_ids)
+    ids = accounts.ids
+    at, day, kind = _located(ids, *_columns(facts, 3))
+    points = np.array([SENTIMENT_POINTS[k] for k in kinds])[kind]
+    values = np.full((len(ids), len(days)), np.nan)
+    for i, (lo, hi) in enumerate(_windows(days, signal.window_days)):
+        inside = np.flatnonzero((day >= lo) & (day <= hi))
+        latest = inside[_last_of(at[inside])]
+        values[at[latest], i] = points[latest]
+    return accounts.arrays(values)
