@@ -1,4 +1,5 @@
-"""Invoices, tickets, answers and sentiment over a range of days, measured on numpy arrays.
+"""Invoices, tickets, answers, sentiment, goals and referrals over a range of days, measured on
+numpy arrays.
 
 Each range measure reads its facts once for the range, as arrays of the account's position in
 the sorted ids of every day's accounts and of day numbers (days from the first day); each day
@@ -15,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 from django.db.models import Min, Q, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from scoring.measures import SENTIMENT_POINTS, _window, end_of
 from scoring.measures_arrays import (
@@ -25,7 +27,7 @@ from scoring.measures_arrays import (
     by_copy,
     fact_batches,
 )
-from signals.models import Invoice, SentimentEntry, Ticket
+from signals.models import Goal, GoalStatus, Invoice, Referral, SentimentEntry, Ticket
 from surveys.models import SurveyResponse
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -208,4 +210,81 @@ def sentiment_range(signal, days, account_ids, scope, starts) -> dict:
         inside = np.flatnonzero((day >= lo) & (day <= hi))
         latest = inside[_last_of(at[inside])]
         values[at[latest], i] = points[latest]
+    return accounts.arrays(values)
+
+
+def csat_range(signal, days, account_ids, scope, starts) -> dict:
+    """`csat` for each day: the mean of the CSAT of tickets resolved and of the CSAT answers
+    in the window (whole-number sums over a count)."""
+    origin = _window(days[0], signal.window_days)[0]
+    rated = Ticket.objects.filter(
+        csat__isnull=False,
+        resolved_at__gte=end_of(origin - timedelta(days=1)),
+        resolved_at__lt=end_of(days[-1]),
+        **scope,
+    ).values_list("account_id", "resolved_at", "csat")
+    answered = SurveyResponse.objects.filter(
+        survey_type="csat", responded_on__gte=origin, responded_on__lte=days[-1], **scope
+    ).values_list("account_id", "responded_on", "score")
+    # Resolved before a day's end (`end_of`): resolved by that day, in the site's time zone.
+    facts = [(a, (timezone.localdate(on) - origin).days, s) for a, on, s in rated]
+    facts += [(a, (on - origin).days, s) for a, on, s in answered]
+    accounts = DayAccounts(days, account_ids)
+    ids = accounts.ids
+    at, day, score = _located(ids, *_columns(facts, 3))
+    values = np.empty((len(ids), len(days)))
+    for i, (lo, hi) in enumerate(_windows(days, signal.window_days)):
+        inside = (day >= lo) & (day <= hi)
+        total = np.bincount(at[inside], weights=score[inside], minlength=len(ids))
+        count = np.bincount(at[inside], minlength=len(ids))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values[:, i] = np.where(count > 0, total / count, np.nan)
+    return accounts.arrays(values)
+
+
+# ---------------------------------------------------------------- goals and referrals
+
+
+def goals_range(signal, days, account_ids, scope, starts) -> dict:
+    """`goals_on_track` for each day: % of the goals counting on the day (set by then, due
+    within the window or later) that are met or on track and not yet past due."""
+    window = signal.window_days
+    rows = Goal.objects.filter(
+        Q(set_on__isnull=True) | Q(set_on__lte=days[-1]),
+        due_on__gt=days[0] - timedelta(days=window),
+        **scope,
+    ).values_list("account_id", "set_on", "due_on", "status")
+    kinds = {GoalStatus.MET: 1, GoalStatus.ON_TRACK: 2}
+    first = days[0]
+    facts = [
+        (a, -NEVER if s is None else (s - first).days, (d - first).days, kinds.get(st, 0))
+        for a, s, d, st in rows
+    ]
+    accounts = DayAccounts(days, account_ids)
+    ids = accounts.ids
+    at, set_on, due, kind = _located(ids, *_columns(facts, 4))
+    values = np.empty((len(ids), len(days)))
+    for i, t in enumerate(_day_numbers(days)):
+        counting = (set_on <= t) & (due > t - window)
+        good = counting & ((kind == 1) | ((kind == 2) & (due >= t)))
+        count = np.bincount(at[counting], minlength=len(ids))
+        # Whole-number counts: one division, then × 100, as `goal_share` computes it.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.bincount(at[good], minlength=len(ids)).astype(np.float64) / count * 100
+        values[:, i] = np.where(count > 0, share, np.nan)
+    return accounts.arrays(values)
+
+
+def advocacy_range(signal, days, account_ids, scope, starts) -> dict:
+    """`advocacy` for each day: the referrals the account gave in the window."""
+    origin = _window(days[0], signal.window_days)[0]
+    rows = Referral.objects.filter(referred_on__gte=origin, referred_on__lte=days[-1], **scope)
+    facts = [(a, (on - origin).days) for a, on in rows.values_list("account_id", "referred_on")]
+    accounts = DayAccounts(days, account_ids)
+    ids = accounts.ids
+    at, day = _located(ids, *_columns(facts, 2))
+    values = np.empty((len(ids), len(days)))
+    for i, (lo, hi) in enumerate(_windows(days, signal.window_days)):
+        inside = (day >= lo) & (day <= hi)
+        values[:, i] = np.bincount(at[inside], minlength=len(ids))
     return accounts.arrays(values)

@@ -7,42 +7,41 @@ queries per day. Each range measure ends in the same function as its one-day twi
 so both give the same values; tests/scoring/test_backfill.py holds them to it. A source
 without a range measure here is measured day by day. Usage and e-mail, the sources with the
 most facts, are measured on arrays (`scoring.measures_arrays`), and so is revenue, on the
-subscription lines' (`scoring.subscription_arrays`).
+subscription lines' (`scoring.subscription_arrays`), and so are invoices, tickets, answers,
+sentiment, goals and referrals (`scoring.measures_dated`); these give each day's values as a
+`ValueArray` rather than a dict.
 """
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
-from operator import itemgetter
 
 import numpy as np
-from django.db.models import Q
 
 from scoring.measures import (
     Scope,
     Starts,
     Values,
     _window,
-    end_of,
-    goal_share,
-    goals_by_account,
     idle_values,
     measure,
     seats_of,
 )
 from scoring.measures_arrays import email_range, usage_range
-from scoring.measures_dated import invoice_range, nps_range, sentiment_range, tickets_range
+from scoring.measures_dated import (
+    advocacy_range,
+    csat_range,
+    goals_range,
+    invoice_range,
+    nps_range,
+    sentiment_range,
+    tickets_range,
+)
 from scoring.models import SignalDefinition, Source
 from scoring.subscription_arrays import NEVER, Lines, lines_read
 from scoring.value_arrays import ValueArray
-from signals.models import (
-    Goal,
-    Referral,
-    Ticket,
-    UsageRecord,
-)
-from surveys.models import SurveyResponse
+from signals.models import UsageRecord
 
 ByDay = dict[date, Values]
 RangeMeasure = Callable[
@@ -172,78 +171,6 @@ def _relative_changes(now: np.ndarray, baseline: np.ndarray) -> np.ndarray:
 
 def age_range(signal, days, account_ids, scope, starts) -> ByDay:
     return {d: measure(signal, d, account_ids[d], scope, starts[d]) for d in days}
-
-
-# ---------------------------------------------------------------- answers, e-mail, sentiment
-
-
-def _in_window(facts: list, day: date, window: int, key=itemgetter(0)) -> list:
-    """The facts (sorted by `key`, a date) inside the window ending on `day`."""
-    first, last = _window(day, window)
-    keys = [key(f) for f in facts]
-    return facts[bisect_left(keys, first) : bisect_right(keys, last)]
-
-
-def csat_range(signal, days, account_ids, scope, starts) -> ByDay:
-    first = _window(days[0], signal.window_days)[0]
-    tickets = list(
-        Ticket.objects.filter(
-            csat__isnull=False,
-            resolved_at__gte=end_of(first - timedelta(days=1)),
-            resolved_at__lt=end_of(days[-1]),
-            **scope,
-        )
-        .order_by("resolved_at", "pk")
-        .values_list("resolved_at", "account_id", "csat")
-    )
-    surveys = list(
-        SurveyResponse.objects.filter(
-            survey_type="csat", responded_on__gte=first, responded_on__lte=days[-1], **scope
-        )
-        .order_by("responded_on", "pk")
-        .values_list("responded_on", "account_id", "score")
-    )
-    result: ByDay = {}
-    for d in days:
-        w_first, w_last = _window(d, signal.window_days)
-        start, cutoff = end_of(w_first - timedelta(days=1)), end_of(w_last)
-        sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
-        rated = [(a, s) for at, a, s in tickets if start <= at < cutoff]
-        answered = [(a, s) for _, a, s in _in_window(surveys, d, signal.window_days)]
-        for a, score in [*rated, *answered]:
-            sums[a][0] += score
-            sums[a][1] += 1
-        result[d] = {a: sums[a][0] / sums[a][1] if a in sums else None for a in account_ids[d]}
-    return result
-
-
-# ---------------------------------------------------------------- goals and referrals
-
-
-def goals_range(signal, days, account_ids, scope, starts) -> ByDay:
-    window = signal.window_days
-    rows = Goal.objects.filter(
-        Q(set_on__isnull=True) | Q(set_on__lte=days[-1]),
-        due_on__gt=days[0] - timedelta(days=window),
-        **scope,
-    ).values_list("account_id", "set_on", "due_on", "status")
-    goals = goals_by_account(rows)
-    return {d: {a: goal_share(goals.get(a, []), d, window) for a in account_ids[d]} for d in days}
-
-
-def advocacy_range(signal, days, account_ids, scope, starts) -> ByDay:
-    first = _window(days[0], signal.window_days)[0]
-    rows = Referral.objects.filter(
-        referred_on__gte=first, referred_on__lte=days[-1], **scope
-    ).order_by("referred_on", "pk")
-    referrals = list(rows.values_list("referred_on", "account_id"))
-    result: ByDay = {}
-    for d in days:
-        counts: dict[int, int] = defaultdict(int)
-        for _, account_id in _in_window(referrals, d, signal.window_days):
-            counts[account_id] += 1
-        result[d] = {a: float(counts.get(a, 0)) for a in account_ids[d]}
-    return result
 
 
 RANGE_MEASURES: dict[str, RangeMeasure] = {

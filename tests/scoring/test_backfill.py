@@ -360,6 +360,20 @@ def test_range_measures_keep_the_rules_on_the_edges(default_scorecard):
     SurveyResponseFactory(account=account, responded_on=day - timedelta(days=2), score=7)
     EmailMessageFactory(account=account, sent_at=at(day), opened_at=at(day + timedelta(days=2)))
     EmailMessageFactory(account=account, sent_at=at(day), opened_at=at(day, 11))
+    for key, source, *_, window in EXTRA:
+        if source in (Source.CSAT, Source.GOALS_ON_TRACK, Source.ADVOCACY):
+            SignalDefinition.objects.create(
+                scorecard=default_scorecard, key=key, label=key, source=source,
+                method=Method.THRESHOLD, poor=0, good=1, window_days=window, weight=5,
+            )  # fmt: skip
+    TicketFactory(account=account, opened_at=at(FIRST), resolved_at=end_of(day), csat=2)
+    SurveyResponseFactory(account=account, survey_type="csat", responded_on=day, score=5)
+    goal = dict(account=account, target=10, set_on=None)
+    Goal.objects.create(**goal, kpi="on the day", due_on=day, status="on_track")
+    Goal.objects.create(**goal, kpi="met", due_on=day - timedelta(days=6), status="met")
+    Referral.objects.create(
+        account=account, referred_company="Co", referred_on=day - timedelta(days=9)
+    )  # on the first day of `day`'s 10-day window
     [card] = load_scorecards()
     facts = {d: day_facts(d, {}) for d in DAYS}
     ids = {d: accounts_by_card(facts[d].active, [card]).get(card.pk, []) for d in DAYS}
@@ -400,3 +414,12 @@ def test_range_measures_keep_the_rules_on_the_edges(default_scorecard):
     feelings = measured(Source.SENTIMENT)
     assert feelings[day] == 100.0
     assert feelings[day + timedelta(days=1)] is None  # out of the window
+    rated = measured(Source.CSAT)
+    assert rated[day] == 5.0  # resolved at the day's end: counts the day after
+    assert rated[day + timedelta(days=1)] == 3.5
+    goals = measured(Source.GOALS_ON_TRACK)
+    assert goals[day] == 100.0  # due on the day: still on track
+    assert goals[day + timedelta(days=1)] == 0.0  # past due; the met one out of the window
+    referrals = measured(Source.ADVOCACY)
+    assert referrals[day] == 1.0
+    assert referrals[day + timedelta(days=1)] == 0.0
