@@ -80,6 +80,30 @@ def fact_batches(rows: QuerySet, kinds: str) -> Iterator[list[np.ndarray]]:
         raise ValueError("binary COPY: the rows did not end where they should")
 
 
+SENDS = {"q": "int8send(f.{}::int8)", "i": "int4send(f.{}::int4)", "d": "float8send(f.{}::float8)"}
+
+
+def fact_columns(rows: QuerySet, kinds: str) -> list[np.ndarray]:
+    """The columns of the values_list `rows` (no NULLs; types as `kinds`) on PostgreSQL, in
+    one value: the server packs each row's columns, as binary, into one bytea (string_agg),
+    which numpy reads as it is. Several times faster than a COPY, which sends a message a
+    row; for facts of a few million rows at most (a bytea holds up to 1 GB)."""
+    sql, params = rows.query.sql_with_params()
+    names = [f"c{i}" for i in range(len(kinds))]
+    packed = " || ".join(SENDS[k].format(n) for k, n in zip(kinds, names, strict=True))
+    columns = ", ".join(names)
+    # Only the ORM's own SQL (its values as parameters) and our column names go in.
+    query = f"SELECT string_agg({packed}, ''::bytea), count(*) FROM ({sql}) AS f({columns})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        data, count = cursor.fetchone()
+    record = np.dtype([(n, ">" + TYPES[k]) for k, n in zip(kinds, names, strict=True)])
+    found = np.frombuffer(data or b"", dtype=record)
+    if len(found) != count:  # a NULL makes its row's bytes NULL: string_agg leaves it out
+        raise ValueError("packed facts: a row with a NULL")
+    return [found[n].astype(TYPES[k]) for k, n in zip(kinds, names, strict=True)]
+
+
 def by_copy() -> bool:
     """Whether facts are read by binary COPY (PostgreSQL) rather than through the ORM."""
     return connection.vendor == "postgresql"
@@ -301,9 +325,7 @@ def _mail_facts(rows: QuerySet, first: date) -> Iterator[list[np.ndarray]]:
             sent_no=_days_from(TruncDate("sent_at"), first),
             opened_no=Coalesce(_days_from(TruncDate("opened_at"), first), Value(NEVER)),
         )
-        yield from fact_batches(
-            rows.order_by().values_list("account_id", "sent_no", "opened_no"), "qii"
-        )
+        yield fact_columns(rows.order_by().values_list("account_id", "sent_no", "opened_no"), "qii")
         return
     facts = rows.values_list("account_id", "sent_at", "opened_at").iterator(20_000)
     yield from _orm_batches(facts, lambda r: (r[0], *_local_days(r[1:], first)))

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
-from django.db.models import Min, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q, Value, Window
+from django.db.models.functions import Coalesce, DenseRank
 from django.utils import timezone
 
 from scoring.measures import SENTIMENT_POINTS, _window, end_of
@@ -25,7 +25,7 @@ from scoring.measures_arrays import (
     _days_from,
     _positions,
     by_copy,
-    fact_batches,
+    fact_columns,
 )
 from signals.models import Goal, GoalStatus, Invoice, Referral, SentimentEntry, Ticket
 from surveys.models import SurveyResponse
@@ -63,19 +63,21 @@ def _last_of(keys: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------- invoices
 
 
-def _day_columns(rows, fields: Sequence[str], first: date) -> list[np.ndarray]:
+def _day_columns(rows, fields: Sequence[str], first: date, numbers=()) -> list[np.ndarray]:
     """The (account, date, ...) `fields` of `rows` with each date (None: NEVER) as days from
-    `first`: by binary COPY on PostgreSQL, through the ORM elsewhere."""
+    `first`, then the whole-number fields `numbers`: packed by the server on PostgreSQL
+    (`fact_columns`), through the ORM elsewhere."""
     if by_copy():
         numbered = {f"{f}_no": Coalesce(_days_from(f, first), Value(NEVER)) for f in fields[1:]}
-        rows = rows.annotate(**numbered).order_by().values_list(fields[0], *numbered)
-        batches = list(fact_batches(rows, "q" + "i" * len(numbered)))
-        return [np.concatenate(c).astype(np.int64) for c in zip(*batches, strict=True)]
+        rows = rows.annotate(**numbered).order_by().values_list(fields[0], *numbered, *numbers)
+        kinds = "q" + "i" * len(numbered) + "q" * len(numbers)
+        return [c.astype(np.int64) for c in fact_columns(rows, kinds)]
     facts = [
-        (a, *(NEVER if d is None else (d - first).days for d in dates))
-        for a, *dates in rows.values_list(*fields)
+        (row[0], *(NEVER if d is None else (d - first).days for d in row[1 : len(fields)]))
+        + row[len(fields) :]
+        for row in rows.values_list(*fields, *numbers)
     ]
-    return _columns(facts, len(fields))
+    return _columns(facts, len(fields) + len(numbers))
 
 
 def invoice_range(signal, days, account_ids, scope, starts) -> dict:
@@ -84,21 +86,17 @@ def invoice_range(signal, days, account_ids, scope, starts) -> dict:
     before it (0 if none)."""
     accounts = DayAccounts(days, account_ids)
     ids = accounts.ids
-    first, last = days[0], days[-1]
-    issued = Invoice.objects.filter(issued_on__lte=last, **scope)
-    firsts = issued.values("account_id").annotate(first_on=Min("issued_on"))
-    at_first, first_issued_on = _located(
-        ids, *_day_columns(firsts, ("account_id", "first_on"), first)
-    )
+    rows = Invoice.objects.filter(issued_on__lte=days[-1], **scope)
+    fields = ("account_id", "issued_on", "due_on", "paid_on")
+    at, issued_on, due, paid = _located(ids, *_day_columns(rows, fields, days[0]))
     first_issued = np.full(len(ids), NEVER, dtype=np.int64)
-    first_issued[at_first] = first_issued_on
+    np.minimum.at(first_issued, at, issued_on)
     # Only an invoice overdue on some day of the range can be the oldest overdue one.
-    maybe = issued.filter(Q(paid_on__isnull=True) | Q(paid_on__gt=first), due_on__lt=last)
-    at, issued_on, due, paid = _located(
-        ids, *_day_columns(maybe, ("account_id", "issued_on", "due_on", "paid_on"), first)
-    )
+    ends = _day_numbers(days)
+    maybe = (due < ends[-1]) & (paid > ends[0])
+    at, issued_on, due, paid = at[maybe], issued_on[maybe], due[maybe], paid[maybe]
     values = np.empty((len(ids), len(days)))
-    for i, t in enumerate(_day_numbers(days)):
+    for i, t in enumerate(ends):
         overdue = (issued_on <= t) & (due < t) & (paid > t)
         oldest = np.full(len(ids), NEVER, dtype=np.int64)
         np.minimum.at(oldest, at[overdue], due[overdue])
@@ -163,26 +161,22 @@ def _windows(days: Sequence[date], window: int) -> list[tuple[int, int]]:
 def nps_range(signal, days, account_ids, scope, starts) -> dict:
     """`nps` for each day: the mean of each respondent's latest answer in the window."""
     origin = _window(days[0], signal.window_days)[0]
-    rows = (
-        SurveyResponse.objects.filter(
-            survey_type="nps", responded_on__gte=origin, responded_on__lte=days[-1], **scope
-        )
-        .order_by("responded_on", "pk")
-        .values_list("account_id", "respondent", "responded_on", "score")
-    )
-    respondents: dict[str, int] = {}
-    facts = [
-        (a, respondents.setdefault(r, len(respondents)), (on - origin).days, s)
-        for a, r, on, s in rows
-    ]
+    rows = SurveyResponse.objects.filter(
+        survey_type="nps", responded_on__gte=origin, responded_on__lte=days[-1], **scope
+    ).annotate(who=Window(DenseRank(), order_by=F("respondent").asc()))
     accounts = DayAccounts(days, account_ids)
     ids = accounts.ids
-    at, who, day, score = _located(ids, *_columns(facts, 4))
+    columns = _day_columns(rows, ("account_id", "responded_on"), origin, ("who", "score"))
+    # In order of the day answered: a contact answers at most once a day (natural key).
+    at, day, who, score = _located(
+        ids, *(c[np.argsort(columns[1], kind="stable")] for c in columns)
+    )
+    respondents = int(who.max()) + 1 if len(who) else 0
     values = np.empty((len(ids), len(days)))
     for i, (lo, hi) in enumerate(_windows(days, signal.window_days)):
         inside = (day >= lo) & (day <= hi)
         own, latest = at[inside], score[inside]
-        kept = _last_of(own * len(respondents) + who[inside])
+        kept = _last_of(own * respondents + who[inside])
         # Whole-number sums and counts, exact in float64: one division, as Python's.
         total = np.bincount(own[kept], weights=latest[kept], minlength=len(ids))
         count = np.bincount(own[kept], minlength=len(ids))

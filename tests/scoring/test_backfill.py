@@ -42,7 +42,8 @@ FIELDS = (
 )  # fmt: skip
 
 ARRAY_SOURCES = {
-    Source.USAGE_VOLUME, Source.USAGE_FREQUENCY, Source.USAGE_BREADTH, Source.EMAIL_OPEN_RATE
+    Source.USAGE_VOLUME, Source.USAGE_FREQUENCY, Source.USAGE_BREADTH, Source.EMAIL_OPEN_RATE,
+    Source.INVOICE_OVERDUE, Source.NPS,
 }  # fmt: skip
 
 # Signals beyond the default scorecard's, so that every range measure is held to its twin.
@@ -200,8 +201,9 @@ def test_a_backfill_writes_what_recomputing_each_day_writes(default_scorecard):
 def test_the_array_measures_read_the_same_facts_by_copy_and_through_the_orm(
     default_scorecard, monkeypatch
 ):
-    """Usage and e-mail facts come by binary COPY on PostgreSQL, through the ORM elsewhere;
-    a tiny COPY buffer cuts rows across many batches."""
+    """Usage facts come by binary COPY on PostgreSQL, e-mails, invoices and answers packed into one
+    value by the server, all through the ORM elsewhere; a tiny COPY buffer cuts rows across
+    many batches."""
     build_book(default_scorecard)
     [card] = load_scorecards()
     facts = {d: day_facts(d, {}) for d in DAYS}
