@@ -93,7 +93,7 @@ def fact_columns(rows: QuerySet, kinds: str) -> list[np.ndarray]:
     packed = " || ".join(SENDS[k].format(n) for k, n in zip(kinds, names, strict=True))
     columns = ", ".join(names)
     # Only the ORM's own SQL (its values as parameters) and our column names go in.
-    query = f"SELECT string_agg({packed}, ''::bytea), count(*) FROM ({sql}) AS f({columns})"  # noqa: S608
+    query = f"SELECT string_agg({packed}, ''::bytea), count(*) FROM ({sql}) AS f({columns})"  # noqa: S608  # nosec B608
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         data, count = cursor.fetchone()
