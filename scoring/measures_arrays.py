@@ -4,9 +4,9 @@ sources (a usage fact per account, metric and day) without a Python object per f
 The usage facts of the range fill an array with an axis of days (one per account, metric and
 day); each day's window is then a difference of prefix sums along that axis. E-mails are
 counted per account and day straight from each batch of facts, and each day's open rates given
-as a `ValueArray` (`DayAccounts`), with no dict per day. On PostgreSQL the facts come by
-binary COPY, whose rows of fixed-width columns numpy reads as they are (`fact_batches`);
-elsewhere through the ORM.
+as a `ValueArray` (`DayAccounts`), with no dict per day. On PostgreSQL usage facts come by
+binary COPY, whose rows of fixed-width columns numpy reads as they are (`fact_batches`), and
+e-mails packed by the server into one value (`fact_columns`); elsewhere through the ORM.
 
 The values are those of the one-day measures in `scoring.measures`, to the bit: whole-number
 sums are exact in float64 below 2**53, and a usage series with a fraction in it is summed
