@@ -35,6 +35,7 @@ def day_facts(as_of: date, scope: Scope) -> DayFacts:
     active = list(
         Account.objects.active_on(as_of)
         .filter(**account_scope(scope))
+        .order_by("pk")  # the snapshots are written in key order: none to sort then
         .values("pk", "segment", "lifecycle_stage")
     )
     return DayFacts(
