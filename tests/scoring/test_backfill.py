@@ -201,9 +201,9 @@ def test_a_backfill_writes_what_recomputing_each_day_writes(default_scorecard):
 def test_the_array_measures_read_the_same_facts_by_copy_and_through_the_orm(
     default_scorecard, monkeypatch
 ):
-    """Usage facts come by binary COPY on PostgreSQL, e-mails, invoices and answers packed into one
-    value by the server, all through the ORM elsewhere; a tiny COPY buffer cuts rows across
-    many batches."""
+    """On PostgreSQL the facts come packed into one value by the server (usage one per metric
+    and run of days, here a day), subscription lines by binary COPY; elsewhere all through the
+    ORM. A tiny COPY buffer cuts rows across many batches."""
     build_book(default_scorecard)
     [card] = load_scorecards()
     facts = {d: day_facts(d, {}) for d in DAYS}
@@ -212,6 +212,7 @@ def test_the_array_measures_read_the_same_facts_by_copy_and_through_the_orm(
     chosen = [s for s in signals_of(card) if s.source in ARRAY_SOURCES]
     assert {s.source for s in chosen} == ARRAY_SOURCES
     monkeypatch.setattr(measures_arrays, "COPY_BUFFER", 97)
+    monkeypatch.setattr(measures_arrays, "PACKED_FACTS", 1)  # usage read a day at a time
     by_copy = [as_dicts(measure_days(s, DAYS, ids, {}, starts)) for s in chosen]
     monkeypatch.setattr(measures_arrays, "by_copy", lambda: False)
     assert [as_dicts(measure_days(s, DAYS, ids, {}, starts)) for s in chosen] == by_copy
