@@ -6,8 +6,8 @@ it compiles the same SQL on every visit but for the account's id and the day. `a
 builds the queryset once, for a stand-in account (`ACCOUNT_ID`) and stand-in days (`DAYS`),
 keeps its SQL and what the ORM's compiler knows of its columns (the converters, which columns
 make which model), and runs the SQL with the real account and days: the rows are what
-`list(queryset)` gives, instances with their select_related objects, annotations and the
-account they belong to, or the tuples of a values_list.
+`list(queryset)` gives: instances with their select_related objects, annotations and the
+account they belong to, or the dicts or tuples of values.
 """
 
 import re
@@ -24,7 +24,6 @@ from django.db.models.query import (
     ValuesIterable,
     ValuesListIterable,
 )
-from django.db.models.sql.compiler import SQLCompiler
 
 from accounts.models import Account
 
@@ -65,8 +64,7 @@ def _made(info: dict, select: list) -> _Made:
 class _Compiled:
     sql: str
     params: tuple
-    compiler: SQLCompiler  # its converters turn the database's values into Python's
-    converters: dict
+    converters: tuple  # (column, (converters, expression)): the database's values to Python's
     made: _Made | None  # None for values
     annotations: tuple[tuple[str, int], ...]
     own_account: bool  # the rows' `account` is the account read for
@@ -91,8 +89,7 @@ def _compiled(build: Build, days: int, vendor: str) -> _Compiled:
     return _Compiled(
         sql=sql,
         params=tuple(params),
-        compiler=compiler,
-        converters=compiler.get_converters([col for col, _, _ in compiler.select]),
+        converters=tuple(compiler.get_converters([col for col, _, _ in compiler.select]).items()),
         made=None if values else _made(compiler.klass_info, compiler.select),
         annotations=() if values else tuple(compiler.annotation_col_map.items()),
         own_account=not values
@@ -117,6 +114,20 @@ def _params(params: tuple, account_id: int, days: tuple[date, ...]) -> list:
     ]
 
 
+def _converted(rows: list, converters: tuple) -> list[list]:
+    """The rows through the converters, as the compiler applies them (with this thread's
+    connection: the SQL may have been compiled on another's)."""
+    out = []
+    for row in map(list, rows):
+        for pos, (convs, expression) in converters:
+            value = row[pos]
+            for converter in convs:
+                value = converter(value, expression, connection)
+            row[pos] = value
+        out.append(row)
+    return out
+
+
 def account_params(params, account_id: int) -> list:
     """SQL parameters compiled for the stand-in account, with the account's id in its place."""
     return _params(tuple(params), account_id, ())
@@ -132,7 +143,7 @@ def account_rows(build: Build, account: Account, *days: date) -> list:
         cursor.execute(c.sql, _params(c.params, account.pk, days))
         rows = cursor.fetchall()
     if c.converters:
-        rows = c.compiler.apply_converters(rows, c.converters)
+        rows = _converted(rows, c.converters)
     if c.kind is ValuesIterable:
         return [dict(zip(c.names, row, strict=True)) for row in rows]
     if c.kind is ValuesListIterable:
