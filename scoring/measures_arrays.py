@@ -209,9 +209,13 @@ def _windows(prefix: np.ndarray, ends: Sequence[int], width: int) -> np.ndarray:
     return prefix[..., ends_ + 1] - prefix[..., np.maximum(0, ends_ - width + 1)]
 
 
-def _prefix(values: np.ndarray) -> np.ndarray:
-    zero = np.zeros((*values.shape[:-1], 1), dtype=values.dtype)
-    return np.concatenate([zero, np.cumsum(values, axis=-1)], axis=-1)
+def _prefix(values: np.ndarray, dtype=None) -> np.ndarray:
+    """Sums along the last axis of the values before each position (0 first), written in
+    place: the cube is a few hundred megabytes, and fresh memory costs page faults."""
+    prefix = np.empty((*values.shape[:-1], values.shape[-1] + 1), dtype=dtype or values.dtype)
+    prefix[..., 0] = 0
+    np.cumsum(values, axis=-1, out=prefix[..., 1:])
+    return prefix
 
 
 # ---------------------------------------------------------------- usage
@@ -276,14 +280,14 @@ class _UsageCube:
     def windows(self, signal, ends: list[int], width: int) -> tuple[np.ndarray, list]:
         """Per account and window: whether it has a row in it, and the value `_usage` gives
         (a float, or per metric a row of floats with NaN for a metric without a row)."""
-        counts = _windows(_prefix(self.present.astype(np.int64)), ends, width)
+        counts = _windows(_prefix(self.present, np.int32), ends, width)
         found = (counts > 0).any(axis=1)
         used = self.values > 0
         if signal.source == Source.USAGE_FREQUENCY:
-            active = used.any(axis=1).astype(np.int64)
-            return found, _windows(_prefix(active), ends, width).astype(np.float64)
+            active = used.any(axis=1)
+            return found, _windows(_prefix(active, np.int32), ends, width).astype(np.float64)
         if signal.source == Source.USAGE_BREADTH:
-            positive = _windows(_prefix(used.astype(np.int64)), ends, width) > 0
+            positive = _windows(_prefix(used, np.int32), ends, width) > 0
             return found, positive.sum(axis=1).astype(np.float64)
         sums = np.where(counts > 0, self.sums(ends, width), np.nan)
         if per_metric(signal):
