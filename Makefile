@@ -43,9 +43,10 @@ test: $(STAMP) $(MO)
 	SECRET_KEY=$${SECRET_KEY:-insecure-test-only} $(PY) -m pytest $(PYTEST_ARGS)
 
 # Benchmarks need PostgreSQL: DATABASE_URL defaults to the local server.
+# The benchmarks run the scoring as the worker does, with its allocator settings (bin/serve).
 bench: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} SECRET_KEY=bench \
-		$(PY) bench/run.py
+		MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=4294967296 $(PY) bench/run.py
 
 # The production processes (gunicorn, Celery worker, Celery beat) on local PostgreSQL and Redis.
 serve: $(STAMP) $(MO)

@@ -19,6 +19,7 @@ than 0.0001 away, or a snapshot on one side only (see `DISAGREEING`).
 """
 
 import argparse
+import os
 import sys
 import time
 from datetime import date, timedelta
@@ -541,7 +542,13 @@ def main() -> None:
         total_bytes, heap_bytes, snapshot_rows = cursor.fetchone()
 
     print()
+    allocator = (
+        "the worker's, freed memory kept (bin/serve)"
+        if os.environ.get("MALLOC_MMAP_THRESHOLD_")
+        else "glibc's defaults (make bench sets the worker's)"
+    )
     print(f"Recompute of one day, {result.accounts:,} active accounts, PostgreSQL, this machine")
+    print(f"  memory allocator settings: {allocator}")
     print(f"  {'health_recompute (set-based, snapshots written)':<52} {recompute_s:8.1f} s")
     print(f"  {'  the same day again (idempotent rerun)':<52} {rerun_s:8.1f} s")
     print(f"  {'  another day, new snapshots, caches warm':<52} {next_day_s:8.1f} s")
