@@ -7,10 +7,11 @@ accounts takes an exclusive advisory lock for its transaction and moves a sequen
 of snapshots takes the lock shared inside its transaction, which waits for a deletion under
 way to commit and holds later ones off until the write commits (their cascade then finds its
 rows). If the sequence moved since the accounts were read, the write leaves out the accounts
-that are gone.
+that are gone. A scorecard's deletion does the same (PROTECT spares only one that has
+scored already).
 """
 
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 SEQUENCE = "scoring_account_deletions"
 LOCK = 0x6873_6E61  # the advisory lock's key ("hsna")
@@ -21,10 +22,13 @@ def _postgres(alias: str = "default") -> bool:
 
 
 def deletions_mark() -> tuple | None:
-    """Where the deletions' sequence stands: taken before the accounts are read."""
+    """Where the deletions' sequence stands: taken before the accounts are read, under the
+    lock, so that a deletion under way (which moved the sequence already) has committed
+    first and the accounts read next do not hold it."""
     if not _postgres():
         return None
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [LOCK])
         cursor.execute(f"SELECT last_value, is_called FROM {SEQUENCE}")  # noqa: S608  # nosec B608 - a constant
         return cursor.fetchone()
 
@@ -42,8 +46,9 @@ def accounts_deleted_since(mark: tuple | None) -> bool:
 
 
 def account_deleting(sender, instance, using, **kwargs) -> None:
-    """pre_delete of an Account: wait for the snapshot writes under way, hold off new ones
-    until this deletion commits, and say an account went."""
+    """pre_delete of an Account or a Scorecard (the snapshots' other key): wait for the
+    snapshot writes under way, hold off new ones until this deletion commits, and say one
+    went."""
     if not _postgres(using):
         return
     with connections[using].cursor() as cursor:

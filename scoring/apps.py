@@ -9,7 +9,9 @@ class ScoringConfig(AppConfig):
     def ready(self) -> None:
         from accounts.models import Account
         from scoring.account_deletions import account_deleting
+        from scoring.models import Scorecard
 
-        pre_delete.connect(
-            account_deleting, sender=Account, dispatch_uid="scoring-account-deleting"
-        )
+        for model in (Account, Scorecard):
+            pre_delete.connect(
+                account_deleting, sender=model, dispatch_uid=f"scoring-deleting-{model.__name__}"
+            )

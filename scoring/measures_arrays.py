@@ -228,7 +228,11 @@ class _UsageCube:
         rows = UsageRecord.objects.filter(date__gte=first, date__lte=last, **scope)
         if signal.metric:
             rows = rows.filter(metric=signal.metric)
-        facts = self._facts(rows, first, last, len(ids))
+        span = 0
+        if len(ids):  # the accounts' range of ids bounds how many facts a day may have
+            rows = rows.filter(account_id__gte=int(ids[0]), account_id__lte=int(ids[-1]))
+            span = int(ids[-1] - ids[0]) + 1
+        facts = self._facts(rows, first, last, span)
         self.metrics = sorted(facts)
         shape = (len(ids), len(self.metrics), (last - first).days + 1)
         self.values = np.zeros(shape)

@@ -509,10 +509,10 @@ def health_recompute(
                 key=["account_id", "date"],
                 update=[c for c in columns if c not in ("account_id", "date")],
             )
-        if deleted:  # accounts deleted since they were read: their rows go
-            HealthSnapshot.objects.filter(date=as_of).exclude(
-                account_id__in=Account.objects.values("pk")
-            ).delete()
+        if deleted:  # accounts or scorecards deleted since they were read: their rows go
+            day = HealthSnapshot.objects.filter(date=as_of)
+            day.exclude(account_id__in=Account.objects.values("pk")).delete()
+            day.exclude(scorecard_id__in=Scorecard.objects.values("pk")).delete()
         # The book reads the latest of these through its current-health rows. A day more than
         # 30 days back is neither anyone's latest snapshot nor the base of a trend shown, so a
         # backfill of old history skips the refresh (about 6 s at 100,000 accounts).

@@ -40,3 +40,36 @@ def test_a_deletion_waits_for_the_snapshot_write_under_way(default_scorecard):
     assert not HealthSnapshot.objects.filter(account_id=account.pk).exists()
     with transaction.atomic():
         assert accounts_deleted_since(mark) is True  # the next write looks for the gone
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_mark_taken_during_a_deletion_waits_for_it_to_commit(default_scorecard):
+    """A deletion moves the sequence before it commits: a mark taken meanwhile must wait, so
+    that the accounts read after it no longer hold the deleted one."""
+    account = AccountFactory()
+    deleting, release = threading.Event(), threading.Event()
+
+    def delete() -> None:
+        try:
+            with transaction.atomic():
+                account.delete()
+                deleting.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    deleter = threading.Thread(target=delete)
+    deleter.start()
+    assert deleting.wait(timeout=30)
+    marks: list[tuple] = []
+    marker = threading.Thread(target=lambda: (marks.append(deletions_mark()), connection.close()))
+    marker.start()
+    marker.join(timeout=1.0)
+    assert marker.is_alive(), "the mark was taken while the deletion was under way"
+    release.set()
+    deleter.join(timeout=30)
+    marker.join(timeout=30)
+    assert not type(account).objects.filter(pk=account.pk).exists()
+    with transaction.atomic():
+        assert accounts_deleted_since(marks[0]) is False  # the deletion came before the mark
