@@ -30,7 +30,7 @@ from accounts.models import Account
 ACCOUNT_ID = -987654321  # stands for the account's id in SQL compiled once
 DAYS = (date(1001, 1, 1), date(1002, 2, 2), date(1003, 3, 3))  # and for its days, in order
 
-ISO_DAY = re.compile(r"\d{4}-\d\d-\d\d$")  # a day as SQLite's parameters write it
+ISO_DAY = re.compile(r"\d{4}-\d\d-\d\d")  # a day (or a time: refused) as SQLite writes it
 Build = Callable[..., QuerySet]  # (account, *days) -> the queryset
 
 

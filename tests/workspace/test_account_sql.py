@@ -1,7 +1,7 @@
 """The account page's reads compiled once (workspace/account_sql.py) give what the querysets
 give, for each account and day they are run for, on PostgreSQL and SQLite alike."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -123,3 +123,14 @@ def test_a_day_worked_out_from_a_stand_in_is_refused(two):
     assert DAYS
     with pytest.raises(AssertionError, match="as they are given"):
         account_rows(_day_before, two[0], DAY)
+
+
+def _opened_before(account, day):
+    return account.tickets.filter(opened_at__lt=datetime.combine(day, time.min, tzinfo=UTC))
+
+
+def test_a_time_made_of_a_stand_in_day_is_refused(two):
+    # A stand-in day turned into a time is no day the compiled SQL could swap, on PostgreSQL
+    # (a datetime parameter) as on SQLite (a "YYYY-MM-DD HH:MM:SS" string).
+    with pytest.raises(AssertionError, match="as they are given"):
+        account_rows(_opened_before, two[0], DAY)
