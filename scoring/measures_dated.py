@@ -54,6 +54,15 @@ def _located(ids: np.ndarray, accounts: np.ndarray, *columns: np.ndarray) -> lis
     return [at[known], *(c[known] for c in columns)]
 
 
+def _means(at: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray:
+    """The mean score of each of `n` accounts (NaN: none) from whole-number scores at their
+    positions `at`: sums and counts exact in float64, then one division, as Python's."""
+    total = np.bincount(at, weights=scores, minlength=n)
+    count = np.bincount(at, minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / count, np.nan)
+
+
 def _last_of(keys: np.ndarray) -> np.ndarray:
     """Indices of the last fact of each key, the facts being in order (later overwrites)."""
     _, first_from_end = np.unique(keys[::-1], return_index=True)
@@ -177,11 +186,7 @@ def nps_range(signal, days, account_ids, scope, starts) -> dict:
         inside = (day >= lo) & (day <= hi)
         own, latest = at[inside], score[inside]
         kept = _last_of(own * respondents + who[inside])
-        # Whole-number sums and counts, exact in float64: one division, as Python's.
-        total = np.bincount(own[kept], weights=latest[kept], minlength=len(ids))
-        count = np.bincount(own[kept], minlength=len(ids))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            values[:, i] = np.where(count > 0, total / count, np.nan)
+        values[:, i] = _means(own[kept], latest[kept], len(ids))
     return accounts.arrays(values)
 
 
@@ -229,10 +234,7 @@ def csat_range(signal, days, account_ids, scope, starts) -> dict:
     values = np.empty((len(ids), len(days)))
     for i, (lo, hi) in enumerate(_windows(days, signal.window_days)):
         inside = (day >= lo) & (day <= hi)
-        total = np.bincount(at[inside], weights=score[inside], minlength=len(ids))
-        count = np.bincount(at[inside], minlength=len(ids))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            values[:, i] = np.where(count > 0, total / count, np.nan)
+        values[:, i] = _means(at[inside], score[inside], len(ids))
     return accounts.arrays(values)
 
 

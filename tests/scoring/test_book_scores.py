@@ -65,8 +65,8 @@ def book(seed: int, accounts: int = 400):
     return signals, ids, raw, ages, in_book, rng
 
 
-@pytest.mark.parametrize("seed", range(25))
-def test_column_scores_are_the_one_account_scores_to_the_bit(seed):
+def scored_book(seed: int):
+    """`book` with its signals in stored order, their scorings and the populations."""
     signals, ids, raw, ages, in_book, rng = book(seed)
     signals.sort(key=lambda s: (-s.weight, s.key))
     scorings = [_Scoring.of(s) for s in signals]
@@ -75,6 +75,12 @@ def test_column_scores_are_the_one_account_scores_to_the_bit(seed):
         for s in signals
         if s.method == Method.PERCENTILE or s.pk == 99
     }
+    return signals, scorings, ids, raw, pops, ages, in_book, rng
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_column_scores_are_the_one_account_scores_to_the_bit(seed):
+    signals, scorings, ids, raw, pops, ages, in_book, rng = scored_book(seed)
     bands = Bands(green_min=70, yellow_min=40)
     min_coverage = rng.choice([0.0, 0.5, 0.7])
     columns = [_column(scoring, raw, pops, in_book, ids) for scoring in scorings]
@@ -130,14 +136,7 @@ def as_arrays(values: dict, ids: list[int]) -> ValueArray:
 def test_values_as_arrays_score_as_their_dicts(seed, population_lacks):
     """A range measure's arrays score as the dicts they stand for, to the bit, including the
     accounts left to the scalar path: those with a metric the population lacks."""
-    signals, ids, raw, ages, in_book, rng = book(seed)
-    signals.sort(key=lambda s: (-s.weight, s.key))
-    scorings = [_Scoring.of(s) for s in signals]
-    pops = {
-        s.pk: populations_of(raw[s.pk])
-        for s in signals
-        if s.method == Method.PERCENTILE or s.pk == 99
-    }
+    signals, scorings, ids, raw, pops, ages, in_book, rng = scored_book(seed)
     pops[99].pop(population_lacks, None)
     arrays = {pk: as_arrays(values, ids) for pk, values in raw.items()}
     assert {pk: dict(a.items()) for pk, a in arrays.items()} == raw
